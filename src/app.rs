@@ -1,0 +1,165 @@
+//! The request pipeline: route, authenticate, check access, run the handler, render errors.
+
+use crate::auth::{self, AuthInput};
+use crate::body::Body;
+use crate::config::Config;
+use crate::error::{Code, S3Error, S3Result};
+use crate::handlers::{self, Ctx};
+use crate::router::{self, Permission, Query};
+use crate::users::{User, Users};
+use crate::xml::XmlWriter;
+use firn_storage::{BucketName, Engine, ObjectKey};
+use http::{HeaderValue, Request, Response};
+use hyper::body::Incoming;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+pub struct App {
+    pub engine: Engine,
+    pub config: Config,
+    pub users: Users,
+    request_seq: AtomicU64,
+    /// Random per process, so request ids differ across restarts.
+    instance: u32,
+}
+
+impl App {
+    pub fn new(engine: Engine, config: Config, users: Users) -> App {
+        App { engine, config, users, request_seq: AtomicU64::new(0), instance: rand::random() }
+    }
+
+    fn next_request_id(&self) -> String {
+        format!("{:08X}{:08X}", self.instance, self.request_seq.fetch_add(1, Ordering::Relaxed))
+    }
+
+    pub async fn handle(self: Arc<Self>, req: Request<Incoming>) -> Response<Body> {
+        let started = Instant::now();
+        let request_id = self.next_request_id();
+        let method = req.method().clone();
+        let path = req.uri().path().to_owned();
+        let is_head = method == http::Method::HEAD;
+        let (op, user, result) = self.clone().dispatch(req, &request_id).await;
+        let mut resp = match result {
+            Ok(r) => r,
+            Err(e) => {
+                if e.code.status().is_server_error() {
+                    tracing::warn!(request_id, code = e.code.as_str(), message = %e.message, "request failed");
+                }
+                error_response(&e, &path, &request_id, is_head)
+            }
+        };
+        let h = resp.headers_mut();
+        h.insert("x-amz-request-id", HeaderValue::from_str(&request_id).expect("hex id"));
+        h.insert("x-amz-id-2", HeaderValue::from_str(&request_id).expect("hex id"));
+        h.insert(http::header::SERVER, HeaderValue::from_static("Firn"));
+        tracing::info!(
+            target: "firn::access",
+            request_id,
+            principal = user.as_deref().map_or("anonymous", |u| u.name.as_str()),
+            method = %method,
+            path,
+            operation = op.map_or("-", |o| o.name()),
+            status = resp.status().as_u16(),
+            micros = started.elapsed().as_micros() as u64,
+        );
+        resp
+    }
+
+    async fn dispatch(
+        self: Arc<Self>,
+        req: Request<Incoming>,
+        request_id: &str,
+    ) -> (Option<router::Op>, Option<Arc<User>>, S3Result<Response<Body>>) {
+        let (parts, incoming) = req.into_parts();
+        let query = Query::parse(parts.uri.query());
+        let host = parts
+            .headers
+            .get(http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .map(str::to_owned)
+            .or_else(|| parts.uri.host().map(str::to_owned));
+        let copy_source = parts.headers.contains_key("x-amz-copy-source");
+        let route = match router::route(
+            &parts.method,
+            host.as_deref(),
+            self.config.domain.as_deref(),
+            parts.uri.path(),
+            &query,
+            copy_source,
+        ) {
+            Ok(r) => r,
+            Err(e) => return (None, None, Err(e)),
+        };
+        let input = AuthInput {
+            users: &self.users,
+            region: &self.config.region,
+            now: chrono::Utc::now(),
+            vhost_bucket: route.bucket.as_deref().filter(|_| route.virtual_host),
+            query: &query.0,
+        };
+        let auth = match auth::authenticate(&parts, &input) {
+            Ok(a) => a,
+            Err(e) => return (Some(route.op), None, Err(e)),
+        };
+        let user = auth.user.clone();
+        let result = async {
+            let bucket = route.bucket.as_deref().map(BucketName::parse).transpose()?;
+            let key = route.key.as_deref().map(ObjectKey::parse).transpose()?;
+            if let Some(b) = &bucket {
+                self.check_access(auth.user.as_deref(), b, route.op.permission())?;
+            } else if auth.user.is_none() {
+                return Err(S3Error::new(Code::AccessDenied));
+            }
+            let ctx = Ctx {
+                app: self.clone(),
+                request_id: request_id.to_owned(),
+                user: auth.user,
+                parts,
+                query,
+                bucket,
+                key,
+                payload: auth.payload,
+                body: Some(incoming),
+            };
+            handlers::run(route.op, ctx).await
+        }
+        .await;
+        (Some(route.op), user, result)
+    }
+
+    /// The one access decision. Today: the bucket owner may do everything, anyone else nothing.
+    pub(crate) fn check_access(&self, user: Option<&User>, bucket: &BucketName, perm: Permission) -> S3Result<()> {
+        let Some(user) = user else {
+            return Err(S3Error::new(Code::AccessDenied));
+        };
+        if perm == Permission::Authenticated {
+            return Ok(());
+        }
+        let rec = self.engine.bucket(bucket)?;
+        if rec.owner == user.canonical_id {
+            Ok(())
+        } else {
+            Err(S3Error::new(Code::AccessDenied))
+        }
+    }
+}
+
+pub fn error_response(e: &S3Error, resource: &str, request_id: &str, is_head: bool) -> Response<Body> {
+    let mut builder = Response::builder().status(e.code.status());
+    if e.code == Code::InvalidRange {
+        if let Some((_, size)) = e.details.iter().find(|(n, _)| *n == "ActualObjectSize") {
+            builder = builder.header(http::header::CONTENT_RANGE, format!("bytes */{size}"));
+        }
+    }
+    if is_head {
+        return builder.body(Body::Empty).expect("valid response");
+    }
+    let mut w = XmlWriter::bare("Error");
+    w.elem("Code", e.code.as_str()).elem("Message", &e.message);
+    for (name, value) in &e.details {
+        w.elem(name, value);
+    }
+    w.elem("Resource", resource).elem("RequestId", request_id);
+    builder.header(http::header::CONTENT_TYPE, "application/xml").body(Body::full(w.finish())).expect("valid response")
+}

@@ -1,0 +1,148 @@
+//! Configuration: built-in defaults, overridden by a TOML file, overridden by `FIRN_*` variables.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address the S3 API listens on. Port 0 picks a free port (printed at start-up).
+    pub listen: String,
+    /// Where metadata and object data live.
+    pub data_dir: PathBuf,
+    /// The region Firn reports and expects in SigV4 scopes.
+    pub region: String,
+    /// Domain for virtual-hosted-style addressing: `bucket.<domain>`. None: path-style only.
+    pub domain: Option<String>,
+    /// Root credentials; when unset they are read from (or generated into) `<data_dir>/credentials.toml`.
+    pub root_access_key: Option<String>,
+    pub root_secret_key: Option<String>,
+    /// sled's page cache, in MiB.
+    pub metadata_cache_mib: u64,
+    /// `text` or `json`.
+    pub log_format: String,
+    pub limits: Limits,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Largest object accepted by a single PUT, in bytes (S3: 5 GiB).
+    pub max_object_size: u64,
+    /// Largest XML request body, in bytes.
+    pub max_xml_body: usize,
+    /// Most keys one DeleteObjects request may name (S3: 1000).
+    pub max_delete_keys: usize,
+    /// Largest total size of `x-amz-meta-*` names and values (S3: 2 KiB).
+    pub max_user_metadata: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: "127.0.0.1:9000".into(),
+            data_dir: PathBuf::from("firn-data"),
+            region: "us-east-1".into(),
+            domain: None,
+            root_access_key: None,
+            root_secret_key: None,
+            metadata_cache_mib: 64,
+            log_format: "text".into(),
+            limits: Limits::default(),
+        }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_object_size: 5 << 30, max_xml_body: 2 << 20, max_delete_keys: 1000, max_user_metadata: 2048 }
+    }
+}
+
+impl Config {
+    /// Defaults, then the file (if any), then the environment.
+    pub fn load(file: Option<&Path>, env: impl Fn(&str) -> Option<String>) -> Result<Config, String> {
+        let mut cfg = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+                toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?
+            }
+            None => Config::default(),
+        };
+        cfg.apply_env(env)?;
+        Ok(cfg)
+    }
+
+    fn apply_env(&mut self, env: impl Fn(&str) -> Option<String>) -> Result<(), String> {
+        fn num<T: std::str::FromStr>(name: &str, v: String) -> Result<T, String> {
+            v.parse().map_err(|_| format!("{name}: not a number: {v}"))
+        }
+        if let Some(v) = env("FIRN_LISTEN") {
+            self.listen = v;
+        }
+        if let Some(v) = env("FIRN_DATA_DIR") {
+            self.data_dir = v.into();
+        }
+        if let Some(v) = env("FIRN_REGION") {
+            self.region = v;
+        }
+        if let Some(v) = env("FIRN_DOMAIN") {
+            self.domain = Some(v).filter(|d| !d.is_empty());
+        }
+        if let Some(v) = env("FIRN_ROOT_ACCESS_KEY") {
+            self.root_access_key = Some(v);
+        }
+        if let Some(v) = env("FIRN_ROOT_SECRET_KEY") {
+            self.root_secret_key = Some(v);
+        }
+        if let Some(v) = env("FIRN_METADATA_CACHE_MIB") {
+            self.metadata_cache_mib = num("FIRN_METADATA_CACHE_MIB", v)?;
+        }
+        if let Some(v) = env("FIRN_LOG_FORMAT") {
+            self.log_format = v;
+        }
+        if let Some(v) = env("FIRN_MAX_OBJECT_SIZE") {
+            self.limits.max_object_size = num("FIRN_MAX_OBJECT_SIZE", v)?;
+        }
+        if let Some(v) = env("FIRN_MAX_XML_BODY") {
+            self.limits.max_xml_body = num("FIRN_MAX_XML_BODY", v)?;
+        }
+        if let Some(v) = env("FIRN_MAX_DELETE_KEYS") {
+            self.limits.max_delete_keys = num("FIRN_MAX_DELETE_KEYS", v)?;
+        }
+        if let Some(v) = env("FIRN_MAX_USER_METADATA") {
+            self.limits.max_user_metadata = num("FIRN_MAX_USER_METADATA", v)?;
+        }
+        if !matches!(self.log_format.as_str(), "text" | "json") {
+            return Err(format!("log_format must be text or json, not {}", self.log_format));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_config_documents_every_default() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/firn.toml");
+        let cfg = Config::load(Some(&path), |_| None).unwrap();
+        assert_eq!(cfg, Config::default());
+    }
+
+    #[test]
+    fn env_overrides_file() {
+        let cfg = Config::load(None, |k| match k {
+            "FIRN_LISTEN" => Some("127.0.0.1:0".into()),
+            "FIRN_REGION" => Some("eu-west-1".into()),
+            "FIRN_MAX_OBJECT_SIZE" => Some("10".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(cfg.listen, "127.0.0.1:0");
+        assert_eq!(cfg.region, "eu-west-1");
+        assert_eq!(cfg.limits.max_object_size, 10);
+        assert!(Config::load(None, |k| (k == "FIRN_MAX_OBJECT_SIZE").then(|| "x".into())).is_err());
+    }
+}

@@ -1,0 +1,122 @@
+//! The one S3 error type: every failure a client sees is one of these codes, with its HTTP status
+//! and default message from the single table below.
+
+use firn_storage::EngineError;
+use http::StatusCode;
+
+macro_rules! s3_codes {
+    ($($code:ident => ($status:expr, $msg:expr),)*) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum Code { $($code,)* }
+
+        impl Code {
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$code => stringify!($code),)* }
+            }
+            pub fn status(self) -> StatusCode {
+                match self { $(Code::$code => StatusCode::from_u16($status).expect("valid status"),)* }
+            }
+            pub fn default_message(self) -> &'static str {
+                match self { $(Code::$code => $msg,)* }
+            }
+        }
+    };
+}
+
+s3_codes! {
+    AccessDenied => (403, "Access Denied"),
+    AuthorizationHeaderMalformed => (400, "The authorization header is malformed."),
+    AuthorizationQueryParametersError => (400, "The query-string authentication parameters are malformed."),
+    BadDigest => (400, "The Content-MD5 or checksum you specified did not match what we received."),
+    BucketAlreadyExists => (409, "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again."),
+    BucketAlreadyOwnedByYou => (409, "Your previous request to create the named bucket succeeded and you already own it."),
+    BucketNotEmpty => (409, "The bucket you tried to delete is not empty"),
+    EntityTooLarge => (400, "Your proposed upload exceeds the maximum allowed object size."),
+    EntityTooSmall => (400, "Your proposed upload is smaller than the minimum allowed object size."),
+    IllegalLocationConstraintException => (400, "The specified location-constraint is not valid for this endpoint."),
+    IncompleteBody => (400, "You did not provide the number of bytes specified by the Content-Length HTTP header."),
+    InternalError => (500, "We encountered an internal error. Please try again."),
+    InvalidAccessKeyId => (403, "The AWS Access Key Id you provided does not exist in our records."),
+    InvalidArgument => (400, "Invalid Argument"),
+    InvalidBucketName => (400, "The specified bucket is not valid."),
+    InvalidDigest => (400, "The Content-MD5 or checksum you specified is not valid."),
+    InvalidRange => (416, "The requested range is not satisfiable"),
+    InvalidRequest => (400, "Invalid Request"),
+    InvalidStorageClass => (400, "The storage class you specified is not valid"),
+    InvalidTag => (400, "The tag provided was not a valid tag."),
+    InvalidURI => (400, "Couldn't parse the specified URI."),
+    KeyTooLongError => (400, "Your key is too long"),
+    MalformedXML => (400, "The XML you provided was not well-formed or did not validate against our published schema"),
+    MaxMessageLengthExceeded => (400, "Your request was too big."),
+    MetadataTooLarge => (400, "Your metadata headers exceed the maximum allowed metadata size."),
+    MethodNotAllowed => (405, "The specified method is not allowed against this resource."),
+    MissingContentLength => (411, "You must provide the Content-Length HTTP header."),
+    MissingSecurityHeader => (400, "Your request is missing a required header."),
+    NoSuchBucket => (404, "The specified bucket does not exist"),
+    NoSuchKey => (404, "The specified key does not exist."),
+    NotImplemented => (501, "A header or query you provided implies functionality that is not implemented."),
+    PreconditionFailed => (412, "At least one of the pre-conditions you specified did not hold"),
+    RequestTimeTooSkewed => (403, "The difference between the request time and the server's time is too large."),
+    ServiceUnavailable => (503, "Please reduce your request rate."),
+    SignatureDoesNotMatch => (403, "The request signature we calculated does not match the signature you provided. Check your key and signing method."),
+    XAmzContentSHA256Mismatch => (400, "The provided 'x-amz-content-sha256' header does not match what was computed."),
+}
+
+#[derive(Debug)]
+pub struct S3Error {
+    pub code: Code,
+    pub message: String,
+    /// Extra elements for the error document, such as `<Condition>` or `<MaxAllowedSize>`.
+    pub details: Vec<(&'static str, String)>,
+}
+
+pub type S3Result<T> = Result<T, S3Error>;
+
+impl S3Error {
+    pub fn new(code: Code) -> Self {
+        S3Error { code, message: code.default_message().to_owned(), details: Vec::new() }
+    }
+
+    pub fn msg(code: Code, message: impl Into<String>) -> Self {
+        S3Error { code, message: message.into(), details: Vec::new() }
+    }
+
+    pub fn detail(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.details.push((name, value.into()));
+        self
+    }
+
+    pub fn internal(context: impl std::fmt::Display) -> Self {
+        tracing::error!(%context, "internal error");
+        S3Error::new(Code::InternalError)
+    }
+}
+
+impl From<Code> for S3Error {
+    fn from(code: Code) -> Self {
+        S3Error::new(code)
+    }
+}
+
+impl From<EngineError> for S3Error {
+    fn from(e: EngineError) -> Self {
+        match e {
+            EngineError::NoSuchBucket => Code::NoSuchBucket.into(),
+            EngineError::BucketAlreadyExists => Code::BucketAlreadyExists.into(),
+            EngineError::BucketAlreadyOwnedByYou => Code::BucketAlreadyOwnedByYou.into(),
+            EngineError::BucketNotEmpty => Code::BucketNotEmpty.into(),
+            EngineError::NoSuchKey => Code::NoSuchKey.into(),
+            EngineError::PreconditionFailed => Code::PreconditionFailed.into(),
+            EngineError::InvalidBucketName(why) => S3Error::msg(Code::InvalidBucketName, why),
+            EngineError::KeyTooLong => Code::KeyTooLongError.into(),
+            EngineError::EmptyKey => S3Error::msg(Code::InvalidArgument, "The object key must not be empty"),
+            e @ (EngineError::Corrupt(_) | EngineError::Io(_) | EngineError::Meta(_)) => S3Error::internal(e),
+        }
+    }
+}
+
+impl From<std::io::Error> for S3Error {
+    fn from(e: std::io::Error) -> Self {
+        S3Error::internal(e)
+    }
+}

@@ -1,0 +1,87 @@
+//! Bucket operations: create, head, delete, list, location, versioning state.
+
+use super::{blocking, empty, xml_response, Ctx};
+use crate::body::Body;
+use crate::conditions::iso_date;
+use crate::error::{Code, S3Error, S3Result};
+use crate::xml::XmlWriter;
+use http::{Response, StatusCode};
+
+pub async fn list_buckets(ctx: Ctx) -> S3Result<Response<Body>> {
+    let user = ctx.user();
+    let prefix = ctx.query.get("prefix").unwrap_or("");
+    let mut w = XmlWriter::new("ListAllMyBucketsResult");
+    w.open("Owner").elem("ID", &user.canonical_id).elem("DisplayName", &user.name).close();
+    w.open("Buckets");
+    for b in ctx.app.engine.list_buckets()? {
+        if b.owner == user.canonical_id && b.name.starts_with(prefix) {
+            w.open("Bucket")
+                .elem("Name", &b.name)
+                .elem("CreationDate", iso_date(b.created_ms))
+                .elem("BucketRegion", &b.region)
+                .close();
+        }
+    }
+    w.close();
+    if !prefix.is_empty() {
+        w.elem("Prefix", prefix);
+    }
+    Ok(xml_response(StatusCode::OK, w.finish()))
+}
+
+pub async fn create(mut ctx: Ctx) -> S3Result<Response<Body>> {
+    let has_body = ctx.header("content-length").is_some_and(|l| l != "0")
+        || ctx.header("x-amz-decoded-content-length").is_some_and(|l| l != "0");
+    let region = ctx.app.config.region.clone();
+    if has_body {
+        let doc = ctx.xml_body().await?;
+        if doc.name != "CreateBucketConfiguration" {
+            return Err(S3Error::new(Code::MalformedXML));
+        }
+        if let Some(loc) = doc.child_text("LocationConstraint") {
+            if loc != region && !(loc.is_empty() && region == "us-east-1") {
+                return Err(S3Error::msg(
+                    Code::IllegalLocationConstraintException,
+                    format!("The {loc} location constraint is incompatible for the region specific endpoint this request was sent to."),
+                ));
+            }
+        }
+    }
+    let (engine, bucket, owner) = (&ctx.app.engine, ctx.bucket(), ctx.user().canonical_id.clone());
+    blocking(|| engine.create_bucket(bucket, &owner, &region))?;
+    Ok(Response::builder()
+        .status(StatusCode::OK)
+        .header(http::header::LOCATION, format!("/{bucket}"))
+        .body(Body::Empty)
+        .expect("valid response"))
+}
+
+pub async fn head(ctx: Ctx) -> S3Result<Response<Body>> {
+    let rec = ctx.app.engine.bucket(ctx.bucket())?;
+    Ok(Response::builder()
+        .status(StatusCode::OK)
+        .header("x-amz-bucket-region", rec.region)
+        .body(Body::Empty)
+        .expect("valid response"))
+}
+
+pub async fn delete(ctx: Ctx) -> S3Result<Response<Body>> {
+    blocking(|| ctx.app.engine.delete_bucket(ctx.bucket()))?;
+    Ok(empty(StatusCode::NO_CONTENT))
+}
+
+pub async fn location(ctx: Ctx) -> S3Result<Response<Body>> {
+    let rec = ctx.app.engine.bucket(ctx.bucket())?;
+    let mut w = XmlWriter::new("LocationConstraint");
+    // us-east-1 is reported as an empty constraint, as Amazon S3 does.
+    if rec.region != "us-east-1" {
+        w.text(&rec.region);
+    }
+    Ok(xml_response(StatusCode::OK, w.finish()))
+}
+
+/// A bucket that was never versioned answers with an empty configuration, as in S3.
+pub async fn versioning(ctx: Ctx) -> S3Result<Response<Body>> {
+    ctx.app.engine.bucket(ctx.bucket())?;
+    Ok(xml_response(StatusCode::OK, XmlWriter::new("VersioningConfiguration").finish()))
+}

@@ -1,0 +1,131 @@
+//! CopyObject: a server-side copy of the source bytes under a new key, with the COPY or REPLACE
+//! directives for metadata and tags, and the `x-amz-copy-source-if-*` conditions.
+
+use super::object::{metadata_from_headers, storage_class};
+use super::{blocking, xml_response, Ctx};
+use crate::auth::sigv4::uri_decode;
+use crate::body::Body;
+use crate::conditions::{iso_date, Conditions, Outcome};
+use crate::error::{Code, S3Error, S3Result};
+use crate::router::Permission;
+use crate::xml::XmlWriter;
+use firn_storage::{BucketName, NewObject, ObjectKey, WriteCondition};
+use http::{Response, StatusCode};
+use std::io::Read;
+
+/// Largest object CopyObject copies (S3: 5 GiB; larger ones need UploadPartCopy).
+const MAX_COPY_SIZE: u64 = 5 << 30;
+
+fn bad_source() -> S3Error {
+    S3Error::msg(Code::InvalidArgument, "Copy Source must mention the source bucket and key: sourcebucket/sourcekey")
+        .detail("ArgumentName", "x-amz-copy-source")
+}
+
+/// `x-amz-copy-source`: `[/]bucket/key[?versionId=id]`, URL-encoded.
+pub fn parse_copy_source(raw: &str) -> S3Result<(BucketName, ObjectKey, Option<String>)> {
+    let (path, version) = match raw.split_once("?versionId=") {
+        Some((p, v)) => (p, Some(uri_decode(v))),
+        None => (raw, None),
+    };
+    let path = uri_decode(path);
+    let path = path.strip_prefix('/').unwrap_or(&path);
+    let (bucket, key) = path.split_once('/').ok_or_else(bad_source)?;
+    if key.is_empty() {
+        return Err(bad_source());
+    }
+    Ok((BucketName::parse(bucket)?, ObjectKey::parse(key)?, version))
+}
+
+fn directive(ctx: &Ctx, header: &str) -> S3Result<bool> {
+    match ctx.header(header) {
+        None | Some("COPY") => Ok(false),
+        Some("REPLACE") => Ok(true),
+        Some(_) => {
+            Err(S3Error::msg(Code::InvalidArgument, format!("Unknown {header}"))
+                .detail("ArgumentName", header.to_owned()))
+        }
+    }
+}
+
+pub async fn copy_object(ctx: Ctx) -> S3Result<Response<Body>> {
+    ctx.check_version_id()?;
+    let (src_bucket, src_key, version) = parse_copy_source(ctx.header("x-amz-copy-source").unwrap_or(""))?;
+    if version.as_deref().is_some_and(|v| v != "null") {
+        return Err(
+            S3Error::msg(Code::InvalidArgument, "Invalid version id specified").detail("ArgumentName", "versionId")
+        );
+    }
+    ctx.app.check_access(ctx.user.as_deref(), &src_bucket, Permission::Read)?;
+    let engine = &ctx.app.engine;
+    let src = engine.object(&src_bucket, &src_key)?;
+    match Conditions::from_headers(&ctx.parts.headers, "x-amz-copy-source-").evaluate(&src.etag, src.last_modified_ms) {
+        Ok(Outcome::Proceed) => {}
+        // For a copy, every failed condition is a 412.
+        Ok(Outcome::NotModified) | Err(_) => return Err(S3Error::new(Code::PreconditionFailed)),
+    }
+    let replace_meta = directive(&ctx, "x-amz-metadata-directive")?;
+    let replace_tags = directive(&ctx, "x-amz-tagging-directive")?;
+    let class = storage_class(&ctx)?;
+    let redirect = ctx.header("x-amz-website-redirect-location").map(str::to_owned);
+    let same = src_bucket == *ctx.bucket() && src_key == *ctx.key();
+    if same && !replace_meta && ctx.header("x-amz-storage-class").is_none() && redirect.is_none() {
+        return Err(S3Error::msg(
+            Code::InvalidRequest,
+            "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
+        ));
+    }
+    if src.size > MAX_COPY_SIZE {
+        return Err(S3Error::msg(
+            Code::InvalidRequest,
+            format!("The specified copy source is larger than the maximum allowable size for a copy source: {MAX_COPY_SIZE}"),
+        ));
+    }
+    let (headers, user_meta) =
+        if replace_meta { metadata_from_headers(&ctx)? } else { (src.headers.clone(), src.user_meta.clone()) };
+    let tags = if replace_tags { super::tagging::from_header(ctx.header("x-amz-tagging"))? } else { src.tags.clone() };
+    let new = NewObject {
+        owner: ctx.user().canonical_id.clone(),
+        headers,
+        user_meta,
+        tags,
+        storage_class: class,
+        website_redirect: redirect,
+        checksum: src.checksum.clone(),
+    };
+    let cond = WriteCondition {
+        if_match: ctx.header("if-match").map(|m| m.trim().trim_matches('"').to_owned()),
+        if_none_match_any: ctx.header("if-none-match") == Some("*"),
+    };
+    let rec = blocking(|| -> S3Result<_> {
+        let mut reader = engine.reader(&src, 0, src.size);
+        let mut writer = engine.new_blob()?;
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = reader.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            writer.write(&buf[..n])?;
+        }
+        let staged = writer.finish()?;
+        Ok(engine.put_object(ctx.bucket(), ctx.key(), staged, new, &cond)?)
+    })?;
+    let mut w = XmlWriter::new("CopyObjectResult");
+    w.elem("LastModified", iso_date(rec.last_modified_ms)).elem("ETag", format!("\"{}\"", rec.etag));
+    Ok(xml_response(StatusCode::OK, w.finish()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copy_source_forms() {
+        let (b, k, v) = parse_copy_source("/bkt/a%20b/c?versionId=null").unwrap();
+        assert_eq!((b.as_str(), k.as_str(), v.as_deref()), ("bkt", "a b/c", Some("null")));
+        let (b, k, v) = parse_copy_source("bkt/k").unwrap();
+        assert_eq!((b.as_str(), k.as_str(), v), ("bkt", "k", None));
+        assert!(parse_copy_source("bkt").is_err());
+        assert!(parse_copy_source("bkt/").is_err());
+    }
+}

@@ -1,0 +1,53 @@
+//! DeleteObjects: up to 1000 keys in one request, each reported as deleted or failed.
+
+use super::{blocking, xml_response, Ctx};
+use crate::body::Body;
+use crate::checksum::Algorithm;
+use crate::error::{Code, S3Error, S3Result};
+use crate::xml::XmlWriter;
+use firn_storage::ObjectKey;
+use http::{Response, StatusCode};
+
+pub async fn delete_objects(mut ctx: Ctx) -> S3Result<Response<Body>> {
+    let has_integrity = ctx.header("content-md5").is_some()
+        || ctx.header("x-amz-trailer").is_some()
+        || Algorithm::ALL.iter().any(|a| ctx.header(a.header()).is_some());
+    if !has_integrity {
+        return Err(S3Error::msg(Code::InvalidRequest, "Missing required header for this request: Content-MD5"));
+    }
+    let doc = ctx.xml_body().await?;
+    if doc.name != "Delete" {
+        return Err(S3Error::new(Code::MalformedXML));
+    }
+    let quiet = doc.child_text("Quiet").is_some_and(|q| q.eq_ignore_ascii_case("true"));
+    let objects: Vec<_> = doc.children_named("Object").collect();
+    if objects.is_empty() || objects.len() > ctx.app.config.limits.max_delete_keys {
+        return Err(S3Error::new(Code::MalformedXML));
+    }
+    let mut w = XmlWriter::new("DeleteResult");
+    for o in objects {
+        let key = o.child_text("Key").ok_or_else(|| S3Error::new(Code::MalformedXML))?;
+        let version = o.child_text("VersionId");
+        let result = match version {
+            Some(v) if v != "null" => Err(S3Error::msg(Code::InvalidArgument, "Invalid version id specified")),
+            _ => ObjectKey::parse(key)
+                .map_err(S3Error::from)
+                .and_then(|k| Ok(blocking(|| ctx.app.engine.delete_object(ctx.bucket(), &k))?)),
+        };
+        match result {
+            Ok(()) if !quiet => {
+                w.open("Deleted").elem("Key", key).opt("VersionId", version).close();
+            }
+            Ok(()) => {}
+            Err(e) => {
+                w.open("Error")
+                    .elem("Key", key)
+                    .opt("VersionId", version)
+                    .elem("Code", e.code.as_str())
+                    .elem("Message", &e.message)
+                    .close();
+            }
+        }
+    }
+    Ok(xml_response(StatusCode::OK, w.finish()))
+}

@@ -1,0 +1,115 @@
+//! One module per family of S3 operations. Each handler takes the request context and returns a
+//! response or an S3 error.
+
+mod bucket;
+mod copy;
+mod delete_many;
+mod list;
+mod object;
+mod tagging;
+
+use crate::app::App;
+use crate::auth::Payload;
+use crate::body::Body;
+use crate::error::{Code, S3Error, S3Result};
+use crate::payload::Ingest;
+use crate::router::{Op, Query};
+use crate::users::User;
+use firn_storage::{BucketName, ObjectKey};
+use http::{request::Parts, Response, StatusCode};
+use hyper::body::Incoming;
+use std::sync::Arc;
+
+/// Everything a handler gets: the app, who is asking, and the request.
+pub struct Ctx {
+    pub app: Arc<App>,
+    pub request_id: String,
+    pub user: Option<Arc<User>>,
+    pub parts: Parts,
+    pub query: Query,
+    pub bucket: Option<BucketName>,
+    pub key: Option<ObjectKey>,
+    pub payload: Payload,
+    pub body: Option<Incoming>,
+}
+
+impl Ctx {
+    pub fn bucket(&self) -> &BucketName {
+        self.bucket.as_ref().expect("router gives bucket operations a bucket")
+    }
+
+    pub fn key(&self) -> &ObjectKey {
+        self.key.as_ref().expect("router gives object operations a key")
+    }
+
+    pub fn user(&self) -> &User {
+        self.user.as_deref().expect("access check admits only authenticated users")
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.parts.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The body as a verified stream, capped at `limit` bytes.
+    pub fn ingest(&mut self, limit: u64) -> S3Result<Ingest> {
+        let incoming = self.body.take().expect("body taken once");
+        Ingest::new(incoming, &self.parts, &self.payload, limit)
+    }
+
+    /// The whole body of a configuration request, capped by `max_xml_body`.
+    pub async fn xml_body(&mut self) -> S3Result<crate::xml::Element> {
+        let max = self.app.config.limits.max_xml_body;
+        let bytes = self.ingest(max as u64)?.read_all(max).await?;
+        crate::xml::parse(&bytes)
+    }
+
+    /// Objects have only the `null` version until versioning exists; any other id is invalid.
+    pub fn check_version_id(&self) -> S3Result<()> {
+        match self.query.get("versionId") {
+            None | Some("null") => Ok(()),
+            Some(_) => {
+                Err(S3Error::msg(Code::InvalidArgument, "Invalid version id specified")
+                    .detail("ArgumentName", "versionId"))
+            }
+        }
+    }
+}
+
+pub fn xml_response(status: StatusCode, doc: String) -> Response<Body> {
+    Response::builder()
+        .status(status)
+        .header(http::header::CONTENT_TYPE, "application/xml")
+        .body(Body::full(doc))
+        .expect("valid response")
+}
+
+pub fn empty(status: StatusCode) -> Response<Body> {
+    Response::builder().status(status).body(Body::Empty).expect("valid response")
+}
+
+/// Runs blocking engine work (file I/O, fsync) without stalling the async workers.
+pub fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    tokio::task::block_in_place(f)
+}
+
+pub async fn run(op: Op, ctx: Ctx) -> S3Result<Response<Body>> {
+    match op {
+        Op::ListBuckets => bucket::list_buckets(ctx).await,
+        Op::CreateBucket => bucket::create(ctx).await,
+        Op::HeadBucket => bucket::head(ctx).await,
+        Op::DeleteBucket => bucket::delete(ctx).await,
+        Op::GetBucketLocation => bucket::location(ctx).await,
+        Op::GetBucketVersioning => bucket::versioning(ctx).await,
+        Op::ListObjects => list::list_v1(ctx).await,
+        Op::ListObjectsV2 => list::list_v2(ctx).await,
+        Op::DeleteObjects => delete_many::delete_objects(ctx).await,
+        Op::PutObject => object::put(ctx).await,
+        Op::CopyObject => copy::copy_object(ctx).await,
+        Op::GetObject => object::get(ctx, false).await,
+        Op::HeadObject => object::get(ctx, true).await,
+        Op::DeleteObject => object::delete(ctx).await,
+        Op::GetObjectTagging => tagging::get(ctx).await,
+        Op::PutObjectTagging => tagging::put(ctx).await,
+        Op::DeleteObjectTagging => tagging::delete(ctx).await,
+    }
+}

@@ -1,0 +1,252 @@
+//! PutObject, GetObject, HeadObject, DeleteObject, and the header handling they share with CopyObject.
+
+use super::{blocking, empty, Ctx};
+use crate::body::Body;
+use crate::checksum::Algorithm;
+use crate::conditions::{http_date, parse_range, Conditions, Outcome};
+use crate::error::{Code, S3Error, S3Result};
+use crate::payload::Ingest;
+use bytes::{Bytes, BytesMut};
+use firn_storage::{ContentHeaders, Engine, NewObject, ObjectRecord, StagedBlob, WriteCondition};
+use http::{response::Builder, Response, StatusCode};
+use std::io::Read;
+
+/// Storage classes S3 defines. All are stored on the hot tier until the archive tier exists.
+const STORAGE_CLASSES: &[&str] = &[
+    "STANDARD",
+    "REDUCED_REDUNDANCY",
+    "STANDARD_IA",
+    "ONEZONE_IA",
+    "INTELLIGENT_TIERING",
+    "GLACIER",
+    "DEEP_ARCHIVE",
+    "GLACIER_IR",
+    "OUTPOSTS",
+    "SNOW",
+    "EXPRESS_ONEZONE",
+];
+
+/// Bytes buffered before each write to the blob file.
+const WRITE_BUFFER: usize = 1 << 20;
+/// Objects up to this size are read in one go; larger ones stream.
+const INLINE_READ: u64 = 256 << 10;
+/// Size of each streamed chunk of a GET.
+const READ_CHUNK: usize = 256 << 10;
+
+pub fn storage_class(ctx: &Ctx) -> S3Result<String> {
+    match ctx.header("x-amz-storage-class") {
+        None => Ok("STANDARD".into()),
+        Some(c) if STORAGE_CLASSES.contains(&c) => Ok(c.to_owned()),
+        Some(_) => Err(S3Error::new(Code::InvalidStorageClass)),
+    }
+}
+
+/// Content headers and `x-amz-meta-*` of a PUT (or a copy with the REPLACE directive).
+pub fn metadata_from_headers(ctx: &Ctx) -> S3Result<(ContentHeaders, Vec<(String, String)>)> {
+    let get = |n: &str| ctx.header(n).map(str::to_owned);
+    let headers = ContentHeaders {
+        content_type: get("content-type"),
+        content_encoding: get("content-encoding")
+            .map(|e| e.split(',').map(str::trim).filter(|p| *p != "aws-chunked").collect::<Vec<_>>().join(","))
+            .filter(|e| !e.is_empty()),
+        content_disposition: get("content-disposition"),
+        content_language: get("content-language"),
+        cache_control: get("cache-control"),
+        expires: get("expires"),
+    };
+    let mut meta = Vec::new();
+    let mut size = 0;
+    for (name, value) in &ctx.parts.headers {
+        if let Some(n) = name.as_str().strip_prefix("x-amz-meta-") {
+            let v = String::from_utf8_lossy(value.as_bytes()).into_owned();
+            size += n.len() + v.len();
+            meta.push((n.to_owned(), v));
+        }
+    }
+    if size > ctx.app.config.limits.max_user_metadata {
+        return Err(S3Error::new(Code::MetadataTooLarge)
+            .detail("MaxSizeAllowed", ctx.app.config.limits.max_user_metadata.to_string()));
+    }
+    meta.sort();
+    Ok((headers, meta))
+}
+
+fn write_condition(ctx: &Ctx) -> S3Result<WriteCondition> {
+    let if_none_match_any = match ctx.header("if-none-match") {
+        None => false,
+        Some("*") => true,
+        Some(_) => return Err(S3Error::msg(Code::NotImplemented, "If-None-Match on PUT supports only '*'")),
+    };
+    Ok(WriteCondition {
+        if_match: ctx.header("if-match").map(|m| m.trim().trim_matches('"').to_owned()),
+        if_none_match_any,
+    })
+}
+
+/// Streams a verified body into a staged blob: one pass feeds the decoders, hashers and the file.
+/// On any failure the partial blob is dropped, and with it its file.
+pub async fn receive(engine: &Engine, mut ingest: Ingest) -> S3Result<(StagedBlob, Option<(String, String)>)> {
+    let mut writer = blocking(|| engine.new_blob())?;
+    let mut buf = BytesMut::with_capacity(WRITE_BUFFER);
+    while let Some(data) = ingest.next().await? {
+        buf.extend_from_slice(&data);
+        if buf.len() >= WRITE_BUFFER {
+            blocking(|| writer.write(&buf))?;
+            buf.clear();
+        }
+    }
+    if !buf.is_empty() {
+        blocking(|| writer.write(&buf))?;
+    }
+    let md5 = ingest.content_md5();
+    let checksum = ingest.finish()?;
+    let staged = blocking(|| writer.finish())?;
+    if md5.is_some_and(|m| m != staged.md5()) {
+        return Err(S3Error::new(Code::BadDigest));
+    }
+    Ok((staged, checksum))
+}
+
+pub async fn put(mut ctx: Ctx) -> S3Result<Response<Body>> {
+    ctx.check_version_id()?;
+    if ctx.header("content-length").is_none() && ctx.header("x-amz-decoded-content-length").is_none() {
+        return Err(S3Error::new(Code::MissingContentLength));
+    }
+    let (headers, user_meta) = metadata_from_headers(&ctx)?;
+    let new = NewObject {
+        owner: ctx.user().canonical_id.clone(),
+        headers,
+        user_meta,
+        tags: super::tagging::from_header(ctx.header("x-amz-tagging"))?,
+        storage_class: storage_class(&ctx)?,
+        website_redirect: ctx.header("x-amz-website-redirect-location").map(str::to_owned),
+        checksum: None,
+    };
+    let cond = write_condition(&ctx)?;
+    let ingest = ctx.ingest(ctx.app.config.limits.max_object_size)?;
+    let (staged, checksum) = receive(&ctx.app.engine, ingest).await?;
+    let new = NewObject { checksum, ..new };
+    let rec = blocking(|| ctx.app.engine.put_object(ctx.bucket(), ctx.key(), staged, new, &cond))?;
+    let mut resp = Response::builder().status(StatusCode::OK).header(http::header::ETAG, format!("\"{}\"", rec.etag));
+    if let Some((alg, value)) = &rec.checksum {
+        if let Some(a) = Algorithm::from_name(alg) {
+            resp = resp.header(a.header(), value).header("x-amz-checksum-type", "FULL_OBJECT");
+        }
+    }
+    Ok(resp.body(Body::Empty).expect("valid response"))
+}
+
+/// The headers that describe a stored object, shared by GET, HEAD and 304 responses.
+fn object_headers(mut b: Builder, rec: &ObjectRecord) -> Builder {
+    b = b
+        .header(http::header::ETAG, format!("\"{}\"", rec.etag))
+        .header(http::header::LAST_MODIFIED, http_date(rec.last_modified_ms));
+    if rec.storage_class != "STANDARD" {
+        b = b.header("x-amz-storage-class", &rec.storage_class);
+    }
+    if let Some(r) = &rec.website_redirect {
+        b = b.header("x-amz-website-redirect-location", r);
+    }
+    for (k, v) in &rec.user_meta {
+        b = b.header(format!("x-amz-meta-{k}"), v);
+    }
+    if !rec.tags.is_empty() {
+        b = b.header("x-amz-tagging-count", rec.tags.len());
+    }
+    b
+}
+
+/// Content headers as stored, each replaced by its `response-*` override when one is given.
+fn content_headers(mut b: Builder, rec: &ObjectRecord, ctx: &Ctx) -> Builder {
+    let h = &rec.headers;
+    let fields: [(&str, &str, Option<&String>); 6] = [
+        ("content-type", "response-content-type", h.content_type.as_ref()),
+        ("content-encoding", "response-content-encoding", h.content_encoding.as_ref()),
+        ("content-disposition", "response-content-disposition", h.content_disposition.as_ref()),
+        ("content-language", "response-content-language", h.content_language.as_ref()),
+        ("cache-control", "response-cache-control", h.cache_control.as_ref()),
+        ("expires", "response-expires", h.expires.as_ref()),
+    ];
+    for (name, param, stored) in fields {
+        match (ctx.query.get(param), stored) {
+            (Some(v), _) => b = b.header(name, v),
+            (None, Some(v)) => b = b.header(name, v),
+            (None, None) if name == "content-type" => b = b.header(name, "binary/octet-stream"),
+            _ => {}
+        }
+    }
+    b
+}
+
+pub async fn get(ctx: Ctx, head_only: bool) -> S3Result<Response<Body>> {
+    ctx.check_version_id()?;
+    if ctx.user.is_none() && ctx.query.0.iter().any(|(k, _)| k.starts_with("response-")) {
+        return Err(S3Error::msg(
+            Code::InvalidRequest,
+            "Request specific response headers cannot be used for anonymous GET requests.",
+        ));
+    }
+    let engine = &ctx.app.engine;
+    let rec = engine.object(ctx.bucket(), ctx.key())?;
+    if let Outcome::NotModified =
+        Conditions::from_headers(&ctx.parts.headers, "").evaluate(&rec.etag, rec.last_modified_ms)?
+    {
+        let b = object_headers(Response::builder().status(StatusCode::NOT_MODIFIED), &rec);
+        return Ok(b.body(Body::Empty).expect("valid response"));
+    }
+    let range = parse_range(ctx.header("range"), rec.size)?;
+    let (start, end) = range.unwrap_or((0, rec.size));
+    let mut b = object_headers(Response::builder(), &rec);
+    b = content_headers(b, &rec, &ctx)
+        .header(http::header::ACCEPT_RANGES, "bytes")
+        .header(http::header::CONTENT_LENGTH, end - start);
+    if range.is_some() {
+        b = b
+            .status(StatusCode::PARTIAL_CONTENT)
+            .header(http::header::CONTENT_RANGE, format!("bytes {}-{}/{}", start, end - 1, rec.size));
+    } else if ctx.header("x-amz-checksum-mode").is_some_and(|m| m.eq_ignore_ascii_case("ENABLED")) {
+        // Never on a range: the checksum covers the whole object and clients would report a mismatch.
+        if let Some((alg, value)) = &rec.checksum {
+            if let Some(a) = Algorithm::from_name(alg) {
+                b = b.header(a.header(), value).header("x-amz-checksum-type", "FULL_OBJECT");
+            }
+        }
+    }
+    if head_only {
+        return Ok(b.body(Body::Empty).expect("valid response"));
+    }
+    let mut reader = engine.reader(&rec, start, end);
+    let len = end - start;
+    let body = if len <= INLINE_READ {
+        let mut data = Vec::with_capacity(len as usize);
+        blocking(|| reader.read_to_end(&mut data))?;
+        Body::full(data)
+    } else {
+        let (tx, rx) = tokio::sync::mpsc::channel(4);
+        tokio::task::spawn_blocking(move || loop {
+            let mut chunk = vec![0u8; READ_CHUNK];
+            match reader.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => {
+                    chunk.truncate(n);
+                    if tx.blocking_send(Ok(Bytes::from(chunk))).is_err() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "object read failed mid-stream");
+                    let _ = tx.blocking_send(Err(e));
+                    break;
+                }
+            }
+        });
+        Body::Stream { rx, len }
+    };
+    Ok(b.body(body).expect("valid response"))
+}
+
+pub async fn delete(ctx: Ctx) -> S3Result<Response<Body>> {
+    ctx.check_version_id()?;
+    blocking(|| ctx.app.engine.delete_object(ctx.bucket(), ctx.key()))?;
+    Ok(empty(StatusCode::NO_CONTENT))
+}

@@ -1,0 +1,18 @@
+//! Firn: a self-hosted, S3-compatible object store with a Glacier-style archive tier.
+//!
+//! The daemon: configuration, the HTTP server, routing, authentication, access checks, XML and
+//! the S3 operation handlers. Storage lives in the `firn-storage` crate.
+
+pub mod app;
+pub mod auth;
+pub mod body;
+pub mod checksum;
+pub mod conditions;
+pub mod config;
+pub mod error;
+pub mod handlers;
+pub mod payload;
+pub mod router;
+pub mod server;
+pub mod users;
+pub mod xml;

@@ -1,0 +1,289 @@
+//! One router: turns method, host, path and query into a typed operation that also names the
+//! permission it needs. Only the URL and method decide; headers are consulted only for CopyObject.
+
+use crate::auth::sigv4::uri_decode;
+use crate::error::{Code, S3Error, S3Result};
+use http::Method;
+
+/// A decoded query string, in request order.
+#[derive(Clone, Debug, Default)]
+pub struct Query(pub Vec<(String, String)>);
+
+impl Query {
+    pub fn parse(raw: Option<&str>) -> Query {
+        Query(
+            raw.unwrap_or("")
+                .split('&')
+                .filter(|p| !p.is_empty())
+                .map(|p| {
+                    let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                    (uri_decode(k), uri_decode(v))
+                })
+                .collect(),
+        )
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.0.iter().any(|(k, _)| k == name)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    ListBuckets,
+    CreateBucket,
+    HeadBucket,
+    DeleteBucket,
+    GetBucketLocation,
+    GetBucketVersioning,
+    ListObjects,
+    ListObjectsV2,
+    DeleteObjects,
+    PutObject,
+    CopyObject,
+    GetObject,
+    HeadObject,
+    DeleteObject,
+    GetObjectTagging,
+    PutObjectTagging,
+    DeleteObjectTagging,
+}
+
+/// What an operation needs from the caller's rights on the bucket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Permission {
+    /// Any authenticated user (ListBuckets, CreateBucket).
+    Authenticated,
+    Read,
+    Write,
+    /// Bucket configuration, owner only.
+    Owner,
+}
+
+impl Op {
+    pub fn permission(self) -> Permission {
+        use Op::*;
+        match self {
+            ListBuckets | CreateBucket => Permission::Authenticated,
+            HeadBucket | ListObjects | ListObjectsV2 | GetObject | HeadObject | GetObjectTagging => Permission::Read,
+            DeleteObjects | PutObject | CopyObject | DeleteObject | PutObjectTagging | DeleteObjectTagging => {
+                Permission::Write
+            }
+            DeleteBucket | GetBucketLocation | GetBucketVersioning => Permission::Owner,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        use Op::*;
+        match self {
+            ListBuckets => "ListBuckets",
+            CreateBucket => "CreateBucket",
+            HeadBucket => "HeadBucket",
+            DeleteBucket => "DeleteBucket",
+            GetBucketLocation => "GetBucketLocation",
+            GetBucketVersioning => "GetBucketVersioning",
+            ListObjects => "ListObjects",
+            ListObjectsV2 => "ListObjectsV2",
+            DeleteObjects => "DeleteObjects",
+            PutObject => "PutObject",
+            CopyObject => "CopyObject",
+            GetObject => "GetObject",
+            HeadObject => "HeadObject",
+            DeleteObject => "DeleteObject",
+            GetObjectTagging => "GetObjectTagging",
+            PutObjectTagging => "PutObjectTagging",
+            DeleteObjectTagging => "DeleteObjectTagging",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Route {
+    pub op: Op,
+    /// Bucket and key as sent (not yet validated).
+    pub bucket: Option<String>,
+    pub key: Option<String>,
+    /// True when the bucket came from the Host header.
+    pub virtual_host: bool,
+}
+
+/// Query words that select an S3 sub-resource. One we do not serve is NotImplemented, never
+/// mistaken for a plain object or bucket request.
+const SUBRESOURCES: &[&str] = &[
+    "accelerate",
+    "acl",
+    "analytics",
+    "attributes",
+    "cors",
+    "delete",
+    "encryption",
+    "intelligent-tiering",
+    "inventory",
+    "legal-hold",
+    "lifecycle",
+    "location",
+    "logging",
+    "metadataConfiguration",
+    "metrics",
+    "notification",
+    "object-lock",
+    "ownershipControls",
+    "partNumber",
+    "policy",
+    "policyStatus",
+    "publicAccessBlock",
+    "replication",
+    "requestPayment",
+    "restore",
+    "retention",
+    "select",
+    "session",
+    "tagging",
+    "torrent",
+    "uploadId",
+    "uploads",
+    "versioning",
+    "versionId",
+    "versions",
+    "website",
+];
+
+fn not_implemented(what: &str) -> S3Error {
+    S3Error::msg(Code::NotImplemented, format!("{what} is not implemented"))
+}
+
+/// Splits host and path into bucket and key: `bucket.<domain>` first, else the first path segment.
+fn locate(
+    host: Option<&str>,
+    domain: Option<&str>,
+    raw_path: &str,
+) -> S3Result<(Option<String>, Option<String>, bool)> {
+    let path = uri_decode(raw_path);
+    if path.contains('\0') {
+        return Err(S3Error::msg(Code::InvalidURI, "Couldn't parse the specified URI."));
+    }
+    let host =
+        host.map(|h| h.rsplit_once(':').filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit())).map_or(h, |(h, _)| h));
+    if let (Some(host), Some(domain)) = (host, domain) {
+        if let Some(bucket) = host.strip_suffix(domain).and_then(|b| b.strip_suffix('.')) {
+            let key = path.strip_prefix('/').unwrap_or(&path);
+            return Ok((Some(bucket.to_owned()), (!key.is_empty()).then(|| key.to_owned()), true));
+        }
+    }
+    let rest = path.strip_prefix('/').unwrap_or(&path);
+    if rest.is_empty() {
+        return Ok((None, None, false));
+    }
+    match rest.split_once('/') {
+        Some((b, k)) => Ok((Some(b.to_owned()), (!k.is_empty()).then(|| k.to_owned()), false)),
+        None => Ok((Some(rest.to_owned()), None, false)),
+    }
+}
+
+pub fn route(
+    method: &Method,
+    host: Option<&str>,
+    domain: Option<&str>,
+    raw_path: &str,
+    q: &Query,
+    copy_source: bool,
+) -> S3Result<Route> {
+    let (bucket, key, virtual_host) = locate(host, domain, raw_path)?;
+    let sub = q.0.iter().map(|(k, _)| k.as_str()).find(|k| SUBRESOURCES.contains(k));
+    let op = match (&bucket, &key) {
+        (None, _) => match *method {
+            Method::GET => Op::ListBuckets,
+            _ => return Err(S3Error::new(Code::MethodNotAllowed)),
+        },
+        (Some(_), None) => match (method.clone(), sub) {
+            (Method::GET, None) if q.get("list-type") == Some("2") => Op::ListObjectsV2,
+            (Method::GET, None) => Op::ListObjects,
+            (Method::GET, Some("location")) => Op::GetBucketLocation,
+            (Method::GET, Some("versioning")) => Op::GetBucketVersioning,
+            (Method::PUT, None) => Op::CreateBucket,
+            (Method::HEAD, None) => Op::HeadBucket,
+            (Method::DELETE, None) => Op::DeleteBucket,
+            (Method::POST, Some("delete")) => Op::DeleteObjects,
+            (_, Some(s)) => return Err(not_implemented(&format!("The bucket sub-resource '{s}'"))),
+            _ => return Err(S3Error::new(Code::MethodNotAllowed)),
+        },
+        (Some(_), Some(_)) => {
+            // versionId alone is accepted (the only version is "null"); other sub-resources route below.
+            let sub = q.0.iter().map(|(k, _)| k.as_str()).find(|k| SUBRESOURCES.contains(k) && *k != "versionId");
+            match (method.clone(), sub) {
+                (Method::PUT, None) if copy_source => Op::CopyObject,
+                (Method::PUT, None) => Op::PutObject,
+                (Method::GET, None) => Op::GetObject,
+                (Method::HEAD, None) => Op::HeadObject,
+                (Method::DELETE, None) => Op::DeleteObject,
+                (Method::GET, Some("tagging")) => Op::GetObjectTagging,
+                (Method::PUT, Some("tagging")) => Op::PutObjectTagging,
+                (Method::DELETE, Some("tagging")) => Op::DeleteObjectTagging,
+                (_, Some(s)) => return Err(not_implemented(&format!("The object sub-resource '{s}'"))),
+                _ => return Err(S3Error::new(Code::MethodNotAllowed)),
+            }
+        }
+    };
+    Ok(Route { op, bucket, key, virtual_host })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(method: Method, host: &str, path_and_query: &str) -> S3Result<Route> {
+        let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
+        route(&method, Some(host), Some("s3.test"), path, &Query::parse(Some(query)), false)
+    }
+
+    #[test]
+    fn table() {
+        type Case<'a> = (Method, &'a str, &'a str, Op, Option<&'a str>, Option<&'a str>);
+        let cases: &[Case] = &[
+            (Method::GET, "localhost:9000", "/", Op::ListBuckets, None, None),
+            (Method::PUT, "localhost", "/b", Op::CreateBucket, Some("b"), None),
+            (Method::PUT, "localhost", "/b/", Op::CreateBucket, Some("b"), None),
+            (Method::HEAD, "localhost", "/b", Op::HeadBucket, Some("b"), None),
+            (Method::DELETE, "localhost", "/b", Op::DeleteBucket, Some("b"), None),
+            (Method::GET, "localhost", "/b?location", Op::GetBucketLocation, Some("b"), None),
+            (Method::GET, "localhost", "/b?versioning", Op::GetBucketVersioning, Some("b"), None),
+            (Method::GET, "localhost", "/b?prefix=x", Op::ListObjects, Some("b"), None),
+            (Method::GET, "localhost", "/b?list-type=2", Op::ListObjectsV2, Some("b"), None),
+            (Method::POST, "localhost", "/b?delete", Op::DeleteObjects, Some("b"), None),
+            (Method::PUT, "localhost", "/b/a/b%20c", Op::PutObject, Some("b"), Some("a/b c")),
+            (Method::GET, "localhost", "/b/k?versionId=null", Op::GetObject, Some("b"), Some("k")),
+            (Method::HEAD, "localhost", "/b/k", Op::HeadObject, Some("b"), Some("k")),
+            (Method::DELETE, "localhost", "/b/k", Op::DeleteObject, Some("b"), Some("k")),
+            (Method::GET, "localhost", "/b/k?tagging", Op::GetObjectTagging, Some("b"), Some("k")),
+            (Method::PUT, "localhost", "/b/k?tagging", Op::PutObjectTagging, Some("b"), Some("k")),
+            (Method::DELETE, "localhost", "/b/k?tagging", Op::DeleteObjectTagging, Some("b"), Some("k")),
+            (Method::GET, "b.s3.test:9000", "/", Op::ListObjects, Some("b"), None),
+            (Method::GET, "b.s3.test", "/dir/k", Op::GetObject, Some("b"), Some("dir/k")),
+            (Method::PUT, "my.bucket.s3.test", "/k", Op::PutObject, Some("my.bucket"), Some("k")),
+            (Method::GET, "localhost", "/b//double", Op::GetObject, Some("b"), Some("/double")),
+        ];
+        for (m, host, path, op, bucket, key) in cases {
+            let got = r(m.clone(), host, path).unwrap_or_else(|e| panic!("{m} {host}{path}: {e:?}"));
+            assert_eq!((got.op, got.bucket.as_deref(), got.key.as_deref()), (*op, *bucket, *key), "{m} {host}{path}");
+        }
+    }
+
+    #[test]
+    fn copy_needs_the_header() {
+        let q = Query::default();
+        assert_eq!(route(&Method::PUT, None, None, "/b/k", &q, true).unwrap().op, Op::CopyObject);
+    }
+
+    #[test]
+    fn unserved_subresources_are_not_implemented() {
+        for (m, p) in [(Method::PUT, "/b/k?acl"), (Method::GET, "/b?policy"), (Method::POST, "/b/k?uploads")] {
+            assert_eq!(r(m, "localhost", p).unwrap_err().code, Code::NotImplemented);
+        }
+        assert_eq!(r(Method::POST, "localhost", "/b/k").unwrap_err().code, Code::MethodNotAllowed);
+        assert_eq!(r(Method::GET, "localhost", "/b/k%00x").unwrap_err().code, Code::InvalidURI);
+    }
+}

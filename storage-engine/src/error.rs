@@ -1,0 +1,39 @@
+use std::io;
+
+/// Everything the engine can fail with. The daemon maps each variant to one S3 error.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("the specified bucket does not exist")]
+    NoSuchBucket,
+    #[error("the bucket name is taken by another owner")]
+    BucketAlreadyExists,
+    #[error("the bucket already exists and is owned by you")]
+    BucketAlreadyOwnedByYou,
+    #[error("the bucket is not empty")]
+    BucketNotEmpty,
+    #[error("the specified key does not exist")]
+    NoSuchKey,
+    #[error("a write precondition did not hold")]
+    PreconditionFailed,
+    #[error("invalid bucket name: {0}")]
+    InvalidBucketName(&'static str),
+    #[error("the key is longer than the maximum allowed")]
+    KeyTooLong,
+    #[error("the key is empty")]
+    EmptyKey,
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("io: {0}")]
+    Io(#[from] io::Error),
+    #[error("metadata store: {0}")]
+    Meta(#[from] sled::Error),
+}
+
+pub type Result<T, E = EngineError> = std::result::Result<T, E>;
+
+impl EngineError {
+    /// True when the error comes from the machine (disk full, read-only, ...) rather than the request.
+    pub fn is_internal(&self) -> bool {
+        matches!(self, EngineError::Corrupt(_) | EngineError::Io(_) | EngineError::Meta(_))
+    }
+}

@@ -1,0 +1,20 @@
+//! Firn's storage engine: buckets, object versions, the hot tier and (later) the archive tier.
+//!
+//! It knows nothing of HTTP. The daemon streams bodies into a [`BlobWriter`], verifies what it
+//! must, and commits the staged blob with [`Engine::put_object`], which makes it durable before
+//! returning.
+
+mod engine;
+mod error;
+mod hot;
+mod keys;
+mod list;
+mod names;
+mod record;
+
+pub use engine::{Engine, EngineConfig, NewObject, WriteCondition};
+pub use error::{EngineError, Result};
+pub use hot::{BlobWriter, ObjectReader, StagedBlob};
+pub use list::{ListPage, ListQuery};
+pub use names::{BucketName, ObjectKey, MAX_KEY_LEN};
+pub use record::{BucketRecord, ContentHeaders, Extent, ObjectRecord};

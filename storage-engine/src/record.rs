@@ -1,0 +1,94 @@
+//! Persisted records. Every record is stored as one format byte followed by its bincode body, so a
+//! later format can be introduced and old records still decode.
+
+use crate::error::{EngineError, Result};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+
+const FORMAT_V1: u8 = 1;
+
+pub(crate) fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+    let mut out = vec![FORMAT_V1];
+    // Serializing plain structs into a Vec cannot fail.
+    bincode::serialize_into(&mut out, value).expect("record serialization");
+    out
+}
+
+pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
+    match bytes.split_first() {
+        Some((&FORMAT_V1, body)) => {
+            bincode::deserialize(body).map_err(|e| EngineError::Corrupt(format!("record decode: {e}")))
+        }
+        Some((v, _)) => Err(EngineError::Corrupt(format!("unknown record format {v}"))),
+        None => Err(EngineError::Corrupt("empty record".into())),
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct BucketRecord {
+    pub name: String,
+    /// Canonical id of the owner.
+    pub owner: String,
+    pub region: String,
+    /// Creation time, milliseconds since the Unix epoch.
+    pub created_ms: i64,
+}
+
+/// The standard content headers S3 stores and returns as they were sent.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct ContentHeaders {
+    pub content_type: Option<String>,
+    pub content_encoding: Option<String>,
+    pub content_disposition: Option<String>,
+    pub content_language: Option<String>,
+    pub cache_control: Option<String>,
+    pub expires: Option<String>,
+}
+
+/// A run of bytes of one blob file, with the CRC32C of exactly those bytes.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Extent {
+    pub blob: u128,
+    pub offset: u64,
+    pub len: u64,
+    pub crc32c: u32,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ObjectRecord {
+    pub key: String,
+    pub size: u64,
+    /// The ETag without quotes.
+    pub etag: String,
+    pub last_modified_ms: i64,
+    pub owner: String,
+    pub headers: ContentHeaders,
+    /// `x-amz-meta-*` pairs, names lower-cased, without the prefix.
+    pub user_meta: Vec<(String, String)>,
+    pub tags: Vec<(String, String)>,
+    pub storage_class: String,
+    pub website_redirect: Option<String>,
+    /// Additional checksum: (algorithm name such as "CRC32", base64 value).
+    pub checksum: Option<(String, String)>,
+    pub extents: Vec<Extent>,
+}
+
+impl ObjectRecord {
+    pub(crate) fn blob_ids(&self) -> impl Iterator<Item = u128> + '_ {
+        self.extents.iter().map(|e| e.blob)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_format_byte() {
+        let b = BucketRecord { name: "b".into(), owner: "o".into(), region: "r".into(), created_ms: 7 };
+        let bytes = encode(&b);
+        assert_eq!(bytes[0], FORMAT_V1);
+        assert_eq!(decode::<BucketRecord>(&bytes).unwrap(), b);
+        assert!(decode::<BucketRecord>(&[9, 1, 2]).is_err());
+        assert!(decode::<BucketRecord>(&[]).is_err());
+    }
+}
