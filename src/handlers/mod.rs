@@ -59,7 +59,11 @@ impl Ctx {
     /// The whole body of a configuration request, capped by `max_xml_body`.
     pub async fn xml_body(&mut self) -> S3Result<crate::xml::Element> {
         let max = self.app.config.limits.max_xml_body;
-        let bytes = self.ingest(max as u64)?.read_all(max).await?;
+        let too_long = |e: S3Error| match e.code {
+            Code::EntityTooLarge => S3Error::new(Code::MaxMessageLengthExceeded),
+            _ => e,
+        };
+        let bytes = self.ingest(max as u64).map_err(too_long)?.read_all(max).await.map_err(too_long)?;
         crate::xml::parse(&bytes)
     }
 

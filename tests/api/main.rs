@@ -1,1 +1,9 @@
+//! Integration tests: each test starts its own `firn` on an ephemeral port with its own data
+//! directory, and drives it with aws-sdk-s3 or with raw signed HTTP requests.
 
+mod auth;
+mod buckets;
+mod harness;
+mod listing;
+mod objects;
+mod raw;

@@ -1,0 +1,248 @@
+//! Authentication failures and malformed requests, sent as raw HTTP.
+
+use super::harness::{with_bucket, Server, ACCESS_KEY};
+use super::raw::{self, presign_v2, presign_v4, v2_headers, V4};
+use aws_sdk_s3::presigning::PresigningConfig;
+use chrono::{Duration, Utc};
+use firn::auth::sigv4;
+use std::time::Duration as StdDuration;
+
+async fn setup() -> (Server, String) {
+    let (server, s3) = with_bucket("auth").await;
+    s3.put_object().bucket("auth").key("k").body(b"secret data".to_vec().into()).send().await.unwrap();
+    let host = server.addr.clone();
+    (server, host)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn signature_failures() {
+    let (_server, host) = setup().await;
+    let ok = V4::new("GET", &host, "/auth/k", "", b"").send(Vec::new()).await;
+    assert_eq!((ok.status, ok.body.as_str()), (200, "secret data"));
+    assert!(ok.headers.contains_key("x-amz-request-id"));
+
+    let anonymous = raw::send("GET", &format!("http://{host}/auth/k"), &[], Vec::new()).await;
+    assert_eq!((anonymous.status, anonymous.code()), (403, "AccessDenied"));
+    assert!(anonymous.body.contains("<RequestId>"));
+    assert!(anonymous.body.contains("<Resource>/auth/k</Resource>"));
+
+    let mut req = V4::new("GET", &host, "/auth/k", "", b"");
+    req.access_key = "NOSUCHKEY".into();
+    let r = req.send(Vec::new()).await;
+    assert_eq!((r.status, r.code()), (403, "InvalidAccessKeyId"));
+
+    let mut req = V4::new("GET", &host, "/auth/k", "", b"");
+    req.secret_key = "wrong".into();
+    let r = req.send(Vec::new()).await;
+    assert_eq!((r.status, r.code()), (403, "SignatureDoesNotMatch"));
+
+    let mut req = V4::new("GET", &host, "/auth/k", "", b"");
+    req.now = Utc::now() - Duration::minutes(20);
+    let r = req.send(Vec::new()).await;
+    assert_eq!((r.status, r.code()), (403, "RequestTimeTooSkewed"));
+
+    let mut req = V4::new("GET", &host, "/auth/k", "", b"");
+    req.region = "eu-west-1".into();
+    let r = req.send(Vec::new()).await;
+    assert_eq!((r.status, r.code()), (400, "AuthorizationHeaderMalformed"));
+
+    // A signed request whose query was altered after signing.
+    let req = V4::new("GET", &host, "/auth", "prefix=a", b"");
+    let (headers, _) = req.sign();
+    let r = raw::send("GET", &format!("http://{host}/auth?prefix=b"), &headers, Vec::new()).await;
+    assert_eq!(r.code(), "SignatureDoesNotMatch");
+
+    // HEAD errors carry no body.
+    let mut req = V4::new("HEAD", &host, "/auth/k", "", b"");
+    req.secret_key = "wrong".into();
+    let r = req.send(Vec::new()).await;
+    assert_eq!((r.status, r.body.as_str()), (403, ""));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn payload_integrity() {
+    let (server, host) = setup().await;
+    // Body differs from the signed SHA-256.
+    let req = V4::new("PUT", &host, "/auth/tampered", "", b"original");
+    let r = req.send(b"tampered".to_vec()).await;
+    assert_eq!((r.status, r.code()), (400, "XAmzContentSHA256Mismatch"));
+
+    let mut req = V4::new("PUT", &host, "/auth/md5", "", b"data");
+    req.headers.push(("content-md5".into(), "1B2M2Y8AsgTpgAmY7PhCfg==".into())); // MD5 of ""
+    let r = req.send(b"data".to_vec()).await;
+    assert_eq!((r.status, r.code()), (400, "BadDigest"));
+
+    let mut req = V4::new("PUT", &host, "/auth/md5", "", b"data");
+    req.headers.push(("content-md5".into(), "not-base64".into()));
+    let r = req.send(b"data".to_vec()).await;
+    assert_eq!((r.status, r.code()), (400, "InvalidDigest"));
+
+    let s3 = server.client();
+    for key in ["tampered", "md5"] {
+        assert!(s3.head_object().bucket("auth").key(key).send().await.is_err(), "{key} must not exist");
+    }
+}
+
+/// A `STREAMING-AWS4-HMAC-SHA256-PAYLOAD` body with 3 chunks signed as a chain.
+fn signed_chunked_body(req: &V4, seed: &str, chunks: &[&[u8]]) -> Vec<u8> {
+    let amz_date = req.now.format("%Y%m%dT%H%M%SZ").to_string();
+    let scope = format!("{}/us-east-1/s3/aws4_request", &amz_date[..8]);
+    let key = sigv4::signing_key(&req.secret_key, &amz_date[..8], "us-east-1", "s3");
+    let mut prev = seed.to_owned();
+    let mut body = Vec::new();
+    for chunk in chunks.iter().chain(std::iter::once(&&b""[..])) {
+        let sig = sigv4::signature(&key, &sigv4::chunk_string_to_sign(&amz_date, &scope, &prev, &sigv4::sha256_hex(chunk)));
+        body.extend_from_slice(format!("{:x};chunk-signature={sig}\r\n", chunk.len()).as_bytes());
+        body.extend_from_slice(chunk);
+        body.extend_from_slice(b"\r\n");
+        prev = sig;
+    }
+    body
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn signed_streaming_upload() {
+    let (server, host) = setup().await;
+    let chunks: [&[u8]; 3] = [&[b'a'; 70_000], &[b'b'; 70_000], b"tail"];
+    let total: usize = chunks.iter().map(|c| c.len()).sum();
+    let make = |key: &str| {
+        let mut req = V4::new("PUT", &host, &format!("/auth/{key}"), "", b"");
+        req.payload_hash = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD".into();
+        req.headers.push(("content-encoding".into(), "aws-chunked".into()));
+        req.headers.push(("x-amz-decoded-content-length".into(), total.to_string()));
+        req
+    };
+    let req = make("streamed");
+    let (headers, seed) = req.sign();
+    let body = signed_chunked_body(&req, &seed, &chunks);
+    let r = raw::send("PUT", &req.url(), &headers, body.clone()).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let got = server.client().get_object().bucket("auth").key("streamed").send().await.unwrap();
+    assert_eq!(got.content_encoding(), None, "aws-chunked is not stored as a content encoding");
+    let data = got.body.collect().await.unwrap().into_bytes();
+    assert_eq!(data.len(), total);
+    assert_eq!(&data[total - 4..], b"tail");
+
+    // One flipped byte in the second chunk breaks its signature: nothing is stored.
+    let req = make("broken");
+    let (headers, seed) = req.sign();
+    let mut body = signed_chunked_body(&req, &seed, &chunks);
+    let pos = body.len() / 2;
+    body[pos] ^= 1;
+    let r = raw::send("PUT", &req.url(), &headers, body).await;
+    assert_eq!((r.status, r.code()), (403, "SignatureDoesNotMatch"));
+    assert!(server.client().head_object().bucket("auth").key("broken").send().await.is_err());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn presigned_urls() {
+    let (server, host) = setup().await;
+    let s3 = server.client();
+    let presigned = s3
+        .get_object()
+        .bucket("auth")
+        .key("k")
+        .presigned(PresigningConfig::expires_in(StdDuration::from_secs(300)).unwrap())
+        .await
+        .unwrap();
+    let r = raw::send("GET", presigned.uri(), &[], Vec::new()).await;
+    assert_eq!((r.status, r.body.as_str()), (200, "secret data"));
+
+    let put = s3
+        .put_object()
+        .bucket("auth")
+        .key("via-presigned")
+        .presigned(PresigningConfig::expires_in(StdDuration::from_secs(300)).unwrap())
+        .await
+        .unwrap();
+    let headers: Vec<(String, String)> = put.headers().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+    let r = raw::send("PUT", put.uri(), &headers, b"uploaded".to_vec()).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+
+    let r = raw::send("GET", &presign_v4(&host, "/auth/k", Utc::now(), 60), &[], Vec::new()).await;
+    assert_eq!(r.status, 200);
+    let expired = presign_v4(&host, "/auth/k", Utc::now() - Duration::hours(2), 3600);
+    let r = raw::send("GET", &expired, &[], Vec::new()).await;
+    assert_eq!((r.status, r.code()), (403, "AccessDenied"));
+    assert!(r.body.contains("Request has expired"));
+    let too_long = presign_v4(&host, "/auth/k", Utc::now(), 604_801);
+    let r = raw::send("GET", &too_long, &[], Vec::new()).await;
+    assert_eq!((r.status, r.code()), (400, "AuthorizationQueryParametersError"));
+    let mut tampered = presign_v4(&host, "/auth/k", Utc::now(), 60);
+    tampered = tampered.replace("/auth/k", "/auth/via-presigned");
+    let r = raw::send("GET", &tampered, &[], Vec::new()).await;
+    assert_eq!(r.code(), "SignatureDoesNotMatch");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigv2_header_and_query() {
+    let (_server, host) = setup().await;
+    let r = raw::send("GET", &format!("http://{host}/auth/k"), &v2_headers("GET", "/auth/k", Utc::now()), Vec::new()).await;
+    assert_eq!((r.status, r.body.as_str()), (200, "secret data"));
+    let r = raw::send(
+        "GET",
+        &format!("http://{host}/auth/k"),
+        &v2_headers("GET", "/auth/k", Utc::now() - Duration::minutes(30)),
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(r.code(), "RequestTimeTooSkewed");
+    let url = presign_v2(&host, "/auth/k", Utc::now().timestamp() + 60);
+    let r = raw::send("GET", &url, &[], Vec::new()).await;
+    assert_eq!((r.status, r.body.as_str()), (200, "secret data"));
+    let url = presign_v2(&host, "/auth/k", Utc::now().timestamp() - 1);
+    let r = raw::send("GET", &url, &[], Vec::new()).await;
+    assert_eq!((r.status, r.code()), (403, "AccessDenied"));
+    let bad = format!("http://{host}/auth/k?AWSAccessKeyId={ACCESS_KEY}&Expires=9999999999&Signature=AAAA");
+    let r = raw::send("GET", &bad, &[], Vec::new()).await;
+    assert_eq!(r.code(), "SignatureDoesNotMatch");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn malformed_requests() {
+    let (_server, host) = setup().await;
+    let body = b"<Delete><Object><Key>k</Key></Object>".to_vec();
+    let mut req = V4::new("POST", &host, "/auth", "delete=", &body);
+    req.headers.push(("content-md5".into(), base64_md5(&body)));
+    let r = req.send(body).await;
+    assert_eq!((r.status, r.code()), (400, "MalformedXML"));
+
+    let body = b"<?xml version=\"1.0\"?><!DOCTYPE d [<!ENTITY a \"aaaaaaaaaa\">]><Delete><Object><Key>&a;</Key></Object></Delete>".to_vec();
+    let mut req = V4::new("POST", &host, "/auth", "delete=", &body);
+    req.headers.push(("content-md5".into(), base64_md5(&body)));
+    assert_eq!(req.send(body).await.code(), "MalformedXML");
+
+    let many: String = (0..1001).map(|i| format!("<Object><Key>k{i}</Key></Object>")).collect();
+    let body = format!("<Delete>{many}</Delete>").into_bytes();
+    let mut req = V4::new("POST", &host, "/auth", "delete=", &body);
+    req.headers.push(("content-md5".into(), base64_md5(&body)));
+    assert_eq!(req.send(body).await.code(), "MalformedXML");
+
+    let r = V4::new("PUT", &host, "/auth/k", "acl=", b"").send(Vec::new()).await;
+    assert_eq!((r.status, r.code()), (501, "NotImplemented"));
+    let r = V4::new("POST", &host, "/auth/k", "", b"").send(Vec::new()).await;
+    assert_eq!((r.status, r.code()), (405, "MethodNotAllowed"));
+
+    let mut req = V4::new("PUT", &host, "/auth/k", "", b"");
+    req.payload_hash = "bogus".into();
+    assert_eq!(req.send(Vec::new()).await.code(), "InvalidArgument");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn size_limit_is_enforced() {
+    let server = Server::start_with(&[("FIRN_MAX_OBJECT_SIZE", "1000"), ("FIRN_MAX_XML_BODY", "1000")]);
+    let s3 = server.client();
+    s3.create_bucket().bucket("small").send().await.unwrap();
+    s3.put_object().bucket("small").key("ok").body(vec![0u8; 1000].into()).send().await.unwrap();
+    let err = s3.put_object().bucket("small").key("big").body(vec![0u8; 1001].into()).send().await.unwrap_err();
+    assert_eq!(super::harness::code(&err), "EntityTooLarge");
+    let big = vec![b'x'; 2000];
+    let r = V4::new("PUT", &server.addr, "/small/ok", "tagging=", &big).send(big).await;
+    assert_eq!((r.status, r.code()), (400, "MaxMessageLengthExceeded"));
+}
+
+fn base64_md5(data: &[u8]) -> String {
+    use base64::Engine as _;
+    use md5::Digest;
+    base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(data))
+}

@@ -1,0 +1,91 @@
+use super::harness::{code, status, with_bucket, Server};
+use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn create_head_list_location_delete() {
+    let server = Server::start();
+    let s3 = server.client();
+    s3.create_bucket().bucket("alpha").send().await.unwrap();
+    s3.create_bucket()
+        .bucket("beta.example")
+        .create_bucket_configuration(
+            CreateBucketConfiguration::builder().location_constraint(BucketLocationConstraint::from("us-east-1")).build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let head = s3.head_bucket().bucket("alpha").send().await.unwrap();
+    assert_eq!(head.bucket_region(), Some("us-east-1"));
+
+    let list = s3.list_buckets().send().await.unwrap();
+    let names: Vec<_> = list.buckets().iter().filter_map(|b| b.name()).collect();
+    assert_eq!(names, ["alpha", "beta.example"]);
+    assert!(list.buckets()[0].creation_date().is_some());
+    assert_eq!(list.owner().and_then(|o| o.id()).map(str::len), Some(64));
+
+    let loc = s3.get_bucket_location().bucket("alpha").send().await.unwrap();
+    assert!(loc.location_constraint().is_none_or(|l| l.as_str().is_empty()));
+    let versioning = s3.get_bucket_versioning().bucket("alpha").send().await.unwrap();
+    assert!(versioning.status().is_none());
+
+    s3.delete_bucket().bucket("alpha").send().await.unwrap();
+    let err = s3.head_bucket().bucket("alpha").send().await.unwrap_err();
+    assert_eq!(status(&err), 404);
+    let names: Vec<_> =
+        s3.list_buckets().send().await.unwrap().buckets().iter().filter_map(|b| b.name().map(str::to_owned)).collect();
+    assert_eq!(names, ["beta.example"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bucket_errors() {
+    let (_server, s3) = with_bucket("taken").await;
+    let err = s3.create_bucket().bucket("taken").send().await.unwrap_err();
+    assert_eq!(code(&err), "BucketAlreadyOwnedByYou");
+    assert_eq!(status(&err), 409);
+
+    for bad in ["ab", "Upper", "under_score", "192.168.1.1", "-lead", "a..b"] {
+        let err = s3.create_bucket().bucket(bad).send().await.unwrap_err();
+        assert_eq!(code(&err), "InvalidBucketName", "{bad}");
+    }
+
+    let err = s3
+        .create_bucket()
+        .bucket("elsewhere")
+        .create_bucket_configuration(
+            CreateBucketConfiguration::builder().location_constraint(BucketLocationConstraint::EuWest1).build(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&err), "IllegalLocationConstraintException");
+
+    s3.put_object().bucket("taken").key("k").body(b"x".to_vec().into()).send().await.unwrap();
+    let err = s3.delete_bucket().bucket("taken").send().await.unwrap_err();
+    assert_eq!(code(&err), "BucketNotEmpty");
+
+    let err = s3.list_objects_v2().bucket("missing").send().await.unwrap_err();
+    assert_eq!(code(&err), "NoSuchBucket");
+    let err = s3.delete_bucket().bucket("missing").send().await.unwrap_err();
+    assert_eq!(code(&err), "NoSuchBucket");
+    let err = s3.get_object().bucket("missing").key("k").send().await.unwrap_err();
+    assert_eq!(code(&err), "NoSuchBucket");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn virtual_hosted_style() {
+    let server = Server::start_with(&[("FIRN_DOMAIN", "s3.firn.test")]);
+    let s3 = server.client();
+    s3.create_bucket().bucket("vhost").send().await.unwrap();
+    s3.put_object().bucket("vhost").key("dir/file").body(b"hi".to_vec().into()).send().await.unwrap();
+    // The bucket comes from the Host header; the request still goes to the loopback address.
+    let host = "vhost.s3.firn.test:9000";
+    for (path, query, want) in [("/dir/file", "", "hi"), ("/", "list-type=2", "<Key>dir/file</Key>")] {
+        let req = super::raw::V4::new("GET", host, path, query, b"");
+        let (mut headers, _) = req.sign();
+        headers.push(("host".into(), host.into()));
+        let q = if query.is_empty() { String::new() } else { format!("?{query}") };
+        let r = super::raw::send("GET", &format!("{}{path}{q}", server.endpoint), &headers, Vec::new()).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert!(r.body.contains(want), "{}", r.body);
+    }
+}

@@ -1,0 +1,118 @@
+//! Starts a real `firn serve` and hands out clients for it.
+
+use aws_sdk_s3::config::{Credentials, Region};
+use aws_sdk_s3::Client;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+pub const ACCESS_KEY: &str = "FIRNTESTACCESSKEY000";
+pub const SECRET_KEY: &str = "firn-test-secret-key/0123456789abcdefghij";
+
+pub struct Server {
+    child: Child,
+    pub endpoint: String,
+    pub addr: String,
+    dir: tempfile::TempDir,
+}
+
+impl Server {
+    pub fn start() -> Server {
+        Self::start_with(&[])
+    }
+
+    pub fn start_with(env: &[(&str, &str)]) -> Server {
+        let dir = tempfile::tempdir().expect("temp dir");
+        Self::start_in(dir, env)
+    }
+
+    /// Starts on an existing data directory (a restart).
+    pub fn start_in(dir: tempfile::TempDir, env: &[(&str, &str)]) -> Server {
+        let log = std::fs::File::create(dir.path().join("server.log")).expect("log file");
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_firn"));
+        cmd.arg("serve")
+            .env("FIRN_LISTEN", "127.0.0.1:0")
+            .env("FIRN_DATA_DIR", dir.path().join("data"))
+            .env("FIRN_ROOT_ACCESS_KEY", ACCESS_KEY)
+            .env("FIRN_ROOT_SECRET_KEY", SECRET_KEY)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(log);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("spawn firn");
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let first = lines.next().expect("firn printed nothing").expect("read stdout");
+        let endpoint = first.split("listening on ").nth(1).expect("endpoint line").trim().to_owned();
+        // Keep draining stdout so the server never blocks or fails writing to it.
+        std::thread::spawn(move || for _ in lines {});
+        let addr = endpoint.trim_start_matches("http://").to_owned();
+        Server { child, endpoint, addr, dir }
+    }
+
+    pub fn client(&self) -> Client {
+        let creds = Credentials::new(ACCESS_KEY, SECRET_KEY, None, None, "firn-tests");
+        let conf = aws_sdk_s3::Config::builder()
+            .behavior_version_latest()
+            .region(Region::new("us-east-1"))
+            .endpoint_url(&self.endpoint)
+            .credentials_provider(creds)
+            .force_path_style(true)
+            .build();
+        Client::from_conf(conf)
+    }
+
+    /// Stops the server abruptly (SIGKILL) and returns its data directory.
+    pub fn kill(mut self) -> tempfile::TempDir {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::mem::replace(&mut self.dir, dir)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A client and a fresh bucket on a fresh server.
+pub async fn with_bucket(name: &str) -> (Server, Client) {
+    let server = Server::start();
+    let client = server.client();
+    client.create_bucket().bucket(name).send().await.expect("create bucket");
+    (server, client)
+}
+
+/// The S3 error code of a failed SDK call.
+pub fn code<E, R>(err: &aws_sdk_s3::error::SdkError<E, R>) -> String
+where
+    E: aws_sdk_s3::error::ProvideErrorMetadata,
+{
+    err.as_service_error().and_then(|e| e.code()).unwrap_or("<no code>").to_owned()
+}
+
+/// The HTTP status of a failed SDK call.
+pub fn status<E>(err: &aws_sdk_s3::error::SdkError<E, aws_smithy_runtime_api::http::Response>) -> u16 {
+    err.raw_response().map(|r| r.status().as_u16()).unwrap_or(0)
+}
+
+pub fn md5_hex(data: &[u8]) -> String {
+    use md5::Digest;
+    hex::encode(md5::Md5::digest(data))
+}
+
+/// Deterministic pseudo-random bytes.
+pub fn bytes(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407) | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}

@@ -1,0 +1,328 @@
+use super::harness::{bytes, code, md5_hex, status, with_bucket};
+use aws_sdk_s3::primitives::{ByteStream, DateTime};
+use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumMode, Delete, MetadataDirective, ObjectIdentifier, Tag, Tagging};
+
+async fn body_of(out: aws_sdk_s3::operation::get_object::GetObjectOutput) -> Vec<u8> {
+    out.body.collect().await.unwrap().into_bytes().to_vec()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn put_get_head_with_metadata_and_headers() {
+    let (_server, s3) = with_bucket("objects").await;
+    let data = bytes(300_000, 1);
+    let put = s3
+        .put_object()
+        .bucket("objects")
+        .key("dir/a file+ü.bin")
+        .body(data.clone().into())
+        .content_type("application/x-test")
+        .content_disposition("attachment")
+        .cache_control("max-age=60")
+        .content_language("de")
+        .metadata("color", "blue")
+        .metadata("Shape", "round")
+        .tagging("a=1&b=two")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.e_tag(), Some(format!("\"{}\"", md5_hex(&data)).as_str()));
+
+    let got = s3.get_object().bucket("objects").key("dir/a file+ü.bin").send().await.unwrap();
+    assert_eq!(got.content_length(), Some(300_000));
+    assert_eq!(got.content_type(), Some("application/x-test"));
+    assert_eq!(got.content_disposition(), Some("attachment"));
+    assert_eq!(got.cache_control(), Some("max-age=60"));
+    assert_eq!(got.content_language(), Some("de"));
+    assert_eq!(got.tag_count(), Some(2));
+    let meta = got.metadata().unwrap();
+    assert_eq!(meta.get("color").map(String::as_str), Some("blue"));
+    assert_eq!(meta.get("shape").map(String::as_str), Some("round"));
+    assert_eq!(md5_hex(&body_of(got).await), md5_hex(&data));
+
+    let head = s3.head_object().bucket("objects").key("dir/a file+ü.bin").send().await.unwrap();
+    assert_eq!(head.content_length(), Some(300_000));
+    assert_eq!(head.e_tag(), put.e_tag());
+    assert!(head.last_modified().is_some());
+
+    let over = s3
+        .get_object()
+        .bucket("objects")
+        .key("dir/a file+ü.bin")
+        .response_content_type("text/plain")
+        .response_cache_control("no-cache")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(over.content_type(), Some("text/plain"));
+    assert_eq!(over.cache_control(), Some("no-cache"));
+
+    let empty = s3.put_object().bucket("objects").key("empty").body(Vec::new().into()).send().await.unwrap();
+    assert_eq!(empty.e_tag(), Some("\"d41d8cd98f00b204e9800998ecf8427e\""));
+    let got = s3.get_object().bucket("objects").key("empty").send().await.unwrap();
+    assert_eq!(got.content_length(), Some(0));
+    assert!(body_of(got).await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn checksums_are_verified_stored_and_returned() {
+    let (_server, s3) = with_bucket("sums").await;
+    for alg in [
+        ChecksumAlgorithm::Crc32,
+        ChecksumAlgorithm::Crc32C,
+        ChecksumAlgorithm::Crc64Nvme,
+        ChecksumAlgorithm::Sha1,
+        ChecksumAlgorithm::Sha256,
+    ] {
+        let key = format!("k-{}", alg.as_str());
+        let data = bytes(100_000, 7);
+        s3.put_object().bucket("sums").key(&key).checksum_algorithm(alg.clone()).body(data.clone().into()).send().await.unwrap();
+        let got = s3.get_object().bucket("sums").key(&key).checksum_mode(ChecksumMode::Enabled).send().await.unwrap();
+        let present = [got.checksum_crc32(), got.checksum_crc32_c(), got.checksum_crc64_nvme(), got.checksum_sha1(), got.checksum_sha256()]
+            .iter()
+            .filter(|c| c.is_some())
+            .count();
+        assert_eq!(present, 1, "{alg:?}");
+        assert_eq!(body_of(got).await, data);
+    }
+    // A wrong checksum stores nothing.
+    let err = s3
+        .put_object()
+        .bucket("sums")
+        .key("bad")
+        .checksum_crc32("AAAAAA==")
+        .body(b"hello".to_vec().into())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&err), "BadDigest");
+    assert_eq!(code(&s3.head_object().bucket("sums").key("bad").send().await.unwrap_err()).as_str(), "NotFound");
+    // A ranged GET never carries the whole-object checksum.
+    let ranged =
+        s3.get_object().bucket("sums").key("k-CRC32").range("bytes=0-9").checksum_mode(ChecksumMode::Enabled).send().await.unwrap();
+    assert!(ranged.checksum_crc32().is_none());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn large_object_streams_through() {
+    let (_server, s3) = with_bucket("large").await;
+    let data = bytes(12 << 20, 3);
+    s3.put_object().bucket("large").key("big").body(ByteStream::from(data.clone())).send().await.unwrap();
+    let got = s3.get_object().bucket("large").key("big").send().await.unwrap();
+    assert_eq!(md5_hex(&body_of(got).await), md5_hex(&data));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ranges() {
+    let (_server, s3) = with_bucket("ranges").await;
+    let data = bytes(1000, 2);
+    s3.put_object().bucket("ranges").key("k").body(data.clone().into()).send().await.unwrap();
+    for (range, from, to) in [("bytes=0-9", 0, 10), ("bytes=990-", 990, 1000), ("bytes=-5", 995, 1000), ("bytes=500-5000", 500, 1000)] {
+        let got = s3.get_object().bucket("ranges").key("k").range(range).send().await.unwrap();
+        assert_eq!(got.content_range(), Some(format!("bytes {}-{}/1000", from, to - 1).as_str()));
+        assert_eq!(got.content_length(), Some((to - from) as i64));
+        assert_eq!(body_of(got).await, &data[from..to]);
+    }
+    let err = s3.get_object().bucket("ranges").key("k").range("bytes=1000-").send().await.unwrap_err();
+    assert_eq!((code(&err).as_str(), status(&err)), ("InvalidRange", 416));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn conditional_get_and_put() {
+    let (_server, s3) = with_bucket("cond").await;
+    let put = s3.put_object().bucket("cond").key("k").body(b"v1".to_vec().into()).send().await.unwrap();
+    let etag = put.e_tag().unwrap().to_owned();
+    let head = s3.head_object().bucket("cond").key("k").send().await.unwrap();
+    let modified = *head.last_modified().unwrap();
+    let earlier = DateTime::from_secs(modified.secs() - 3600);
+
+    assert!(s3.get_object().bucket("cond").key("k").if_match(&etag).send().await.is_ok());
+    let err = s3.get_object().bucket("cond").key("k").if_match("\"nope\"").send().await.unwrap_err();
+    assert_eq!(status(&err), 412);
+    let err = s3.get_object().bucket("cond").key("k").if_none_match(&etag).send().await.unwrap_err();
+    assert_eq!(status(&err), 304);
+    let err = s3.get_object().bucket("cond").key("k").if_modified_since(modified).send().await.unwrap_err();
+    assert_eq!(status(&err), 304);
+    assert!(s3.get_object().bucket("cond").key("k").if_modified_since(earlier).send().await.is_ok());
+    let err = s3.get_object().bucket("cond").key("k").if_unmodified_since(earlier).send().await.unwrap_err();
+    assert_eq!(status(&err), 412);
+    let err = s3.head_object().bucket("cond").key("k").if_none_match(&etag).send().await.unwrap_err();
+    assert_eq!(status(&err), 304);
+
+    // Conditional writes.
+    let err = s3.put_object().bucket("cond").key("k").if_none_match("*").body(b"v2".to_vec().into()).send().await.unwrap_err();
+    assert_eq!(code(&err), "PreconditionFailed");
+    s3.put_object().bucket("cond").key("new").if_none_match("*").body(b"n".to_vec().into()).send().await.unwrap();
+    let err = s3.put_object().bucket("cond").key("k").if_match("\"nope\"").body(b"v2".to_vec().into()).send().await.unwrap_err();
+    assert_eq!(code(&err), "PreconditionFailed");
+    let err = s3.put_object().bucket("cond").key("absent").if_match(&etag).body(b"v2".to_vec().into()).send().await.unwrap_err();
+    assert_eq!(code(&err), "NoSuchKey");
+    s3.put_object().bucket("cond").key("k").if_match(&etag).body(b"v2".to_vec().into()).send().await.unwrap();
+    let got = s3.get_object().bucket("cond").key("k").send().await.unwrap();
+    assert_eq!(body_of(got).await, b"v2");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn delete_and_missing_keys() {
+    let (_server, s3) = with_bucket("del").await;
+    s3.put_object().bucket("del").key("k").body(b"x".to_vec().into()).send().await.unwrap();
+    s3.delete_object().bucket("del").key("k").send().await.unwrap();
+    let err = s3.get_object().bucket("del").key("k").send().await.unwrap_err();
+    assert_eq!((code(&err).as_str(), status(&err)), ("NoSuchKey", 404));
+    // Deleting a missing key succeeds, as in S3.
+    s3.delete_object().bucket("del").key("k").send().await.unwrap();
+    let err = s3.put_object().bucket("del").key("k".repeat(1025)).body(b"x".to_vec().into()).send().await.unwrap_err();
+    assert_eq!(code(&err), "KeyTooLongError");
+    s3.put_object().bucket("del").key("k".repeat(1024)).body(b"x".to_vec().into()).send().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn copy_object() {
+    let (_server, s3) = with_bucket("copy").await;
+    s3.create_bucket().bucket("copy-dest").send().await.unwrap();
+    let data = bytes(400_000, 9);
+    let put = s3
+        .put_object()
+        .bucket("copy")
+        .key("src key")
+        .body(data.clone().into())
+        .content_type("text/x-src")
+        .metadata("m", "1")
+        .tagging("t=1")
+        .send()
+        .await
+        .unwrap();
+
+    let out = s3.copy_object().bucket("copy-dest").key("same").copy_source("copy/src%20key").send().await.unwrap();
+    assert_eq!(out.copy_object_result().and_then(|r| r.e_tag()), put.e_tag());
+    let got = s3.get_object().bucket("copy-dest").key("same").send().await.unwrap();
+    assert_eq!(got.content_type(), Some("text/x-src"));
+    assert_eq!(got.metadata().unwrap().get("m").map(String::as_str), Some("1"));
+    assert_eq!(got.tag_count(), Some(1));
+    assert_eq!(body_of(got).await, data);
+
+    s3.copy_object()
+        .bucket("copy")
+        .key("replaced")
+        .copy_source("copy/src%20key")
+        .metadata_directive(MetadataDirective::Replace)
+        .content_type("text/x-new")
+        .metadata("n", "2")
+        .send()
+        .await
+        .unwrap();
+    let head = s3.head_object().bucket("copy").key("replaced").send().await.unwrap();
+    assert_eq!(head.content_type(), Some("text/x-new"));
+    assert_eq!(head.metadata().unwrap().get("n").map(String::as_str), Some("2"));
+    assert!(head.metadata().unwrap().get("m").is_none());
+
+    let err = s3.copy_object().bucket("copy").key("src key").copy_source("copy/src%20key").send().await.unwrap_err();
+    assert_eq!(code(&err), "InvalidRequest");
+    s3.copy_object()
+        .bucket("copy")
+        .key("src key")
+        .copy_source("copy/src%20key")
+        .metadata_directive(MetadataDirective::Replace)
+        .metadata("m", "changed")
+        .send()
+        .await
+        .unwrap();
+
+    let err = s3
+        .copy_object()
+        .bucket("copy")
+        .key("x")
+        .copy_source("copy/src%20key")
+        .copy_source_if_match("\"nope\"")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!((code(&err).as_str(), status(&err)), ("PreconditionFailed", 412));
+    let err = s3
+        .copy_object()
+        .bucket("copy")
+        .key("x")
+        .copy_source("copy/src%20key")
+        .copy_source_if_none_match(put.e_tag().unwrap())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(status(&err), 412);
+    let err = s3.copy_object().bucket("copy").key("x").copy_source("copy/absent").send().await.unwrap_err();
+    assert_eq!(code(&err), "NoSuchKey");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tagging() {
+    let (_server, s3) = with_bucket("tags").await;
+    s3.put_object().bucket("tags").key("k").body(b"x".to_vec().into()).send().await.unwrap();
+    let tags = Tagging::builder()
+        .tag_set(Tag::builder().key("env").value("prod").build().unwrap())
+        .tag_set(Tag::builder().key("team").value("a&b <c>").build().unwrap())
+        .build()
+        .unwrap();
+    s3.put_object_tagging().bucket("tags").key("k").tagging(tags).send().await.unwrap();
+    let got = s3.get_object_tagging().bucket("tags").key("k").send().await.unwrap();
+    let pairs: Vec<_> = got.tag_set().iter().map(|t| (t.key(), t.value())).collect();
+    assert_eq!(pairs, [("env", "prod"), ("team", "a&b <c>")]);
+    s3.delete_object_tagging().bucket("tags").key("k").send().await.unwrap();
+    assert!(s3.get_object_tagging().bucket("tags").key("k").send().await.unwrap().tag_set().is_empty());
+
+    let dup = Tagging::builder()
+        .tag_set(Tag::builder().key("a").value("1").build().unwrap())
+        .tag_set(Tag::builder().key("a").value("2").build().unwrap())
+        .build()
+        .unwrap();
+    let err = s3.put_object_tagging().bucket("tags").key("k").tagging(dup).send().await.unwrap_err();
+    assert_eq!(code(&err), "InvalidTag");
+    let err = s3.put_object().bucket("tags").key("k2").tagging(&"x=1&".repeat(11)).body(b"x".to_vec().into()).send().await.unwrap_err();
+    assert_eq!(code(&err), "InvalidTag");
+    let err = s3.get_object_tagging().bucket("tags").key("absent").send().await.unwrap_err();
+    assert_eq!(code(&err), "NoSuchKey");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn delete_objects() {
+    let (_server, s3) = with_bucket("multi").await;
+    for i in 0..20 {
+        s3.put_object().bucket("multi").key(format!("k{i:02}")).body(b"x".to_vec().into()).send().await.unwrap();
+    }
+    let ids = |range: std::ops::Range<i32>| -> Vec<ObjectIdentifier> {
+        range.map(|i| ObjectIdentifier::builder().key(format!("k{i:02}")).build().unwrap()).collect()
+    };
+    let out = s3
+        .delete_objects()
+        .bucket("multi")
+        .delete(Delete::builder().set_objects(Some(ids(0..10))).build().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.deleted().len(), 10);
+    assert!(out.errors().is_empty());
+    let out = s3
+        .delete_objects()
+        .bucket("multi")
+        .delete(Delete::builder().set_objects(Some(ids(5..20))).quiet(true).build().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert!(out.deleted().is_empty(), "quiet mode reports only errors");
+    assert_eq!(s3.list_objects_v2().bucket("multi").send().await.unwrap().key_count(), Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn acknowledged_writes_survive_sigkill() {
+    let (server, s3) = with_bucket("durable").await;
+    for i in 0..20 {
+        s3.put_object().bucket("durable").key(format!("k{i:02}")).body(bytes(5000, i).into()).send().await.unwrap();
+    }
+    s3.delete_object().bucket("durable").key("k00").send().await.unwrap();
+    let dir = server.kill();
+    let server = super::harness::Server::start_in(dir, &[]);
+    let s3 = server.client();
+    let listed = s3.list_objects_v2().bucket("durable").send().await.unwrap();
+    assert_eq!(listed.key_count(), Some(19));
+    for i in 1..20 {
+        let got = s3.get_object().bucket("durable").key(format!("k{i:02}")).send().await.unwrap();
+        assert_eq!(body_of(got).await, bytes(5000, i));
+    }
+}
