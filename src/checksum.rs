@@ -108,6 +108,111 @@ pub fn validate(alg: Algorithm, value: &str) -> S3Result<()> {
     }
 }
 
+/// The headers that show a stored checksum: (`x-amz-checksum-<alg>`, value, checksum type).
+/// Composite checksums end in `-N`.
+pub fn stored_headers(stored: &(String, String)) -> Option<(&'static str, &str, &'static str)> {
+    let alg = Algorithm::from_name(&stored.0)?;
+    let kind = if stored.1.contains('-') { "COMPOSITE" } else { "FULL_OBJECT" };
+    Some((alg.header(), stored.1.as_str(), kind))
+}
+
+fn b64(value: &str) -> Option<Vec<u8>> {
+    base64::engine::general_purpose::STANDARD.decode(value).ok()
+}
+
+/// The checksum of a multipart object of type COMPOSITE: the algorithm over the concatenated
+/// binary part checksums, then `-N`.
+pub fn composite(alg: Algorithm, parts: &[&str]) -> Option<String> {
+    let mut h = Hasher::new(alg);
+    for p in parts {
+        h.update(&b64(p)?);
+    }
+    Some(format!("{}-{}", h.finish(), parts.len()))
+}
+
+/// Multiplies a GF(2) matrix (one u64 column per bit) by a vector.
+fn gf2_times(mat: &[u64; 64], mut vec: u64) -> u64 {
+    let mut sum = 0;
+    let mut i = 0;
+    while vec != 0 {
+        if vec & 1 != 0 {
+            sum ^= mat[i];
+        }
+        vec >>= 1;
+        i += 1;
+    }
+    sum
+}
+
+fn gf2_square(mat: &[u64; 64], width: usize) -> [u64; 64] {
+    let mut sq = [0u64; 64];
+    for n in 0..width {
+        sq[n] = gf2_times(mat, mat[n]);
+    }
+    sq
+}
+
+/// CRC of A||B from CRC(A), CRC(B) and len(B), for reflected CRCs with all-ones init and xor-out
+/// (CRC32, CRC32C and CRC64NVME all are). Zero-extends crc_a by len_b bytes with squared operators.
+fn crc_combine(crc_a: u64, crc_b: u64, mut len_b: u64, reflected_poly: u64, width: usize) -> u64 {
+    if len_b == 0 {
+        return crc_a;
+    }
+    let mut odd = [0u64; 64];
+    odd[0] = reflected_poly;
+    for (n, slot) in odd.iter_mut().enumerate().take(width).skip(1) {
+        *slot = 1 << (n - 1);
+    }
+    let mut even = gf2_square(&odd, width);
+    odd = gf2_square(&even, width);
+    let mut crc = crc_a;
+    loop {
+        even = gf2_square(&odd, width);
+        if len_b & 1 != 0 {
+            crc = gf2_times(&even, crc);
+        }
+        len_b >>= 1;
+        if len_b == 0 {
+            break;
+        }
+        odd = gf2_square(&even, width);
+        if len_b & 1 != 0 {
+            crc = gf2_times(&odd, crc);
+        }
+        len_b >>= 1;
+        if len_b == 0 {
+            break;
+        }
+    }
+    crc ^ crc_b
+}
+
+/// The FULL_OBJECT checksum of a multipart object from its parts' CRCs and sizes. None for the
+/// SHA algorithms, which cannot be combined.
+pub fn full_object(alg: Algorithm, parts: &[(&str, u64)]) -> Option<String> {
+    let (poly, width) = match alg {
+        Algorithm::Crc32 => (0xEDB8_8320, 32),
+        Algorithm::Crc32c => (0x82F6_3B78, 32),
+        Algorithm::Crc64Nvme => (0x9A6C_9329_AC4B_C9B5, 64),
+        Algorithm::Sha1 | Algorithm::Sha256 => return None,
+    };
+    let mut crc: Option<u64> = None;
+    for (value, len) in parts {
+        let bytes = b64(value)?;
+        let part = match width {
+            32 => u32::from_be_bytes(bytes.try_into().ok()?) as u64,
+            _ => u64::from_be_bytes(bytes.try_into().ok()?),
+        };
+        crc = Some(match crc {
+            None => part,
+            Some(c) => crc_combine(c, part, *len, poly, width),
+        });
+    }
+    let crc = crc?;
+    let bytes = if width == 32 { (crc as u32).to_be_bytes().to_vec() } else { crc.to_be_bytes().to_vec() };
+    Some(base64::engine::general_purpose::STANDARD.encode(bytes))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,5 +234,29 @@ mod tests {
         assert!(validate(Algorithm::Crc32, "NhCmhg==").is_ok());
         assert!(validate(Algorithm::Crc32, "NhCmhg").is_err());
         assert!(validate(Algorithm::Sha1, "NhCmhg==").is_err());
+    }
+
+    #[test]
+    fn full_object_crc_combines_parts() {
+        let a = vec![7u8; 1000];
+        let b = b"the second part, shorter".to_vec();
+        let whole = [a.clone(), b.clone()].concat();
+        for alg in [Algorithm::Crc32, Algorithm::Crc32c, Algorithm::Crc64Nvme] {
+            let (ca, cb) = (digest(alg, &a), digest(alg, &b));
+            let combined = full_object(alg, &[(&ca, a.len() as u64), (&cb, b.len() as u64)]).unwrap();
+            assert_eq!(combined, digest(alg, &whole), "{alg:?}");
+        }
+        assert!(full_object(Algorithm::Sha256, &[("x", 1)]).is_none());
+    }
+
+    #[test]
+    fn composite_is_hash_of_part_hashes() {
+        let parts = [digest(Algorithm::Sha256, b"a"), digest(Algorithm::Sha256, b"b")];
+        let mut raw = Vec::new();
+        for p in &parts {
+            raw.extend(b64(p).unwrap());
+        }
+        let want = format!("{}-2", digest(Algorithm::Sha256, &raw));
+        assert_eq!(composite(Algorithm::Sha256, &[&parts[0], &parts[1]]).unwrap(), want);
     }
 }

@@ -39,6 +39,9 @@ s3_codes! {
     InvalidAccessKeyId => (403, "The AWS Access Key Id you provided does not exist in our records."),
     InvalidArgument => (400, "Invalid Argument"),
     InvalidBucketName => (400, "The specified bucket is not valid."),
+    InvalidPart => (400, "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag."),
+    InvalidPartNumber => (416, "The requested partnumber is not satisfiable"),
+    InvalidPartOrder => (400, "The list of parts was not in ascending order. Parts must be ordered by part number."),
     InvalidDigest => (400, "The Content-MD5 or checksum you specified is not valid."),
     InvalidRange => (416, "The requested range is not satisfiable"),
     InvalidRequest => (400, "Invalid Request"),
@@ -54,6 +57,7 @@ s3_codes! {
     MissingSecurityHeader => (400, "Your request is missing a required header."),
     NoSuchBucket => (404, "The specified bucket does not exist"),
     NoSuchKey => (404, "The specified key does not exist."),
+    NoSuchUpload => (404, "The specified multipart upload does not exist. The upload ID might not be valid, or the multipart upload might have been aborted or completed."),
     NotImplemented => (501, "A header or query you provided implies functionality that is not implemented."),
     PreconditionFailed => (412, "At least one of the pre-conditions you specified did not hold"),
     RequestTimeTooSkewed => (403, "The difference between the request time and the server's time is too large."),
@@ -109,6 +113,12 @@ impl From<EngineError> for S3Error {
             EngineError::PreconditionFailed => Code::PreconditionFailed.into(),
             EngineError::InvalidBucketName(why) => S3Error::msg(Code::InvalidBucketName, why),
             EngineError::KeyTooLong => Code::KeyTooLongError.into(),
+            EngineError::NoSuchUpload => Code::NoSuchUpload.into(),
+            EngineError::InvalidPart(n) => S3Error::new(Code::InvalidPart).detail("PartNumber", n.to_string()),
+            EngineError::InvalidPartOrder => Code::InvalidPartOrder.into(),
+            EngineError::EntityTooSmall(n) => S3Error::new(Code::EntityTooSmall)
+                .detail("PartNumber", n.to_string())
+                .detail("MinSizeAllowed", firn_storage::MIN_PART_SIZE.to_string()),
             EngineError::EmptyKey => S3Error::msg(Code::InvalidArgument, "The object key must not be empty"),
             e @ (EngineError::Corrupt(_) | EngineError::Io(_) | EngineError::Meta(_)) => S3Error::internal(e),
         }

@@ -51,6 +51,13 @@ pub enum Op {
     GetObjectTagging,
     PutObjectTagging,
     DeleteObjectTagging,
+    CreateMultipartUpload,
+    UploadPart,
+    UploadPartCopy,
+    CompleteMultipartUpload,
+    AbortMultipartUpload,
+    ListParts,
+    ListMultipartUploads,
 }
 
 /// What an operation needs from the caller's rights on the bucket.
@@ -69,10 +76,19 @@ impl Op {
         use Op::*;
         match self {
             ListBuckets | CreateBucket => Permission::Authenticated,
-            HeadBucket | ListObjects | ListObjectsV2 | GetObject | HeadObject | GetObjectTagging => Permission::Read,
-            DeleteObjects | PutObject | CopyObject | DeleteObject | PutObjectTagging | DeleteObjectTagging => {
-                Permission::Write
-            }
+            HeadBucket | ListObjects | ListObjectsV2 | GetObject | HeadObject | GetObjectTagging | ListParts
+            | ListMultipartUploads => Permission::Read,
+            DeleteObjects
+            | PutObject
+            | CopyObject
+            | DeleteObject
+            | PutObjectTagging
+            | DeleteObjectTagging
+            | CreateMultipartUpload
+            | UploadPart
+            | UploadPartCopy
+            | CompleteMultipartUpload
+            | AbortMultipartUpload => Permission::Write,
             DeleteBucket | GetBucketLocation | GetBucketVersioning => Permission::Owner,
         }
     }
@@ -97,6 +113,13 @@ impl Op {
             GetObjectTagging => "GetObjectTagging",
             PutObjectTagging => "PutObjectTagging",
             DeleteObjectTagging => "DeleteObjectTagging",
+            CreateMultipartUpload => "CreateMultipartUpload",
+            UploadPart => "UploadPart",
+            UploadPartCopy => "UploadPartCopy",
+            CompleteMultipartUpload => "CompleteMultipartUpload",
+            AbortMultipartUpload => "AbortMultipartUpload",
+            ListParts => "ListParts",
+            ListMultipartUploads => "ListMultipartUploads",
         }
     }
 }
@@ -208,13 +231,26 @@ pub fn route(
             (Method::HEAD, None) => Op::HeadBucket,
             (Method::DELETE, None) => Op::DeleteBucket,
             (Method::POST, Some("delete")) => Op::DeleteObjects,
+            (Method::GET, Some("uploads")) => Op::ListMultipartUploads,
             (_, Some(s)) => return Err(not_implemented(&format!("The bucket sub-resource '{s}'"))),
             _ => return Err(S3Error::new(Code::MethodNotAllowed)),
         },
         (Some(_), Some(_)) => {
-            // versionId alone is accepted (the only version is "null"); other sub-resources route below.
-            let sub = q.0.iter().map(|(k, _)| k.as_str()).find(|k| SUBRESOURCES.contains(k) && *k != "versionId");
+            // versionId and partNumber qualify a plain GET/HEAD; other sub-resources route below.
+            let sub =
+                q.0.iter()
+                    .map(|(k, _)| k.as_str())
+                    .find(|k| SUBRESOURCES.contains(k) && !matches!(*k, "versionId" | "partNumber"));
             match (method.clone(), sub) {
+                (Method::POST, Some("uploads")) => Op::CreateMultipartUpload,
+                (Method::PUT, Some("uploadId")) if copy_source => Op::UploadPartCopy,
+                (Method::PUT, Some("uploadId")) => Op::UploadPart,
+                (Method::POST, Some("uploadId")) => Op::CompleteMultipartUpload,
+                (Method::DELETE, Some("uploadId")) => Op::AbortMultipartUpload,
+                (Method::GET, Some("uploadId")) => Op::ListParts,
+                (Method::PUT, None) if copy_source && q.has("partNumber") => {
+                    return Err(S3Error::msg(Code::InvalidRequest, "partNumber requires uploadId"))
+                }
                 (Method::PUT, None) if copy_source => Op::CopyObject,
                 (Method::PUT, None) => Op::PutObject,
                 (Method::GET, None) => Op::GetObject,
@@ -261,6 +297,13 @@ mod tests {
             (Method::GET, "localhost", "/b/k?tagging", Op::GetObjectTagging, Some("b"), Some("k")),
             (Method::PUT, "localhost", "/b/k?tagging", Op::PutObjectTagging, Some("b"), Some("k")),
             (Method::DELETE, "localhost", "/b/k?tagging", Op::DeleteObjectTagging, Some("b"), Some("k")),
+            (Method::POST, "localhost", "/b/k?uploads", Op::CreateMultipartUpload, Some("b"), Some("k")),
+            (Method::PUT, "localhost", "/b/k?partNumber=1&uploadId=x", Op::UploadPart, Some("b"), Some("k")),
+            (Method::POST, "localhost", "/b/k?uploadId=x", Op::CompleteMultipartUpload, Some("b"), Some("k")),
+            (Method::DELETE, "localhost", "/b/k?uploadId=x", Op::AbortMultipartUpload, Some("b"), Some("k")),
+            (Method::GET, "localhost", "/b/k?uploadId=x", Op::ListParts, Some("b"), Some("k")),
+            (Method::GET, "localhost", "/b?uploads", Op::ListMultipartUploads, Some("b"), None),
+            (Method::GET, "localhost", "/b/k?partNumber=2", Op::GetObject, Some("b"), Some("k")),
             (Method::GET, "b.s3.test:9000", "/", Op::ListObjects, Some("b"), None),
             (Method::GET, "b.s3.test", "/dir/k", Op::GetObject, Some("b"), Some("dir/k")),
             (Method::PUT, "my.bucket.s3.test", "/k", Op::PutObject, Some("my.bucket"), Some("k")),
@@ -280,7 +323,7 @@ mod tests {
 
     #[test]
     fn unserved_subresources_are_not_implemented() {
-        for (m, p) in [(Method::PUT, "/b/k?acl"), (Method::GET, "/b?policy"), (Method::POST, "/b/k?uploads")] {
+        for (m, p) in [(Method::PUT, "/b/k?acl"), (Method::GET, "/b?policy"), (Method::POST, "/b/k?restore")] {
             assert_eq!(r(m, "localhost", p).unwrap_err().code, Code::NotImplemented);
         }
         assert_eq!(r(Method::POST, "localhost", "/b/k").unwrap_err().code, Code::MethodNotAllowed);

@@ -9,7 +9,7 @@ use crate::conditions::{iso_date, Conditions, Outcome};
 use crate::error::{Code, S3Error, S3Result};
 use crate::router::Permission;
 use crate::xml::XmlWriter;
-use firn_storage::{BucketName, NewObject, ObjectKey, WriteCondition};
+use firn_storage::{BucketName, NewObject, ObjectKey, ObjectRecord};
 use http::{Response, StatusCode};
 use std::io::Read;
 
@@ -47,8 +47,8 @@ fn directive(ctx: &Ctx, header: &str) -> S3Result<bool> {
     }
 }
 
-pub async fn copy_object(ctx: Ctx) -> S3Result<Response<Body>> {
-    ctx.check_version_id()?;
+/// The source of a CopyObject or UploadPartCopy: located, access-checked, its conditions met.
+pub fn source_object(ctx: &Ctx) -> S3Result<(BucketName, ObjectKey, ObjectRecord)> {
     let (src_bucket, src_key, version) = parse_copy_source(ctx.header("x-amz-copy-source").unwrap_or(""))?;
     if version.as_deref().is_some_and(|v| v != "null") {
         return Err(
@@ -56,13 +56,42 @@ pub async fn copy_object(ctx: Ctx) -> S3Result<Response<Body>> {
         );
     }
     ctx.app.check_access(ctx.user.as_deref(), &src_bucket, Permission::Read)?;
-    let engine = &ctx.app.engine;
-    let src = engine.object(&src_bucket, &src_key)?;
+    let src = ctx.app.engine.object(&src_bucket, &src_key)?;
     match Conditions::from_headers(&ctx.parts.headers, "x-amz-copy-source-").evaluate(&src.etag, src.last_modified_ms) {
-        Ok(Outcome::Proceed) => {}
+        Ok(Outcome::Proceed) => Ok((src_bucket, src_key, src)),
         // For a copy, every failed condition is a 412.
-        Ok(Outcome::NotModified) | Err(_) => return Err(S3Error::new(Code::PreconditionFailed)),
+        Ok(Outcome::NotModified) | Err(_) => Err(S3Error::new(Code::PreconditionFailed)),
     }
+}
+
+/// Copies bytes `start..end` of `src` into a new staged blob, feeding `hasher` on the way.
+pub fn copy_range(
+    engine: &firn_storage::Engine,
+    src: &ObjectRecord,
+    start: u64,
+    end: u64,
+    mut hasher: Option<&mut crate::checksum::Hasher>,
+) -> S3Result<firn_storage::StagedBlob> {
+    let mut reader = engine.reader(src, start, end);
+    let mut writer = engine.new_blob()?;
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = reader.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        if let Some(h) = hasher.as_deref_mut() {
+            h.update(&buf[..n]);
+        }
+        writer.write(&buf[..n])?;
+    }
+    Ok(writer.finish()?)
+}
+
+pub async fn copy_object(ctx: Ctx) -> S3Result<Response<Body>> {
+    ctx.check_version_id()?;
+    let (src_bucket, src_key, src) = source_object(&ctx)?;
+    let engine = &ctx.app.engine;
     let replace_meta = directive(&ctx, "x-amz-metadata-directive")?;
     let replace_tags = directive(&ctx, "x-amz-tagging-directive")?;
     let class = storage_class(&ctx)?;
@@ -90,24 +119,12 @@ pub async fn copy_object(ctx: Ctx) -> S3Result<Response<Body>> {
         tags,
         storage_class: class,
         website_redirect: redirect,
-        checksum: src.checksum.clone(),
+        // A composite checksum describes parts; the copy is a single blob, so only a full-object one carries over.
+        checksum: src.checksum.clone().filter(|(_, v)| !v.contains('-')),
     };
-    let cond = WriteCondition {
-        if_match: ctx.header("if-match").map(|m| m.trim().trim_matches('"').to_owned()),
-        if_none_match_any: ctx.header("if-none-match") == Some("*"),
-    };
+    let cond = super::object::write_condition(&ctx)?;
     let rec = blocking(|| -> S3Result<_> {
-        let mut reader = engine.reader(&src, 0, src.size);
-        let mut writer = engine.new_blob()?;
-        let mut buf = vec![0u8; 1 << 20];
-        loop {
-            let n = reader.read(&mut buf)?;
-            if n == 0 {
-                break;
-            }
-            writer.write(&buf[..n])?;
-        }
-        let staged = writer.finish()?;
+        let staged = copy_range(engine, &src, 0, src.size, None)?;
         Ok(engine.put_object(ctx.bucket(), ctx.key(), staged, new, &cond)?)
     })?;
     let mut w = XmlWriter::new("CopyObjectResult");

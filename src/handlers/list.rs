@@ -3,7 +3,6 @@
 use super::{xml_response, Ctx};
 use crate::auth::sigv4::uri_encode;
 use crate::body::Body;
-use crate::checksum::Algorithm;
 use crate::conditions::iso_date;
 use crate::error::{Code, S3Error, S3Result};
 use crate::xml::XmlWriter;
@@ -93,8 +92,10 @@ impl Common {
             .elem("Key", self.enc(&o.key))
             .elem("LastModified", iso_date(o.last_modified_ms))
             .elem("ETag", format!("\"{}\"", o.etag));
-        if let Some(a) = o.checksum.as_ref().and_then(|(a, _)| Algorithm::from_name(a)) {
-            w.elem("ChecksumAlgorithm", a.name()).elem("ChecksumType", "FULL_OBJECT");
+        if let Some(stored) = &o.checksum {
+            if let Some((_, _, kind)) = crate::checksum::stored_headers(stored) {
+                w.elem("ChecksumAlgorithm", &stored.0).elem("ChecksumType", kind);
+            }
         }
         w.elem("Size", o.size.to_string()).elem("StorageClass", &o.storage_class);
         if owner {

@@ -5,6 +5,7 @@ mod bucket;
 mod copy;
 mod delete_many;
 mod list;
+mod multipart;
 mod object;
 mod tagging;
 
@@ -115,5 +116,12 @@ pub async fn run(op: Op, ctx: Ctx) -> S3Result<Response<Body>> {
         Op::GetObjectTagging => tagging::get(ctx).await,
         Op::PutObjectTagging => tagging::put(ctx).await,
         Op::DeleteObjectTagging => tagging::delete(ctx).await,
+        Op::CreateMultipartUpload => multipart::create(ctx).await,
+        Op::UploadPart => multipart::upload_part(ctx).await,
+        Op::UploadPartCopy => multipart::upload_part_copy(ctx).await,
+        Op::CompleteMultipartUpload => multipart::complete(ctx).await,
+        Op::AbortMultipartUpload => multipart::abort(ctx).await,
+        Op::ListParts => multipart::list_parts(ctx).await,
+        Op::ListMultipartUploads => multipart::list_uploads(ctx).await,
     }
 }

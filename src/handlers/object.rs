@@ -2,7 +2,7 @@
 
 use super::{blocking, empty, Ctx};
 use crate::body::Body;
-use crate::checksum::Algorithm;
+use crate::checksum;
 use crate::conditions::{http_date, parse_range, Conditions, Outcome};
 use crate::error::{Code, S3Error, S3Result};
 use crate::payload::Ingest;
@@ -71,7 +71,7 @@ pub fn metadata_from_headers(ctx: &Ctx) -> S3Result<(ContentHeaders, Vec<(String
     Ok((headers, meta))
 }
 
-fn write_condition(ctx: &Ctx) -> S3Result<WriteCondition> {
+pub fn write_condition(ctx: &Ctx) -> S3Result<WriteCondition> {
     let if_none_match_any = match ctx.header("if-none-match") {
         None => false,
         Some("*") => true,
@@ -107,33 +107,46 @@ pub async fn receive(engine: &Engine, mut ingest: Ingest) -> S3Result<(StagedBlo
     Ok((staged, checksum))
 }
 
-pub async fn put(mut ctx: Ctx) -> S3Result<Response<Body>> {
-    ctx.check_version_id()?;
-    if ctx.header("content-length").is_none() && ctx.header("x-amz-decoded-content-length").is_none() {
-        return Err(S3Error::new(Code::MissingContentLength));
-    }
-    let (headers, user_meta) = metadata_from_headers(&ctx)?;
-    let new = NewObject {
+/// What a PUT or CreateMultipartUpload says about the object besides its bytes.
+pub fn new_object(ctx: &Ctx) -> S3Result<NewObject> {
+    let (headers, user_meta) = metadata_from_headers(ctx)?;
+    Ok(NewObject {
         owner: ctx.user().canonical_id.clone(),
         headers,
         user_meta,
         tags: super::tagging::from_header(ctx.header("x-amz-tagging"))?,
-        storage_class: storage_class(&ctx)?,
+        storage_class: storage_class(ctx)?,
         website_redirect: ctx.header("x-amz-website-redirect-location").map(str::to_owned),
         checksum: None,
-    };
+    })
+}
+
+pub fn require_length(ctx: &Ctx) -> S3Result<()> {
+    if ctx.header("content-length").is_none() && ctx.header("x-amz-decoded-content-length").is_none() {
+        return Err(S3Error::new(Code::MissingContentLength));
+    }
+    Ok(())
+}
+
+/// Adds the headers that show a stored checksum.
+pub fn with_checksum(b: Builder, stored: Option<&(String, String)>) -> Builder {
+    match stored.and_then(checksum::stored_headers) {
+        Some((header, value, kind)) => b.header(header, value).header("x-amz-checksum-type", kind),
+        None => b,
+    }
+}
+
+pub async fn put(mut ctx: Ctx) -> S3Result<Response<Body>> {
+    ctx.check_version_id()?;
+    require_length(&ctx)?;
+    let new = new_object(&ctx)?;
     let cond = write_condition(&ctx)?;
     let ingest = ctx.ingest(ctx.app.config.limits.max_object_size)?;
     let (staged, checksum) = receive(&ctx.app.engine, ingest).await?;
     let new = NewObject { checksum, ..new };
     let rec = blocking(|| ctx.app.engine.put_object(ctx.bucket(), ctx.key(), staged, new, &cond))?;
-    let mut resp = Response::builder().status(StatusCode::OK).header(http::header::ETAG, format!("\"{}\"", rec.etag));
-    if let Some((alg, value)) = &rec.checksum {
-        if let Some(a) = Algorithm::from_name(alg) {
-            resp = resp.header(a.header(), value).header("x-amz-checksum-type", "FULL_OBJECT");
-        }
-    }
-    Ok(resp.body(Body::Empty).expect("valid response"))
+    let resp = Response::builder().status(StatusCode::OK).header(http::header::ETAG, format!("\"{}\"", rec.etag));
+    Ok(with_checksum(resp, rec.checksum.as_ref()).body(Body::Empty).expect("valid response"))
 }
 
 /// The headers that describe a stored object, shared by GET, HEAD and 304 responses.
@@ -194,23 +207,33 @@ pub async fn get(ctx: Ctx, head_only: bool) -> S3Result<Response<Body>> {
         let b = object_headers(Response::builder().status(StatusCode::NOT_MODIFIED), &rec);
         return Ok(b.body(Body::Empty).expect("valid response"));
     }
-    let range = parse_range(ctx.header("range"), rec.size)?;
-    let (start, end) = range.unwrap_or((0, rec.size));
     let mut b = object_headers(Response::builder(), &rec);
+    let range = match ctx.query.get("partNumber") {
+        Some(n) => {
+            if ctx.header("range").is_some() {
+                return Err(S3Error::msg(
+                    Code::InvalidRequest,
+                    "Cannot specify both Range header and partNumber query parameter",
+                ));
+            }
+            if !rec.parts.is_empty() {
+                b = b.header("x-amz-mp-parts-count", rec.parts.len());
+            }
+            Some(part_range(&rec, n)?)
+        }
+        None => parse_range(ctx.header("range"), rec.size)?,
+    };
+    let (start, end) = range.unwrap_or((0, rec.size));
     b = content_headers(b, &rec, &ctx)
         .header(http::header::ACCEPT_RANGES, "bytes")
         .header(http::header::CONTENT_LENGTH, end - start);
     if range.is_some() {
         b = b
             .status(StatusCode::PARTIAL_CONTENT)
-            .header(http::header::CONTENT_RANGE, format!("bytes {}-{}/{}", start, end - 1, rec.size));
+            .header(http::header::CONTENT_RANGE, format!("bytes {}-{}/{}", start, end.max(1) - 1, rec.size));
     } else if ctx.header("x-amz-checksum-mode").is_some_and(|m| m.eq_ignore_ascii_case("ENABLED")) {
         // Never on a range: the checksum covers the whole object and clients would report a mismatch.
-        if let Some((alg, value)) = &rec.checksum {
-            if let Some(a) = Algorithm::from_name(alg) {
-                b = b.header(a.header(), value).header("x-amz-checksum-type", "FULL_OBJECT");
-            }
-        }
+        b = with_checksum(b, rec.checksum.as_ref());
     }
     if head_only {
         return Ok(b.body(Body::Empty).expect("valid response"));
@@ -243,6 +266,21 @@ pub async fn get(ctx: Ctx, head_only: bool) -> S3Result<Response<Body>> {
         Body::Stream { rx, len }
     };
     Ok(b.body(body).expect("valid response"))
+}
+
+/// Byte range of part `n` (1-based). An object from a single PUT is one part.
+fn part_range(rec: &ObjectRecord, n: &str) -> S3Result<(u64, u64)> {
+    let n: usize =
+        n.parse().ok().filter(|n| (1..=firn_storage::MAX_PART_NUMBER as usize).contains(n)).ok_or_else(|| {
+            S3Error::msg(Code::InvalidArgument, "Part number must be an integer between 1 and 10000, inclusive")
+                .detail("ArgumentName", "partNumber")
+        })?;
+    if rec.parts.is_empty() {
+        return if n == 1 { Ok((0, rec.size)) } else { Err(S3Error::new(Code::InvalidPartNumber)) };
+    }
+    let part = rec.parts.get(n - 1).ok_or_else(|| S3Error::new(Code::InvalidPartNumber))?;
+    let start: u64 = rec.parts[..n - 1].iter().map(|p| p.size).sum();
+    Ok((start, start + part.size))
 }
 
 pub async fn delete(ctx: Ctx) -> S3Result<Response<Body>> {

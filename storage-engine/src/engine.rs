@@ -51,22 +51,36 @@ impl WriteCondition {
     }
 }
 
+/// Bookkeeping committed in the same batch as an object record (multipart completion).
+#[derive(Default)]
+pub(crate) struct Commit {
+    /// The upload record to remove; the commit fails with NoSuchUpload if it is gone.
+    pub remove_upload: Option<Vec<u8>>,
+    pub remove_parts: Vec<Vec<u8>>,
+    /// Blobs no longer needed (parts left out of the completed object).
+    pub drop_blobs: Vec<u128>,
+}
+
 pub struct Engine {
-    db: sled::Db,
+    pub(crate) db: sled::Db,
     buckets: sled::Tree,
     pub(crate) objects: sled::Tree,
     /// Every blob some record refers to: blob id → owning object key. Blob files not in here are orphans.
-    blobs: sled::Tree,
+    pub(crate) blobs: sled::Tree,
     /// Blobs made unreachable by a commit, deleted after it: blob id → ().
-    gc: sled::Tree,
-    hot: HotTier,
+    pub(crate) gc: sled::Tree,
+    /// Multipart uploads in progress: bucket 0x00 key 0x00 upload-id → UploadRecord.
+    pub(crate) uploads: sled::Tree,
+    /// Their parts: upload-id 0x00 part-number → PartRecord.
+    pub(crate) parts: sled::Tree,
+    pub(crate) hot: HotTier,
 }
 
-fn abort<T>(e: EngineError) -> std::result::Result<T, ConflictableTransactionError<EngineError>> {
+pub(crate) fn abort<T>(e: EngineError) -> std::result::Result<T, ConflictableTransactionError<EngineError>> {
     Err(ConflictableTransactionError::Abort(e))
 }
 
-fn tx_err(e: TransactionError<EngineError>) -> EngineError {
+pub(crate) fn tx_err(e: TransactionError<EngineError>) -> EngineError {
     match e {
         TransactionError::Abort(e) => e,
         TransactionError::Storage(e) => EngineError::Meta(e),
@@ -88,6 +102,8 @@ impl Engine {
             objects: db.open_tree("objects")?,
             blobs: db.open_tree("blobs")?,
             gc: db.open_tree("gc")?,
+            uploads: db.open_tree("uploads")?,
+            parts: db.open_tree("parts")?,
             hot: HotTier::open(&cfg.data_dir.join("hot"))?,
             db,
         };
@@ -111,7 +127,7 @@ impl Engine {
     }
 
     /// Deletes the blobs queued by earlier commits. Idempotent: a crash part-way repeats it safely.
-    fn collect_garbage(&self) -> Result<()> {
+    pub(crate) fn collect_garbage(&self) -> Result<()> {
         for item in self.gc.iter() {
             let (k, _) = item?;
             let id = u128::from_be_bytes(k.as_ref().try_into().map_err(|_| EngineError::Corrupt("gc key".into()))?);
@@ -122,7 +138,7 @@ impl Engine {
     }
 
     /// Makes every committed change durable. sled otherwise syncs only every ~500 ms.
-    fn sync(&self) -> Result<()> {
+    pub(crate) fn sync(&self) -> Result<()> {
         self.db.flush()?;
         Ok(())
     }
@@ -162,7 +178,8 @@ impl Engine {
 
     pub fn delete_bucket(&self, name: &BucketName) -> Result<()> {
         self.bucket(name)?;
-        if self.objects.scan_prefix(keys::bucket_prefix(name.as_str())).next().is_some() {
+        let prefix = keys::bucket_prefix(name.as_str());
+        if self.objects.scan_prefix(&prefix).next().is_some() || self.uploads.scan_prefix(&prefix).next().is_some() {
             return Err(EngineError::BucketNotEmpty);
         }
         self.buckets.remove(name.as_str())?;
@@ -198,55 +215,64 @@ impl Engine {
             website_redirect: new.website_redirect,
             checksum: new.checksum,
             extents: vec![staged.extent()],
+            parts: Vec::new(),
         };
         self.hot.install(&mut staged)?;
-        self.commit_record(bucket, key, rec, cond)
+        let result = self.commit_record(bucket, key, &rec, cond, &Commit::default());
+        if result.is_err() {
+            // The new blob is referenced by nothing; remove it now rather than at the next start.
+            self.hot.remove(staged.id)?;
+        }
+        result.map(|()| rec)
     }
 
-    /// Stores `rec` as the current version of `key` in one atomic batch, queues the blobs of the
-    /// record it replaces, makes it durable, then deletes them.
-    fn commit_record(
+    /// Stores `rec` as the current version of `key` in one atomic batch with the bookkeeping in
+    /// `extra`, queues the blobs of the record it replaces, makes it durable, then deletes them.
+    pub(crate) fn commit_record(
         &self,
         bucket: &BucketName,
         key: &ObjectKey,
-        rec: ObjectRecord,
+        rec: &ObjectRecord,
         cond: &WriteCondition,
-    ) -> Result<ObjectRecord> {
+        extra: &Commit,
+    ) -> Result<()> {
         let okey = keys::object_key(bucket.as_str(), key.as_str());
-        let encoded = record::encode(&rec);
-        let result = (&self.buckets, &self.objects, &self.blobs, &self.gc).transaction(|(b, o, bl, gc)| {
-            if b.get(bucket.as_str())?.is_none() {
-                return abort(EngineError::NoSuchBucket);
-            }
-            let old = match o.get(&okey)? {
-                Some(v) => Some(record::decode::<ObjectRecord>(&v).map_err(ConflictableTransactionError::Abort)?),
-                None => None,
-            };
-            if let Err(e) = cond.check(old.as_ref()) {
-                return abort(e);
-            }
-            o.insert(okey.as_slice(), encoded.as_slice())?;
-            for id in rec.blob_ids() {
-                bl.insert(&keys::blob_key(id), okey.as_slice())?;
-            }
-            if let Some(old) = &old {
-                for id in old.blob_ids() {
+        let encoded = record::encode(rec);
+        let trees = (&self.buckets, &self.objects, &self.blobs, &self.gc, &self.uploads, &self.parts);
+        trees
+            .transaction(|(b, o, bl, gc, up, pa)| {
+                if b.get(bucket.as_str())?.is_none() {
+                    return abort(EngineError::NoSuchBucket);
+                }
+                if let Some(upload_key) = &extra.remove_upload {
+                    if up.remove(upload_key.as_slice())?.is_none() {
+                        return abort(EngineError::NoSuchUpload);
+                    }
+                }
+                let old = match o.get(&okey)? {
+                    Some(v) => Some(record::decode::<ObjectRecord>(&v).map_err(ConflictableTransactionError::Abort)?),
+                    None => None,
+                };
+                if let Err(e) = cond.check(old.as_ref()) {
+                    return abort(e);
+                }
+                o.insert(okey.as_slice(), encoded.as_slice())?;
+                for id in rec.blob_ids() {
+                    bl.insert(&keys::blob_key(id), okey.as_slice())?;
+                }
+                let dropped = old.iter().flat_map(|old| old.blob_ids()).chain(extra.drop_blobs.iter().copied());
+                for id in dropped {
                     bl.remove(&keys::blob_key(id))?;
                     gc.insert(&keys::blob_key(id), &[])?;
                 }
-            }
-            Ok(())
-        });
-        if let Err(e) = result {
-            // The new blob is referenced by nothing; remove it now rather than at the next start.
-            for id in rec.blob_ids() {
-                self.hot.remove(id)?;
-            }
-            return Err(tx_err(e));
-        }
+                for part in &extra.remove_parts {
+                    pa.remove(part.as_slice())?;
+                }
+                Ok(())
+            })
+            .map_err(tx_err)?;
         self.sync()?;
-        self.collect_garbage()?;
-        Ok(rec)
+        self.collect_garbage()
     }
 
     pub fn object(&self, bucket: &BucketName, key: &ObjectKey) -> Result<ObjectRecord> {

@@ -21,6 +21,14 @@ pub enum EngineError {
     KeyTooLong,
     #[error("the key is empty")]
     EmptyKey,
+    #[error("the specified multipart upload does not exist")]
+    NoSuchUpload,
+    #[error("part {0} was not uploaded or its ETag does not match")]
+    InvalidPart(u32),
+    #[error("the list of parts was not in ascending order")]
+    InvalidPartOrder,
+    #[error("part {0} is smaller than the minimum allowed size")]
+    EntityTooSmall(u32),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
     #[error("io: {0}")]

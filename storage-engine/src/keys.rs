@@ -28,3 +28,24 @@ pub(crate) fn after_prefix(bucket: &str, prefix: &str) -> Vec<u8> {
 pub(crate) fn blob_key(id: u128) -> [u8; 16] {
     id.to_be_bytes()
 }
+
+/// Uploads sort by bucket, then key, then upload id (ids begin with their creation time).
+pub(crate) fn upload_key(bucket: &str, key: &str, upload_id: &str) -> Vec<u8> {
+    let mut k = object_key(bucket, key);
+    k.push(0);
+    k.extend_from_slice(upload_id.as_bytes());
+    k
+}
+
+/// Parts sort by upload id, then part number (big-endian, so numeric order is byte order).
+pub(crate) fn part_key(upload_id: &str, number: u32) -> Vec<u8> {
+    let mut k = part_prefix(upload_id);
+    k.extend_from_slice(&number.to_be_bytes());
+    k
+}
+
+pub(crate) fn part_prefix(upload_id: &str) -> Vec<u8> {
+    let mut k = upload_id.as_bytes().to_vec();
+    k.push(0);
+    k
+}

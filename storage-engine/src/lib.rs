@@ -9,6 +9,7 @@ mod error;
 mod hot;
 mod keys;
 mod list;
+mod multipart;
 mod names;
 mod record;
 
@@ -16,5 +17,6 @@ pub use engine::{Engine, EngineConfig, NewObject, WriteCondition};
 pub use error::{EngineError, Result};
 pub use hot::{BlobWriter, ObjectReader, StagedBlob};
 pub use list::{ListPage, ListQuery};
+pub use multipart::{CompletedPart, UploadListQuery, UploadPage, MAX_PART_NUMBER, MIN_PART_SIZE};
 pub use names::{BucketName, ObjectKey, MAX_KEY_LEN};
-pub use record::{BucketRecord, ContentHeaders, Extent, ObjectRecord};
+pub use record::{BucketRecord, ContentHeaders, Extent, ObjectPart, ObjectRecord, PartRecord, UploadRecord};

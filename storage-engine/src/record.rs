@@ -70,6 +70,44 @@ pub struct ObjectRecord {
     /// Additional checksum: (algorithm name such as "CRC32", base64 value).
     pub checksum: Option<(String, String)>,
     pub extents: Vec<Extent>,
+    /// The parts of an object made by a multipart upload, in order; empty for a single PUT.
+    pub parts: Vec<ObjectPart>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ObjectPart {
+    pub size: u64,
+    /// The part's additional checksum (base64), when the upload had an algorithm.
+    pub checksum: Option<String>,
+}
+
+/// An multipart upload in progress: what the completed object will carry besides its bytes.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct UploadRecord {
+    pub key: String,
+    pub upload_id: String,
+    pub initiated_ms: i64,
+    pub owner: String,
+    pub headers: ContentHeaders,
+    pub user_meta: Vec<(String, String)>,
+    pub tags: Vec<(String, String)>,
+    pub storage_class: String,
+    pub website_redirect: Option<String>,
+    /// Algorithm name (e.g. "CRC32") and type ("COMPOSITE" or "FULL_OBJECT") chosen at creation.
+    pub checksum_algorithm: Option<String>,
+    pub checksum_type: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct PartRecord {
+    pub number: u32,
+    pub size: u64,
+    /// Hex MD5 of the part, without quotes.
+    pub etag: String,
+    pub last_modified_ms: i64,
+    pub extent: Extent,
+    /// (algorithm name, base64 value) when the part was sent with a checksum.
+    pub checksum: Option<(String, String)>,
 }
 
 impl ObjectRecord {

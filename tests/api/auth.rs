@@ -91,7 +91,8 @@ fn signed_chunked_body(req: &V4, seed: &str, chunks: &[&[u8]]) -> Vec<u8> {
     let mut prev = seed.to_owned();
     let mut body = Vec::new();
     for chunk in chunks.iter().chain(std::iter::once(&&b""[..])) {
-        let sig = sigv4::signature(&key, &sigv4::chunk_string_to_sign(&amz_date, &scope, &prev, &sigv4::sha256_hex(chunk)));
+        let sig =
+            sigv4::signature(&key, &sigv4::chunk_string_to_sign(&amz_date, &scope, &prev, &sigv4::sha256_hex(chunk)));
         body.extend_from_slice(format!("{:x};chunk-signature={sig}\r\n", chunk.len()).as_bytes());
         body.extend_from_slice(chunk);
         body.extend_from_slice(b"\r\n");
@@ -177,7 +178,8 @@ async fn presigned_urls() {
 #[tokio::test(flavor = "multi_thread")]
 async fn sigv2_header_and_query() {
     let (_server, host) = setup().await;
-    let r = raw::send("GET", &format!("http://{host}/auth/k"), &v2_headers("GET", "/auth/k", Utc::now()), Vec::new()).await;
+    let r =
+        raw::send("GET", &format!("http://{host}/auth/k"), &v2_headers("GET", "/auth/k", Utc::now()), Vec::new()).await;
     assert_eq!((r.status, r.body.as_str()), (200, "secret data"));
     let r = raw::send(
         "GET",

@@ -9,7 +9,9 @@ async fn create_head_list_location_delete() {
     s3.create_bucket()
         .bucket("beta.example")
         .create_bucket_configuration(
-            CreateBucketConfiguration::builder().location_constraint(BucketLocationConstraint::from("us-east-1")).build(),
+            CreateBucketConfiguration::builder()
+                .location_constraint(BucketLocationConstraint::from("us-east-1"))
+                .build(),
         )
         .send()
         .await

@@ -5,5 +5,6 @@ mod auth;
 mod buckets;
 mod harness;
 mod listing;
+mod multipart;
 mod objects;
 mod raw;

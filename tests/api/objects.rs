@@ -75,12 +75,25 @@ async fn checksums_are_verified_stored_and_returned() {
     ] {
         let key = format!("k-{}", alg.as_str());
         let data = bytes(100_000, 7);
-        s3.put_object().bucket("sums").key(&key).checksum_algorithm(alg.clone()).body(data.clone().into()).send().await.unwrap();
+        s3.put_object()
+            .bucket("sums")
+            .key(&key)
+            .checksum_algorithm(alg.clone())
+            .body(data.clone().into())
+            .send()
+            .await
+            .unwrap();
         let got = s3.get_object().bucket("sums").key(&key).checksum_mode(ChecksumMode::Enabled).send().await.unwrap();
-        let present = [got.checksum_crc32(), got.checksum_crc32_c(), got.checksum_crc64_nvme(), got.checksum_sha1(), got.checksum_sha256()]
-            .iter()
-            .filter(|c| c.is_some())
-            .count();
+        let present = [
+            got.checksum_crc32(),
+            got.checksum_crc32_c(),
+            got.checksum_crc64_nvme(),
+            got.checksum_sha1(),
+            got.checksum_sha256(),
+        ]
+        .iter()
+        .filter(|c| c.is_some())
+        .count();
         assert_eq!(present, 1, "{alg:?}");
         assert_eq!(body_of(got).await, data);
     }
@@ -97,8 +110,15 @@ async fn checksums_are_verified_stored_and_returned() {
     assert_eq!(code(&err), "BadDigest");
     assert_eq!(code(&s3.head_object().bucket("sums").key("bad").send().await.unwrap_err()).as_str(), "NotFound");
     // A ranged GET never carries the whole-object checksum.
-    let ranged =
-        s3.get_object().bucket("sums").key("k-CRC32").range("bytes=0-9").checksum_mode(ChecksumMode::Enabled).send().await.unwrap();
+    let ranged = s3
+        .get_object()
+        .bucket("sums")
+        .key("k-CRC32")
+        .range("bytes=0-9")
+        .checksum_mode(ChecksumMode::Enabled)
+        .send()
+        .await
+        .unwrap();
     assert!(ranged.checksum_crc32().is_none());
 }
 
@@ -116,7 +136,9 @@ async fn ranges() {
     let (_server, s3) = with_bucket("ranges").await;
     let data = bytes(1000, 2);
     s3.put_object().bucket("ranges").key("k").body(data.clone().into()).send().await.unwrap();
-    for (range, from, to) in [("bytes=0-9", 0, 10), ("bytes=990-", 990, 1000), ("bytes=-5", 995, 1000), ("bytes=500-5000", 500, 1000)] {
+    for (range, from, to) in
+        [("bytes=0-9", 0, 10), ("bytes=990-", 990, 1000), ("bytes=-5", 995, 1000), ("bytes=500-5000", 500, 1000)]
+    {
         let got = s3.get_object().bucket("ranges").key("k").range(range).send().await.unwrap();
         assert_eq!(got.content_range(), Some(format!("bytes {}-{}/1000", from, to - 1).as_str()));
         assert_eq!(got.content_length(), Some((to - from) as i64));
@@ -149,12 +171,36 @@ async fn conditional_get_and_put() {
     assert_eq!(status(&err), 304);
 
     // Conditional writes.
-    let err = s3.put_object().bucket("cond").key("k").if_none_match("*").body(b"v2".to_vec().into()).send().await.unwrap_err();
+    let err = s3
+        .put_object()
+        .bucket("cond")
+        .key("k")
+        .if_none_match("*")
+        .body(b"v2".to_vec().into())
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(code(&err), "PreconditionFailed");
     s3.put_object().bucket("cond").key("new").if_none_match("*").body(b"n".to_vec().into()).send().await.unwrap();
-    let err = s3.put_object().bucket("cond").key("k").if_match("\"nope\"").body(b"v2".to_vec().into()).send().await.unwrap_err();
+    let err = s3
+        .put_object()
+        .bucket("cond")
+        .key("k")
+        .if_match("\"nope\"")
+        .body(b"v2".to_vec().into())
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(code(&err), "PreconditionFailed");
-    let err = s3.put_object().bucket("cond").key("absent").if_match(&etag).body(b"v2".to_vec().into()).send().await.unwrap_err();
+    let err = s3
+        .put_object()
+        .bucket("cond")
+        .key("absent")
+        .if_match(&etag)
+        .body(b"v2".to_vec().into())
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(code(&err), "NoSuchKey");
     s3.put_object().bucket("cond").key("k").if_match(&etag).body(b"v2".to_vec().into()).send().await.unwrap();
     let got = s3.get_object().bucket("cond").key("k").send().await.unwrap();
@@ -274,7 +320,15 @@ async fn tagging() {
         .unwrap();
     let err = s3.put_object_tagging().bucket("tags").key("k").tagging(dup).send().await.unwrap_err();
     assert_eq!(code(&err), "InvalidTag");
-    let err = s3.put_object().bucket("tags").key("k2").tagging(&"x=1&".repeat(11)).body(b"x".to_vec().into()).send().await.unwrap_err();
+    let err = s3
+        .put_object()
+        .bucket("tags")
+        .key("k2")
+        .tagging("x=1&".repeat(11))
+        .body(b"x".to_vec().into())
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(code(&err), "InvalidTag");
     let err = s3.get_object_tagging().bucket("tags").key("absent").send().await.unwrap_err();
     assert_eq!(code(&err), "NoSuchKey");

@@ -130,12 +130,18 @@ pub fn presign_v4(host: &str, path: &str, now: DateTime<Utc>, expires: i64) -> S
 pub fn presign_v2(host: &str, path: &str, expires: i64) -> String {
     let sts = sigv2::string_to_sign("GET", "", "", &expires.to_string(), "", path);
     let sig = sigv2::signature(SECRET_KEY, &sts);
-    format!("http://{host}{path}?AWSAccessKeyId={ACCESS_KEY}&Expires={expires}&Signature={}", sigv4::uri_encode(&sig, false))
+    format!(
+        "http://{host}{path}?AWSAccessKeyId={ACCESS_KEY}&Expires={expires}&Signature={}",
+        sigv4::uri_encode(&sig, false)
+    )
 }
 
 /// SigV2 Authorization header for a request without body headers.
 pub fn v2_headers(method: &str, path: &str, now: DateTime<Utc>) -> Vec<(String, String)> {
     let date = now.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
     let sts = sigv2::string_to_sign(method, "", "", &date, "", path);
-    vec![("date".into(), date), ("authorization".into(), format!("AWS {ACCESS_KEY}:{}", sigv2::signature(SECRET_KEY, &sts)))]
+    vec![
+        ("date".into(), date),
+        ("authorization".into(), format!("AWS {ACCESS_KEY}:{}", sigv2::signature(SECRET_KEY, &sts))),
+    ]
 }

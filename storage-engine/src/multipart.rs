@@ -1,0 +1,383 @@
+//! Multipart uploads. Each part is its own blob; completing an upload writes one object record
+//! whose extents are the parts' blobs, so completion copies no data and costs O(parts).
+
+use crate::engine::{abort, hex_lower, now_ms, tx_err, Commit, Engine, NewObject, WriteCondition};
+use crate::error::{EngineError, Result};
+use crate::hot::StagedBlob;
+use crate::keys;
+use crate::names::{BucketName, ObjectKey};
+use crate::record::{self, ObjectPart, ObjectRecord, PartRecord, UploadRecord};
+use md5::{Digest, Md5};
+use sled::transaction::Transactional;
+use std::ops::Bound;
+
+/// S3's smallest part, except the last.
+pub const MIN_PART_SIZE: u64 = 5 << 20;
+pub const MAX_PART_NUMBER: u32 = 10_000;
+
+/// A part named in CompleteMultipartUpload.
+#[derive(Clone, Debug)]
+pub struct CompletedPart {
+    pub number: u32,
+    /// Unquoted ETag as the client sent it.
+    pub etag: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct UploadListQuery {
+    pub prefix: String,
+    pub delimiter: Option<String>,
+    pub key_marker: Option<String>,
+    pub upload_id_marker: Option<String>,
+    pub max_uploads: usize,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct UploadPage {
+    pub uploads: Vec<UploadRecord>,
+    pub common_prefixes: Vec<String>,
+    pub is_truncated: bool,
+}
+
+fn new_upload_id() -> String {
+    // Time first, so one key's uploads list in the order they were started.
+    format!("{:012x}{}", now_ms(), &uuid::Uuid::new_v4().simple().to_string()[..20])
+}
+
+impl Engine {
+    pub fn create_upload(
+        &self,
+        bucket: &BucketName,
+        key: &ObjectKey,
+        new: NewObject,
+        checksum: Option<(String, String)>,
+    ) -> Result<UploadRecord> {
+        self.bucket(bucket)?;
+        let (checksum_algorithm, checksum_type) = checksum.unzip();
+        let rec = UploadRecord {
+            key: key.to_string(),
+            upload_id: new_upload_id(),
+            initiated_ms: now_ms(),
+            owner: new.owner,
+            headers: new.headers,
+            user_meta: new.user_meta,
+            tags: new.tags,
+            storage_class: new.storage_class,
+            website_redirect: new.website_redirect,
+            checksum_algorithm,
+            checksum_type,
+        };
+        self.uploads.insert(keys::upload_key(bucket.as_str(), key.as_str(), &rec.upload_id), record::encode(&rec))?;
+        self.sync()?;
+        Ok(rec)
+    }
+
+    pub fn upload(&self, bucket: &BucketName, key: &ObjectKey, upload_id: &str) -> Result<UploadRecord> {
+        match self.uploads.get(keys::upload_key(bucket.as_str(), key.as_str(), upload_id))? {
+            Some(v) => record::decode(&v),
+            None => {
+                self.bucket(bucket)?;
+                Err(EngineError::NoSuchUpload)
+            }
+        }
+    }
+
+    /// Stores a part, replacing an earlier upload of the same number. Durable on return.
+    pub fn put_part(
+        &self,
+        bucket: &BucketName,
+        key: &ObjectKey,
+        upload_id: &str,
+        number: u32,
+        mut staged: StagedBlob,
+        checksum: Option<(String, String)>,
+    ) -> Result<PartRecord> {
+        let upload_key = keys::upload_key(bucket.as_str(), key.as_str(), upload_id);
+        let part = PartRecord {
+            number,
+            size: staged.size(),
+            etag: hex_lower(&staged.md5()),
+            last_modified_ms: now_ms(),
+            extent: staged.extent(),
+            checksum,
+        };
+        self.hot.install(&mut staged)?;
+        let pkey = keys::part_key(upload_id, number);
+        let result = (&self.uploads, &self.parts, &self.blobs, &self.gc).transaction(|(up, pa, bl, gc)| {
+            if up.get(&upload_key)?.is_none() {
+                return abort(EngineError::NoSuchUpload);
+            }
+            if let Some(old) = pa.insert(pkey.as_slice(), record::encode(&part))? {
+                let old: PartRecord =
+                    record::decode(&old).map_err(sled::transaction::ConflictableTransactionError::Abort)?;
+                bl.remove(&keys::blob_key(old.extent.blob))?;
+                gc.insert(&keys::blob_key(old.extent.blob), &[])?;
+            }
+            bl.insert(&keys::blob_key(part.extent.blob), upload_key.as_slice())?;
+            Ok(())
+        });
+        if let Err(e) = result {
+            self.hot.remove(staged.id)?;
+            return Err(match tx_err(e) {
+                EngineError::NoSuchUpload if self.bucket(bucket).is_err() => EngineError::NoSuchBucket,
+                e => e,
+            });
+        }
+        self.sync()?;
+        self.collect_garbage()?;
+        Ok(part)
+    }
+
+    /// Parts after `after`, at most `max`, and whether more follow.
+    pub fn list_parts(&self, upload_id: &str, after: u32, max: usize) -> Result<(Vec<PartRecord>, bool)> {
+        let prefix = keys::part_prefix(upload_id);
+        let start = keys::part_key(upload_id, after.saturating_add(1));
+        let mut end = prefix.clone();
+        end.push(0xFF);
+        let mut parts = Vec::new();
+        for item in self.parts.range(start..end) {
+            if parts.len() == max {
+                return Ok((parts, true));
+            }
+            parts.push(record::decode(&item?.1)?);
+        }
+        Ok((parts, false))
+    }
+
+    fn all_parts(&self, upload_id: &str) -> Result<Vec<PartRecord>> {
+        self.parts.scan_prefix(keys::part_prefix(upload_id)).map(|item| record::decode(&item?.1)).collect()
+    }
+
+    /// Validates the requested parts against those uploaded and returns them in order.
+    pub fn check_completion(&self, upload_id: &str, requested: &[CompletedPart]) -> Result<Vec<PartRecord>> {
+        let uploaded = self.all_parts(upload_id)?;
+        let mut chosen = Vec::with_capacity(requested.len());
+        let mut previous = 0;
+        for want in requested {
+            if want.number <= previous {
+                return Err(EngineError::InvalidPartOrder);
+            }
+            previous = want.number;
+            let part = uploaded
+                .iter()
+                .find(|p| p.number == want.number && p.etag == want.etag.trim_matches('"'))
+                .ok_or(EngineError::InvalidPart(want.number))?;
+            chosen.push(part.clone());
+        }
+        if let Some((_, init)) = chosen.split_last() {
+            if let Some(small) = init.iter().find(|p| p.size < MIN_PART_SIZE) {
+                return Err(EngineError::EntityTooSmall(small.number));
+            }
+        }
+        Ok(chosen)
+    }
+
+    /// Completes an upload as the object `key` from `parts` (as returned by `check_completion`).
+    /// Parts left out are deleted. Durable on return.
+    pub fn complete_upload(
+        &self,
+        bucket: &BucketName,
+        key: &ObjectKey,
+        upload: &UploadRecord,
+        parts: &[PartRecord],
+        checksum: Option<(String, String)>,
+        cond: &WriteCondition,
+    ) -> Result<ObjectRecord> {
+        let mut md5s = Md5::new();
+        for p in parts {
+            md5s.update(
+                u128::from_str_radix(&p.etag, 16).map_err(|_| EngineError::Corrupt("part etag".into()))?.to_be_bytes(),
+            );
+        }
+        let rec = ObjectRecord {
+            key: key.to_string(),
+            size: parts.iter().map(|p| p.size).sum(),
+            etag: format!("{}-{}", hex_lower(&md5s.finalize()), parts.len()),
+            last_modified_ms: now_ms(),
+            owner: upload.owner.clone(),
+            headers: upload.headers.clone(),
+            user_meta: upload.user_meta.clone(),
+            tags: upload.tags.clone(),
+            storage_class: upload.storage_class.clone(),
+            website_redirect: upload.website_redirect.clone(),
+            checksum,
+            extents: parts.iter().map(|p| p.extent.clone()).collect(),
+            parts: parts
+                .iter()
+                .map(|p| ObjectPart { size: p.size, checksum: p.checksum.clone().map(|c| c.1) })
+                .collect(),
+        };
+        let all = self.all_parts(&upload.upload_id)?;
+        let extra = Commit {
+            remove_upload: Some(keys::upload_key(bucket.as_str(), key.as_str(), &upload.upload_id)),
+            remove_parts: all.iter().map(|p| keys::part_key(&upload.upload_id, p.number)).collect(),
+            drop_blobs: all
+                .iter()
+                .filter(|p| !parts.iter().any(|c| c.number == p.number))
+                .map(|p| p.extent.blob)
+                .collect(),
+        };
+        self.commit_record(bucket, key, &rec, cond, &extra)?;
+        Ok(rec)
+    }
+
+    /// Abandons an upload and deletes its parts.
+    pub fn abort_upload(&self, bucket: &BucketName, key: &ObjectKey, upload_id: &str) -> Result<()> {
+        let upload_key = keys::upload_key(bucket.as_str(), key.as_str(), upload_id);
+        let parts = self.all_parts(upload_id)?;
+        (&self.uploads, &self.parts, &self.blobs, &self.gc)
+            .transaction(|(up, pa, bl, gc)| {
+                if up.remove(upload_key.as_slice())?.is_none() {
+                    return abort(EngineError::NoSuchUpload);
+                }
+                for p in &parts {
+                    pa.remove(keys::part_key(upload_id, p.number))?;
+                    bl.remove(&keys::blob_key(p.extent.blob))?;
+                    gc.insert(&keys::blob_key(p.extent.blob), &[])?;
+                }
+                Ok(())
+            })
+            .map_err(tx_err)
+            .map_err(|e| match e {
+                EngineError::NoSuchUpload if self.bucket(bucket).is_err() => EngineError::NoSuchBucket,
+                e => e,
+            })?;
+        self.sync()?;
+        self.collect_garbage()
+    }
+
+    /// Uploads in key order, then by start time, with the same prefix/delimiter rules as listing.
+    pub fn list_uploads(&self, bucket: &BucketName, q: &UploadListQuery) -> Result<UploadPage> {
+        self.bucket(bucket)?;
+        let b = bucket.as_str();
+        let base_len = keys::bucket_prefix(b).len();
+        let mut page = UploadPage::default();
+        if q.max_uploads == 0 {
+            return Ok(page);
+        }
+        let mut from = match (&q.key_marker, &q.upload_id_marker) {
+            (Some(k), Some(id)) if k.as_str() >= q.prefix.as_str() => Bound::Excluded(keys::upload_key(b, k, id)),
+            // A key marker alone skips every upload of that key.
+            (Some(k), None) if k.as_str() >= q.prefix.as_str() => {
+                Bound::Included(keys::after_prefix(b, &format!("{k}\0")))
+            }
+            _ => Bound::Included(keys::object_key(b, &q.prefix)),
+        };
+        let end = keys::after_prefix(b, &q.prefix);
+        let delimiter = q.delimiter.as_deref().filter(|d| !d.is_empty());
+        'seek: loop {
+            for item in self.uploads.range((from.clone(), Bound::Excluded(end.clone()))) {
+                let (k, v) = item?;
+                let full = &k[base_len..];
+                let key_end = full.iter().rposition(|&c| c == 0).unwrap_or(full.len());
+                let key =
+                    std::str::from_utf8(&full[..key_end]).map_err(|_| EngineError::Corrupt("upload key".into()))?;
+                if let Some(pos) = delimiter.and_then(|d| key[q.prefix.len()..].find(d).map(|p| p + d.len())) {
+                    let cp = &key[..q.prefix.len() + pos];
+                    if !q.key_marker.as_deref().is_some_and(|m| cp <= m) {
+                        if page.uploads.len() + page.common_prefixes.len() == q.max_uploads {
+                            page.is_truncated = true;
+                            break 'seek;
+                        }
+                        page.common_prefixes.push(cp.to_owned());
+                    }
+                    from = Bound::Included(keys::after_prefix(b, cp));
+                    continue 'seek;
+                }
+                if page.uploads.len() + page.common_prefixes.len() == q.max_uploads {
+                    page.is_truncated = true;
+                    break 'seek;
+                }
+                page.uploads.push(record::decode(&v)?);
+            }
+            break;
+        }
+        Ok(page)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::EngineConfig;
+    use std::io::Read;
+
+    fn staged(e: &Engine, data: &[u8]) -> StagedBlob {
+        let mut w = e.new_blob().unwrap();
+        w.write(data).unwrap();
+        w.finish().unwrap()
+    }
+
+    #[test]
+    fn complete_concatenates_parts_without_copying_and_drops_unused() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = Engine::open(&EngineConfig { data_dir: dir.path().to_owned(), cache_bytes: 8 << 20 }).unwrap();
+        let b = BucketName::parse("bkt").unwrap();
+        let k = ObjectKey::parse("big").unwrap();
+        e.create_bucket(&b, "me", "r").unwrap();
+        let up = e.create_upload(&b, &k, NewObject::default(), None).unwrap();
+        let p1 = vec![1u8; MIN_PART_SIZE as usize];
+        let part1 = e.put_part(&b, &k, &up.upload_id, 1, staged(&e, &p1), None).unwrap();
+        e.put_part(&b, &k, &up.upload_id, 2, staged(&e, b"first try"), None).unwrap();
+        let part2 = e.put_part(&b, &k, &up.upload_id, 2, staged(&e, b"tail"), None).unwrap();
+        e.put_part(&b, &k, &up.upload_id, 3, staged(&e, b"unused"), None).unwrap();
+        assert_eq!(e.blob_file_count(), 3, "the replaced part 2 is gone");
+
+        let small_first =
+            [CompletedPart { number: 2, etag: part2.etag.clone() }, CompletedPart { number: 3, etag: "x".into() }];
+        assert!(matches!(e.check_completion(&up.upload_id, &small_first), Err(EngineError::InvalidPart(3))));
+        let wrong_order = [
+            CompletedPart { number: 2, etag: part2.etag.clone() },
+            CompletedPart { number: 1, etag: part1.etag.clone() },
+        ];
+        assert!(matches!(e.check_completion(&up.upload_id, &wrong_order), Err(EngineError::InvalidPartOrder)));
+
+        let want = [
+            CompletedPart { number: 1, etag: format!("\"{}\"", part1.etag) },
+            CompletedPart { number: 2, etag: part2.etag.clone() },
+        ];
+        let parts = e.check_completion(&up.upload_id, &want).unwrap();
+        let rec = e.complete_upload(&b, &k, &up, &parts, None, &WriteCondition::default()).unwrap();
+        assert!(rec.etag.ends_with("-2"));
+        assert_eq!(rec.size, MIN_PART_SIZE + 4);
+        assert_eq!(e.blob_file_count(), 2, "part 3 was deleted, parts 1 and 2 became the object");
+        let mut out = Vec::new();
+        e.reader(&rec, MIN_PART_SIZE - 2, rec.size).read_to_end(&mut out).unwrap();
+        assert_eq!(out, b"\x01\x01tail");
+        assert!(matches!(e.upload(&b, &k, &up.upload_id), Err(EngineError::NoSuchUpload)));
+        assert!(e.list_parts(&up.upload_id, 0, 100).unwrap().0.is_empty());
+    }
+
+    #[test]
+    fn abort_removes_everything_and_lists_follow_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = Engine::open(&EngineConfig { data_dir: dir.path().to_owned(), cache_bytes: 8 << 20 }).unwrap();
+        let b = BucketName::parse("bkt").unwrap();
+        e.create_bucket(&b, "me", "r").unwrap();
+        let mut ids = Vec::new();
+        for key in ["a/1", "a/2", "b", "b"] {
+            let k = ObjectKey::parse(key).unwrap();
+            ids.push(e.create_upload(&b, &k, NewObject::default(), None).unwrap().upload_id);
+        }
+        let q = UploadListQuery { delimiter: Some("/".into()), max_uploads: 1000, ..Default::default() };
+        let page = e.list_uploads(&b, &q).unwrap();
+        assert_eq!(page.common_prefixes, ["a/"]);
+        assert_eq!(page.uploads.iter().map(|u| u.upload_id.as_str()).collect::<Vec<_>>(), [&ids[2], &ids[3]]);
+        let q = UploadListQuery {
+            key_marker: Some("b".into()),
+            upload_id_marker: Some(ids[2].clone()),
+            max_uploads: 1000,
+            ..Default::default()
+        };
+        assert_eq!(e.list_uploads(&b, &q).unwrap().uploads.len(), 1);
+
+        let k = ObjectKey::parse("b").unwrap();
+        e.put_part(&b, &k, &ids[2], 1, staged(&e, b"data"), None).unwrap();
+        assert!(matches!(e.delete_bucket(&b), Err(EngineError::BucketNotEmpty)));
+        e.abort_upload(&b, &k, &ids[2]).unwrap();
+        assert_eq!(e.blob_file_count(), 0);
+        assert!(matches!(e.abort_upload(&b, &k, &ids[2]), Err(EngineError::NoSuchUpload)));
+        assert!(matches!(e.put_part(&b, &k, &ids[2], 1, staged(&e, b"late"), None), Err(EngineError::NoSuchUpload)));
+        assert_eq!(e.blob_file_count(), 0, "a part for a gone upload leaves no blob");
+    }
+}

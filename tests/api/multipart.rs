@@ -1,0 +1,375 @@
+use super::harness::{bytes, code, md5_hex, status, with_bucket};
+use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumMode, ChecksumType, CompletedMultipartUpload, CompletedPart};
+use aws_sdk_s3::Client;
+
+const MIB: usize = 1 << 20;
+
+fn completed(parts: &[(i32, &str)]) -> CompletedMultipartUpload {
+    CompletedMultipartUpload::builder()
+        .set_parts(Some(
+            parts.iter().map(|(n, e)| CompletedPart::builder().part_number(*n).e_tag(*e).build()).collect(),
+        ))
+        .build()
+}
+
+async fn upload_part(s3: &Client, bucket: &str, key: &str, id: &str, n: i32, data: &[u8]) -> String {
+    let out = s3
+        .upload_part()
+        .bucket(bucket)
+        .key(key)
+        .upload_id(id)
+        .part_number(n)
+        .body(data.to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    out.e_tag().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn full_upload_list_complete_and_read_parts() {
+    let (_server, s3) = with_bucket("mpu").await;
+    let create = s3
+        .create_multipart_upload()
+        .bucket("mpu")
+        .key("big/file")
+        .content_type("video/x-test")
+        .metadata("m", "v")
+        .send()
+        .await
+        .unwrap();
+    let id = create.upload_id().unwrap().to_owned();
+    let parts = [bytes(5 * MIB, 1), bytes(5 * MIB, 2), bytes(1000, 3)];
+    let mut etags = Vec::new();
+    for (i, p) in parts.iter().enumerate() {
+        etags.push(upload_part(&s3, "mpu", "big/file", &id, i as i32 + 1, p).await);
+    }
+    // Re-uploading a part replaces it.
+    etags[2] = upload_part(&s3, "mpu", "big/file", &id, 3, &parts[2]).await;
+
+    let listed = s3.list_parts().bucket("mpu").key("big/file").upload_id(&id).max_parts(2).send().await.unwrap();
+    assert_eq!(listed.parts().len(), 2);
+    assert_eq!(listed.is_truncated(), Some(true));
+    let rest = s3
+        .list_parts()
+        .bucket("mpu")
+        .key("big/file")
+        .upload_id(&id)
+        .part_number_marker(listed.next_part_number_marker().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rest.parts().iter().map(|p| (p.part_number(), p.size())).collect::<Vec<_>>(), [(Some(3), Some(1000))]);
+
+    let uploads = s3.list_multipart_uploads().bucket("mpu").send().await.unwrap();
+    assert_eq!(uploads.uploads().iter().map(|u| u.upload_id().unwrap()).collect::<Vec<_>>(), [id.as_str()]);
+
+    let pairs: Vec<(i32, &str)> = etags.iter().enumerate().map(|(i, e)| (i as i32 + 1, e.as_str())).collect();
+    let done = s3
+        .complete_multipart_upload()
+        .bucket("mpu")
+        .key("big/file")
+        .upload_id(&id)
+        .multipart_upload(completed(&pairs))
+        .send()
+        .await
+        .unwrap();
+    assert!(done.e_tag().unwrap().ends_with("-3\""), "{:?}", done.e_tag());
+
+    let whole: Vec<u8> = parts.concat();
+    let got = s3.get_object().bucket("mpu").key("big/file").send().await.unwrap();
+    assert_eq!(got.content_type(), Some("video/x-test"));
+    assert_eq!(got.metadata().unwrap().get("m").map(String::as_str), Some("v"));
+    assert_eq!(got.e_tag(), done.e_tag());
+    assert_eq!(md5_hex(&got.body.collect().await.unwrap().into_bytes()), md5_hex(&whole));
+
+    let part2 = s3.get_object().bucket("mpu").key("big/file").part_number(2).send().await.unwrap();
+    assert_eq!(part2.parts_count(), Some(3));
+    assert_eq!(part2.content_range(), Some(format!("bytes {}-{}/{}", 5 * MIB, 10 * MIB - 1, whole.len()).as_str()));
+    assert_eq!(md5_hex(&part2.body.collect().await.unwrap().into_bytes()), md5_hex(&parts[1]));
+    let head = s3.head_object().bucket("mpu").key("big/file").part_number(3).send().await.unwrap();
+    assert_eq!(head.content_length(), Some(1000));
+    let err = s3.head_object().bucket("mpu").key("big/file").part_number(4).send().await.unwrap_err();
+    assert_eq!(status(&err), 416);
+
+    assert!(s3.list_multipart_uploads().bucket("mpu").send().await.unwrap().uploads().is_empty());
+    let err = s3
+        .complete_multipart_upload()
+        .bucket("mpu")
+        .key("big/file")
+        .upload_id(&id)
+        .multipart_upload(completed(&pairs))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&err), "NoSuchUpload");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn completion_and_part_errors() {
+    let (_server, s3) = with_bucket("mpuerr").await;
+    let id =
+        s3.create_multipart_upload().bucket("mpuerr").key("k").send().await.unwrap().upload_id().unwrap().to_owned();
+    let small = upload_part(&s3, "mpuerr", "k", &id, 1, &bytes(1000, 1)).await;
+    let last = upload_part(&s3, "mpuerr", "k", &id, 2, &bytes(1000, 2)).await;
+
+    let complete = |parts: Vec<(i32, String)>| {
+        let s3 = s3.clone();
+        let id = id.clone();
+        async move {
+            let refs: Vec<(i32, &str)> = parts.iter().map(|(n, e)| (*n, e.as_str())).collect();
+            s3.complete_multipart_upload()
+                .bucket("mpuerr")
+                .key("k")
+                .upload_id(&id)
+                .multipart_upload(completed(&refs))
+                .send()
+                .await
+        }
+    };
+    let err = complete(vec![(1, small.clone()), (2, last.clone())]).await.unwrap_err();
+    assert_eq!(code(&err), "EntityTooSmall");
+    let err = complete(vec![(1, "\"0000\"".into())]).await.unwrap_err();
+    assert_eq!(code(&err), "InvalidPart");
+    let err = complete(vec![(2, last.clone()), (1, small.clone())]).await.unwrap_err();
+    assert_eq!(code(&err), "InvalidPartOrder");
+    let err = complete(vec![(3, last.clone())]).await.unwrap_err();
+    assert_eq!(code(&err), "InvalidPart");
+
+    for bad in [0, 10_001] {
+        let err = s3
+            .upload_part()
+            .bucket("mpuerr")
+            .key("k")
+            .upload_id(&id)
+            .part_number(bad)
+            .body(b"x".to_vec().into())
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(code(&err), "InvalidArgument", "part {bad}");
+    }
+    let err = s3
+        .upload_part()
+        .bucket("mpuerr")
+        .key("k")
+        .upload_id("nope")
+        .part_number(1)
+        .body(b"x".to_vec().into())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&err), "NoSuchUpload");
+    let err = s3
+        .upload_part()
+        .bucket("mpuerr")
+        .key("other")
+        .upload_id(&id)
+        .part_number(1)
+        .body(b"x".to_vec().into())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&err), "NoSuchUpload", "an upload id belongs to its key");
+
+    // A single small part is a valid (last) part.
+    complete(vec![(2, last.clone())]).await.unwrap();
+    let got = s3.get_object().bucket("mpuerr").key("k").send().await.unwrap();
+    assert_eq!(got.body.collect().await.unwrap().into_bytes().to_vec(), bytes(1000, 2));
+
+    let id2 =
+        s3.create_multipart_upload().bucket("mpuerr").key("gone").send().await.unwrap().upload_id().unwrap().to_owned();
+    upload_part(&s3, "mpuerr", "gone", &id2, 1, &bytes(100, 1)).await;
+    let err = s3.delete_bucket().bucket("mpuerr").send().await.unwrap_err();
+    assert_eq!(code(&err), "BucketNotEmpty");
+    s3.abort_multipart_upload().bucket("mpuerr").key("gone").upload_id(&id2).send().await.unwrap();
+    let err = s3.list_parts().bucket("mpuerr").key("gone").upload_id(&id2).send().await.unwrap_err();
+    assert_eq!(code(&err), "NoSuchUpload");
+    let err = s3.abort_multipart_upload().bucket("mpuerr").key("gone").upload_id(&id2).send().await.unwrap_err();
+    assert_eq!(code(&err), "NoSuchUpload");
+    s3.delete_object().bucket("mpuerr").key("k").send().await.unwrap();
+    s3.delete_bucket().bucket("mpuerr").send().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn upload_part_copy_with_ranges() {
+    let (_server, s3) = with_bucket("mpucopy").await;
+    let src = bytes(7 * MIB, 5);
+    s3.put_object().bucket("mpucopy").key("src").body(src.clone().into()).send().await.unwrap();
+    let id =
+        s3.create_multipart_upload().bucket("mpucopy").key("dst").send().await.unwrap().upload_id().unwrap().to_owned();
+    let p1 = s3
+        .upload_part_copy()
+        .bucket("mpucopy")
+        .key("dst")
+        .upload_id(&id)
+        .part_number(1)
+        .copy_source("mpucopy/src")
+        .copy_source_range(format!("bytes=0-{}", 5 * MIB - 1))
+        .send()
+        .await
+        .unwrap();
+    let p2 = s3
+        .upload_part_copy()
+        .bucket("mpucopy")
+        .key("dst")
+        .upload_id(&id)
+        .part_number(2)
+        .copy_source("mpucopy/src")
+        .copy_source_range(format!("bytes={}-{}", 6 * MIB, 7 * MIB - 1))
+        .send()
+        .await
+        .unwrap();
+    let e1 = p1.copy_part_result().unwrap().e_tag().unwrap().to_owned();
+    let e2 = p2.copy_part_result().unwrap().e_tag().unwrap().to_owned();
+    let err = s3
+        .upload_part_copy()
+        .bucket("mpucopy")
+        .key("dst")
+        .upload_id(&id)
+        .part_number(3)
+        .copy_source("mpucopy/src")
+        .copy_source_range(format!("bytes=0-{}", 7 * MIB))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&err), "InvalidArgument");
+    s3.complete_multipart_upload()
+        .bucket("mpucopy")
+        .key("dst")
+        .upload_id(&id)
+        .multipart_upload(completed(&[(1, &e1), (2, &e2)]))
+        .send()
+        .await
+        .unwrap();
+    let got = s3.get_object().bucket("mpucopy").key("dst").send().await.unwrap();
+    let want = [&src[..5 * MIB], &src[6 * MIB..]].concat();
+    assert_eq!(md5_hex(&got.body.collect().await.unwrap().into_bytes()), md5_hex(&want));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn multipart_checksums_composite_and_full_object() {
+    let (_server, s3) = with_bucket("mpusum").await;
+    let parts = [bytes(5 * MIB, 8), bytes(3000, 9)];
+    let whole = parts.concat();
+    let cases = [
+        (ChecksumAlgorithm::Crc32, None, "COMPOSITE"),
+        (ChecksumAlgorithm::Crc32, Some(ChecksumType::FullObject), "FULL_OBJECT"),
+        (ChecksumAlgorithm::Crc32C, Some(ChecksumType::FullObject), "FULL_OBJECT"),
+        (ChecksumAlgorithm::Crc64Nvme, None, "FULL_OBJECT"),
+        (ChecksumAlgorithm::Sha256, None, "COMPOSITE"),
+    ];
+    for (alg, kind, want_kind) in cases {
+        let key = format!("{}-{want_kind}", alg.as_str());
+        let create = s3
+            .create_multipart_upload()
+            .bucket("mpusum")
+            .key(&key)
+            .checksum_algorithm(alg.clone())
+            .set_checksum_type(kind.clone())
+            .send()
+            .await
+            .unwrap();
+        let id = create.upload_id().unwrap().to_owned();
+        let mut done = Vec::new();
+        for (i, p) in parts.iter().enumerate() {
+            let out = s3
+                .upload_part()
+                .bucket("mpusum")
+                .key(&key)
+                .upload_id(&id)
+                .part_number(i as i32 + 1)
+                .checksum_algorithm(alg.clone())
+                .body(p.clone().into())
+                .send()
+                .await
+                .unwrap();
+            done.push(
+                CompletedPart::builder()
+                    .part_number(i as i32 + 1)
+                    .e_tag(out.e_tag().unwrap())
+                    .set_checksum_crc32(out.checksum_crc32().map(str::to_owned))
+                    .set_checksum_crc32_c(out.checksum_crc32_c().map(str::to_owned))
+                    .set_checksum_crc64_nvme(out.checksum_crc64_nvme().map(str::to_owned))
+                    .set_checksum_sha256(out.checksum_sha256().map(str::to_owned))
+                    .build(),
+            );
+        }
+        s3.complete_multipart_upload()
+            .bucket("mpusum")
+            .key(&key)
+            .upload_id(&id)
+            .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(done)).build())
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{key}: {e:?}"));
+        let head =
+            s3.head_object().bucket("mpusum").key(&key).checksum_mode(ChecksumMode::Enabled).send().await.unwrap();
+        assert_eq!(head.checksum_type().map(|t| t.as_str()), Some(want_kind), "{key}");
+        let value =
+            [head.checksum_crc32(), head.checksum_crc32_c(), head.checksum_crc64_nvme(), head.checksum_sha256()]
+                .into_iter()
+                .flatten()
+                .next()
+                .unwrap_or_else(|| panic!("{key}: no checksum"))
+                .to_owned();
+        if want_kind == "COMPOSITE" {
+            assert!(value.ends_with("-2"), "{key}: {value}");
+        } else {
+            // A full-object CRC equals the CRC of the whole object: check it independently.
+            let expected = match alg {
+                ChecksumAlgorithm::Crc32 => b64(&crc32fast::hash(&whole).to_be_bytes()),
+                ChecksumAlgorithm::Crc32C => b64(&crc32c::crc32c(&whole).to_be_bytes()),
+                _ => {
+                    let mut d = crc64fast_nvme::Digest::new();
+                    d.write(&whole);
+                    b64(&d.sum64().to_be_bytes())
+                }
+            };
+            assert_eq!(value, expected, "{key}");
+        }
+        // The SDK validates the full-object checksum of the body it downloads, too.
+        let got = s3.get_object().bucket("mpusum").key(&key).checksum_mode(ChecksumMode::Enabled).send().await.unwrap();
+        assert_eq!(md5_hex(&got.body.collect().await.unwrap().into_bytes()), md5_hex(&whole));
+    }
+
+    // A part without the upload's checksum is refused.
+    let id = s3
+        .create_multipart_upload()
+        .bucket("mpusum")
+        .key("strict")
+        .checksum_algorithm(ChecksumAlgorithm::Sha256)
+        .send()
+        .await
+        .unwrap()
+        .upload_id()
+        .unwrap()
+        .to_owned();
+    let err = s3
+        .upload_part()
+        .bucket("mpusum")
+        .key("strict")
+        .upload_id(&id)
+        .part_number(1)
+        .checksum_algorithm(ChecksumAlgorithm::Crc32)
+        .body(b"x".to_vec().into())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&err), "InvalidRequest");
+    let err = s3
+        .create_multipart_upload()
+        .bucket("mpusum")
+        .key("bad")
+        .checksum_algorithm(ChecksumAlgorithm::Sha1)
+        .checksum_type(ChecksumType::FullObject)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&err), "InvalidRequest");
+}
+
+fn b64(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
