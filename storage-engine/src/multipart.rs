@@ -274,7 +274,7 @@ impl Engine {
                     std::str::from_utf8(&full[..key_end]).map_err(|_| EngineError::Corrupt("upload key".into()))?;
                 if let Some(pos) = delimiter.and_then(|d| key[q.prefix.len()..].find(d).map(|p| p + d.len())) {
                     let cp = &key[..q.prefix.len() + pos];
-                    if !q.key_marker.as_deref().is_some_and(|m| cp <= m) {
+                    if q.key_marker.as_deref().is_none_or(|m| cp > m) {
                         if page.uploads.len() + page.common_prefixes.len() == q.max_uploads {
                             page.is_truncated = true;
                             break 'seek;
