@@ -36,7 +36,6 @@ for _ in $(seq 100); do grep -q "listening on" "$work/out.log" 2>/dev/null && br
 endpoint=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$work/out.log")
 [ -n "$endpoint" ] || { echo "firn did not start"; cat "$work/err.log"; exit 1; }
 
-aws() { "$venv/bin/aws" --endpoint-url "$endpoint" "$@"; }
 md5() { md5sum "$1" | cut -d' ' -f1; }
 
 scenario() {
@@ -54,43 +53,80 @@ scenario() {
 
 mkdir -p "$work/tree/a/b" "$work/dl"
 head -c 1024 /dev/urandom >"$work/small.bin"
+head -c $((20 << 20)) /dev/urandom >"$work/20m.bin"
+head -c $((200 << 20)) /dev/urandom >"$work/200m.bin"
 for i in 1 2 3 4 5; do head -c $((i * 3000)) /dev/urandom >"$work/tree/a/b/f$i"; done
 head -c 1000 /dev/urandom >"$work/tree/top"
 
-cli_mb() { aws s3 mb s3://interop && aws s3 ls | grep -q interop; }
-cli_cp_small() {
-  aws s3 cp "$work/small.bin" s3://interop/small.bin &&
-    aws s3 cp s3://interop/small.bin "$work/dl/small.bin" &&
-    [ "$(md5 "$work/small.bin")" = "$(md5 "$work/dl/small.bin")" ]
+# aws CLI scenarios, run once per CLI: $1 is the CLI's name, AWS the command to run.
+cli_mb() { $AWS s3 mb "s3://$B" && $AWS s3 ls | grep -q "$B"; }
+cli_cp() {
+  local f
+  for f in small.bin 20m.bin 200m.bin; do
+    $AWS s3 cp "$work/$f" "s3://$B/files/$f" >/dev/null &&
+      $AWS s3 cp "s3://$B/files/$f" "$work/dl/$B-$f" >/dev/null &&
+      [ "$(md5 "$work/$f")" = "$(md5 "$work/dl/$B-$f")" ] || return 1
+    rm -f "$work/dl/$B-$f"
+  done
 }
-cli_ls() { aws s3 ls s3://interop/ | grep -q small.bin; }
+cli_ls() { $AWS s3 ls "s3://$B/files/" | grep -q 200m.bin; }
 cli_sync_twice() {
-  aws s3 sync "$work/tree" s3://interop/tree &&
-    [ -z "$(aws s3 sync "$work/tree" s3://interop/tree)" ] &&
-    aws s3 sync s3://interop/tree "$work/dl/tree" &&
-    diff -r "$work/tree" "$work/dl/tree"
+  $AWS s3 sync "$work/tree" "s3://$B/tree" &&
+    [ -z "$($AWS s3 sync "$work/tree" "s3://$B/tree")" ] &&
+    $AWS s3 sync "s3://$B/tree" "$work/dl/$B-tree" &&
+    diff -r "$work/tree" "$work/dl/$B-tree"
 }
 cli_presign_curl() {
-  url=$(aws s3 presign s3://interop/small.bin --expires-in 300) &&
-    curl -sf "$url" -o "$work/dl/presigned.bin" &&
-    [ "$(md5 "$work/small.bin")" = "$(md5 "$work/dl/presigned.bin")" ]
+  url=$($AWS s3 presign "s3://$B/files/small.bin" --expires-in 300) &&
+    curl -sf "$url" -o "$work/dl/$B-presigned.bin" &&
+    [ "$(md5 "$work/small.bin")" = "$(md5 "$work/dl/$B-presigned.bin")" ]
+}
+cli_s3api_multipart() {
+  head -c $((5 << 20)) "$work/20m.bin" >"$work/part1" && tail -c 1000 "$work/20m.bin" >"$work/part2" &&
+    id=$($AWS s3api create-multipart-upload --bucket "$B" --key mp --query UploadId --output text) &&
+    e1=$($AWS s3api upload-part --bucket "$B" --key mp --upload-id "$id" --part-number 1 --body "$work/part1" --query ETag --output text) &&
+    e2=$($AWS s3api upload-part --bucket "$B" --key mp --upload-id "$id" --part-number 2 --body "$work/part2" --query ETag --output text) &&
+    [ "$($AWS s3api list-parts --bucket "$B" --key mp --upload-id "$id" --query 'length(Parts)')" = 2 ] &&
+    $AWS s3api complete-multipart-upload --bucket "$B" --key mp --upload-id "$id" \
+      --multipart-upload "{\"Parts\":[{\"PartNumber\":1,\"ETag\":$e1},{\"PartNumber\":2,\"ETag\":$e2}]}" >/dev/null &&
+    $AWS s3api get-object --bucket "$B" --key mp "$work/dl/$B-mp" >/dev/null &&
+    [ "$(cat "$work/part1" "$work/part2" | md5sum | cut -d' ' -f1)" = "$(md5 "$work/dl/$B-mp")" ] &&
+    id2=$($AWS s3api create-multipart-upload --bucket "$B" --key aborted --query UploadId --output text) &&
+    $AWS s3api abort-multipart-upload --bucket "$B" --key aborted --upload-id "$id2" &&
+    [ "$($AWS s3api list-multipart-uploads --bucket "$B" --query 'length(Uploads || `[]`)')" = 0 ]
 }
 cli_s3api_tagging() {
-  aws s3api put-object-tagging --bucket interop --key small.bin --tagging 'TagSet=[{Key=k,Value=v}]' &&
-    aws s3api get-object-tagging --bucket interop --key small.bin | grep -q '"v"'
+  $AWS s3api put-object-tagging --bucket "$B" --key files/small.bin --tagging 'TagSet=[{Key=k,Value=v}]' &&
+    $AWS s3api get-object-tagging --bucket "$B" --key files/small.bin | grep -q '"v"'
 }
 cli_rm_recursive() {
-  aws s3 rm --recursive s3://interop/tree && [ -z "$(aws s3 ls s3://interop/tree/)" ]
+  $AWS s3 rm --recursive "s3://$B" >/dev/null && [ -z "$($AWS s3 ls "s3://$B/")" ] && $AWS s3 rb "s3://$B"
 }
-boto3_basics() {
+
+run_cli_suite() {
+  local name=$1
+  scenario "$name mb" cli_mb
+  scenario "$name cp 1 KiB / 20 MiB / 200 MiB up and down" cli_cp
+  scenario "$name ls" cli_ls
+  scenario "$name sync twice (second copies nothing)" cli_sync_twice
+  scenario "$name presign + curl" cli_presign_curl
+  scenario "$name s3api multipart" cli_s3api_multipart
+  scenario "$name s3api tagging" cli_s3api_tagging
+  scenario "$name rm --recursive + rb" cli_rm_recursive
+}
+
+boto3_suite() {
   "$venv/bin/python" - "$endpoint" "$work" <<'PY'
 import hashlib, sys, boto3, urllib.request
 endpoint, work = sys.argv[1], sys.argv[2]
 s3 = boto3.client("s3", endpoint_url=endpoint)
 s3.create_bucket(Bucket="boto")
-s3.upload_file(f"{work}/small.bin", "boto", "x/small.bin")
-s3.download_file("boto", "x/small.bin", f"{work}/dl/boto.bin")
-assert open(f"{work}/dl/boto.bin", "rb").read() == open(f"{work}/small.bin", "rb").read()
+def md5(path):
+    return hashlib.md5(open(path, "rb").read()).hexdigest()
+for f in ("small.bin", "20m.bin", "200m.bin"):
+    s3.upload_file(f"{work}/{f}", "boto", f"x/{f}")
+    s3.download_file("boto", f"x/{f}", f"{work}/dl/boto-{f}")
+    assert md5(f"{work}/{f}") == md5(f"{work}/dl/boto-{f}"), f
 for i in range(1200):
     s3.put_object(Bucket="boto", Key=f"many/{i:05}", Body=b"")
 keys = [o["Key"] for p in s3.get_paginator("list_objects_v2").paginate(Bucket="boto", Prefix="many/") for o in p.get("Contents", [])]
@@ -108,15 +144,15 @@ except s3.exceptions.ClientError as e:
 PY
 }
 
-scenario "aws-cli-v1 mb" cli_mb
-scenario "aws-cli-v1 cp small" cli_cp_small
-scenario "aws-cli-v1 ls" cli_ls
-scenario "aws-cli-v1 sync twice" cli_sync_twice
-scenario "aws-cli-v1 presign + curl" cli_presign_curl
-scenario "aws-cli-v1 s3api tagging" cli_s3api_tagging
-scenario "aws-cli-v1 rm --recursive" cli_rm_recursive
-scenario "boto3 upload/download/paginate/presign/conditional" boto3_basics
+B=cli-v1 AWS="$venv/bin/aws --endpoint-url $endpoint" run_cli_suite "aws-cli-v1"
+if [ -x /usr/bin/aws ]; then
+  B=cli-v2 AWS="/usr/bin/aws --endpoint-url $endpoint" run_cli_suite "aws-cli-v2"
+else
+  echo "SKIP aws-cli-v2: /usr/bin/aws not installed (Debian's awscli package; .ci/run installs it)"
+fi
+scenario "boto3 upload/download 1 KiB-200 MiB, paginate, presign, conditional" boto3_suite
 
-echo "clients: $("$venv/bin/aws" --version 2>&1), boto3 $("$venv/bin/python" -c 'import boto3; print(boto3.__version__)')"
+echo "server peak RSS: $(grep VmHWM /proc/$server_pid/status | awk '{print $2, $3}')"
+echo "clients: $("$venv/bin/aws" --version 2>&1); $([ -x /usr/bin/aws ] && /usr/bin/aws --version 2>&1); boto3 $("$venv/bin/python" -c 'import boto3; print(boto3.__version__)')"
 echo "interop: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
