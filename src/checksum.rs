@@ -40,6 +40,17 @@ impl Algorithm {
         }
     }
 
+    /// The element that carries this checksum in XML documents.
+    pub fn xml_element(self) -> &'static str {
+        match self {
+            Algorithm::Crc32 => "ChecksumCRC32",
+            Algorithm::Crc32c => "ChecksumCRC32C",
+            Algorithm::Crc64Nvme => "ChecksumCRC64NVME",
+            Algorithm::Sha1 => "ChecksumSHA1",
+            Algorithm::Sha256 => "ChecksumSHA256",
+        }
+    }
+
     pub fn from_header(h: &str) -> Option<Algorithm> {
         Self::ALL.into_iter().find(|a| a.header().eq_ignore_ascii_case(h))
     }

@@ -58,6 +58,7 @@ pub enum Op {
     AbortMultipartUpload,
     ListParts,
     ListMultipartUploads,
+    GetObjectAttributes,
 }
 
 /// What an operation needs from the caller's rights on the bucket.
@@ -77,7 +78,7 @@ impl Op {
         match self {
             ListBuckets | CreateBucket => Permission::Authenticated,
             HeadBucket | ListObjects | ListObjectsV2 | GetObject | HeadObject | GetObjectTagging | ListParts
-            | ListMultipartUploads => Permission::Read,
+            | ListMultipartUploads | GetObjectAttributes => Permission::Read,
             DeleteObjects
             | PutObject
             | CopyObject
@@ -120,6 +121,7 @@ impl Op {
             AbortMultipartUpload => "AbortMultipartUpload",
             ListParts => "ListParts",
             ListMultipartUploads => "ListMultipartUploads",
+            GetObjectAttributes => "GetObjectAttributes",
         }
     }
 }
@@ -248,6 +250,7 @@ pub fn route(
                 (Method::POST, Some("uploadId")) => Op::CompleteMultipartUpload,
                 (Method::DELETE, Some("uploadId")) => Op::AbortMultipartUpload,
                 (Method::GET, Some("uploadId")) => Op::ListParts,
+                (Method::GET, Some("attributes")) => Op::GetObjectAttributes,
                 (Method::PUT, None) if copy_source && q.has("partNumber") => {
                     return Err(S3Error::msg(Code::InvalidRequest, "partNumber requires uploadId"))
                 }
@@ -303,6 +306,7 @@ mod tests {
             (Method::DELETE, "localhost", "/b/k?uploadId=x", Op::AbortMultipartUpload, Some("b"), Some("k")),
             (Method::GET, "localhost", "/b/k?uploadId=x", Op::ListParts, Some("b"), Some("k")),
             (Method::GET, "localhost", "/b?uploads", Op::ListMultipartUploads, Some("b"), None),
+            (Method::GET, "localhost", "/b/k?attributes", Op::GetObjectAttributes, Some("b"), Some("k")),
             (Method::GET, "localhost", "/b/k?partNumber=2", Op::GetObject, Some("b"), Some("k")),
             (Method::GET, "b.s3.test:9000", "/", Op::ListObjects, Some("b"), None),
             (Method::GET, "b.s3.test", "/dir/k", Op::GetObject, Some("b"), Some("dir/k")),

@@ -1,6 +1,7 @@
 //! One module per family of S3 operations. Each handler takes the request context and returns a
 //! response or an S3 error.
 
+mod attributes;
 mod bucket;
 mod copy;
 mod delete_many;
@@ -123,5 +124,6 @@ pub async fn run(op: Op, ctx: Ctx) -> S3Result<Response<Body>> {
         Op::AbortMultipartUpload => multipart::abort(ctx).await,
         Op::ListParts => multipart::list_parts(ctx).await,
         Op::ListMultipartUploads => multipart::list_uploads(ctx).await,
+        Op::GetObjectAttributes => attributes::get(ctx).await,
     }
 }

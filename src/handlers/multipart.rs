@@ -142,20 +142,10 @@ pub async fn upload_part_copy(ctx: Ctx) -> S3Result<Response<Body>> {
     w.elem("LastModified", iso_date(part.last_modified_ms)).elem("ETag", format!("\"{}\"", part.etag));
     if let Some((alg, value)) = &part.checksum {
         if let Some(a) = Algorithm::from_name(alg) {
-            w.elem(checksum_element(a), value);
+            w.elem(a.xml_element(), value);
         }
     }
     Ok(xml_response(StatusCode::OK, w.finish()))
-}
-
-fn checksum_element(a: Algorithm) -> &'static str {
-    match a {
-        Algorithm::Crc32 => "ChecksumCRC32",
-        Algorithm::Crc32c => "ChecksumCRC32C",
-        Algorithm::Crc64Nvme => "ChecksumCRC64NVME",
-        Algorithm::Sha1 => "ChecksumSHA1",
-        Algorithm::Sha256 => "ChecksumSHA256",
-    }
 }
 
 /// The parts named by a CompleteMultipartUpload document, with any checksums they claim.
@@ -169,7 +159,7 @@ fn requested_parts(doc: &Element, alg: Option<Algorithm>) -> S3Result<Vec<(Compl
         .map(|p| {
             let number = p.child_text("PartNumber").and_then(|n| n.trim().parse().ok()).ok_or_else(malformed)?;
             let etag = p.child_text("ETag").ok_or_else(malformed)?.trim().trim_matches('"').to_owned();
-            let claimed = alg.and_then(|a| p.child_text(checksum_element(a))).map(str::to_owned);
+            let claimed = alg.and_then(|a| p.child_text(a.xml_element())).map(str::to_owned);
             Ok((CompletedPart { number, etag }, claimed))
         })
         .collect::<S3Result<_>>()?;
@@ -234,7 +224,7 @@ pub async fn complete(mut ctx: Ctx) -> S3Result<Response<Body>> {
     .elem("ETag", format!("\"{}\"", rec.etag));
     if let Some(stored) = &rec.checksum {
         if let (Some(a), Some((_, value, kind))) = (Algorithm::from_name(&stored.0), checksum::stored_headers(stored)) {
-            w.elem(checksum_element(a), value).elem("ChecksumType", kind);
+            w.elem(a.xml_element(), value).elem("ChecksumType", kind);
         }
     }
     Ok(xml_response(StatusCode::OK, w.finish()))
@@ -279,7 +269,7 @@ pub async fn list_parts(ctx: Ctx) -> S3Result<Response<Body>> {
             .elem("ETag", format!("\"{}\"", p.etag))
             .elem("Size", p.size.to_string());
         if let Some(a) = p.checksum.as_ref().and_then(|(a, _)| Algorithm::from_name(a)) {
-            w.elem(checksum_element(a), &p.checksum.as_ref().expect("checked").1);
+            w.elem(a.xml_element(), &p.checksum.as_ref().expect("checked").1);
         }
         w.close();
     }

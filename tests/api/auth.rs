@@ -83,8 +83,13 @@ async fn payload_integrity() {
     }
 }
 
-/// A `STREAMING-AWS4-HMAC-SHA256-PAYLOAD` body with 3 chunks signed as a chain.
+/// A `STREAMING-AWS4-HMAC-SHA256-PAYLOAD` body with its chunks signed as a chain; with a
+/// trailer, the `...-PAYLOAD-TRAILER` form with the trailer and its signature.
 fn signed_chunked_body(req: &V4, seed: &str, chunks: &[&[u8]]) -> Vec<u8> {
+    signed_chunked_body_with_trailer(req, seed, chunks, None)
+}
+
+fn signed_chunked_body_with_trailer(req: &V4, seed: &str, chunks: &[&[u8]], trailer: Option<(&str, &str)>) -> Vec<u8> {
     let amz_date = req.now.format("%Y%m%dT%H%M%SZ").to_string();
     let scope = format!("{}/us-east-1/s3/aws4_request", &amz_date[..8]);
     let key = sigv4::signing_key(&req.secret_key, &amz_date[..8], "us-east-1", "s3");
@@ -95,8 +100,17 @@ fn signed_chunked_body(req: &V4, seed: &str, chunks: &[&[u8]]) -> Vec<u8> {
             sigv4::signature(&key, &sigv4::chunk_string_to_sign(&amz_date, &scope, &prev, &sigv4::sha256_hex(chunk)));
         body.extend_from_slice(format!("{:x};chunk-signature={sig}\r\n", chunk.len()).as_bytes());
         body.extend_from_slice(chunk);
-        body.extend_from_slice(b"\r\n");
+        // The final chunk is followed by the trailer, if any, else by the closing CRLF.
+        if !chunk.is_empty() || trailer.is_none() {
+            body.extend_from_slice(b"\r\n");
+        }
         prev = sig;
+    }
+    if let Some((name, value)) = trailer {
+        let canonical = format!("{name}:{value}\n");
+        let sts = sigv4::trailer_string_to_sign(&amz_date, &scope, &prev, &sigv4::sha256_hex(canonical.as_bytes()));
+        let sig = sigv4::signature(&key, &sts);
+        body.extend_from_slice(format!("{name}:{value}\r\nx-amz-trailer-signature:{sig}\r\n\r\n").as_bytes());
     }
     body
 }
@@ -247,4 +261,92 @@ fn base64_md5(data: &[u8]) -> String {
     use base64::Engine as _;
     use md5::Digest;
     base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(data))
+}
+
+fn crc32_b64(data: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(crc32fast::hash(data).to_be_bytes())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn trailing_checksums_signed_and_unsigned() {
+    let (server, host) = setup().await;
+    let data = vec![b'z'; 100_000];
+    let good = crc32_b64(&data);
+    let bad = crc32_b64(b"something else");
+    let s3 = server.client();
+
+    // STREAMING-UNSIGNED-PAYLOAD-TRAILER: plain chunks, then the checksum trailer.
+    for (key, crc, want) in [("unsigned-ok", &good, 200), ("unsigned-bad", &bad, 400)] {
+        let mut req = V4::new("PUT", &host, &format!("/auth/{key}"), "", b"");
+        req.payload_hash = "STREAMING-UNSIGNED-PAYLOAD-TRAILER".into();
+        req.headers.push(("content-encoding".into(), "aws-chunked".into()));
+        req.headers.push(("x-amz-decoded-content-length".into(), data.len().to_string()));
+        req.headers.push(("x-amz-trailer".into(), "x-amz-checksum-crc32".into()));
+        let mut body = format!("{:x}\r\n", 60_000).into_bytes();
+        body.extend_from_slice(&data[..60_000]);
+        body.extend_from_slice(format!("\r\n{:x}\r\n", 40_000).as_bytes());
+        body.extend_from_slice(&data[60_000..]);
+        body.extend_from_slice(format!("\r\n0\r\nx-amz-checksum-crc32:{crc}\r\n\r\n").as_bytes());
+        let r = req.send(body).await;
+        assert_eq!(r.status, want, "{key}: {}", r.body);
+        if want != 200 {
+            assert_eq!(r.code(), "BadDigest");
+        }
+    }
+
+    // STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER: signed chunks and a signed trailer.
+    let make = |key: &str| {
+        let mut req = V4::new("PUT", &host, &format!("/auth/{key}"), "", b"");
+        req.payload_hash = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER".into();
+        req.headers.push(("content-encoding".into(), "aws-chunked".into()));
+        req.headers.push(("x-amz-decoded-content-length".into(), data.len().to_string()));
+        req.headers.push(("x-amz-trailer".into(), "x-amz-checksum-crc32".into()));
+        req
+    };
+    let chunks: [&[u8]; 2] = [&data[..65_536], &data[65_536..]];
+    let req = make("signed-ok");
+    let (headers, seed) = req.sign();
+    let body = signed_chunked_body_with_trailer(&req, &seed, &chunks, Some(("x-amz-checksum-crc32", &good)));
+    let r = raw::send("PUT", &req.url(), &headers, body.clone()).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let head = s3
+        .head_object()
+        .bucket("auth")
+        .key("signed-ok")
+        .checksum_mode(aws_sdk_s3::types::ChecksumMode::Enabled)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.checksum_crc32(), Some(good.as_str()));
+
+    let req = make("signed-bad-sum");
+    let (headers, seed) = req.sign();
+    let body = signed_chunked_body_with_trailer(&req, &seed, &chunks, Some(("x-amz-checksum-crc32", &bad)));
+    let r = raw::send("PUT", &req.url(), &headers, body).await;
+    assert_eq!((r.status, r.code()), (400, "BadDigest"));
+
+    let req = make("signed-bad-sig");
+    let (headers, seed) = req.sign();
+    let body = signed_chunked_body_with_trailer(&req, &seed, &chunks, Some(("x-amz-checksum-crc32", &good)));
+    let text = String::from_utf8_lossy(&body).into_owned();
+    let tampered = text.replace(&format!("x-amz-checksum-crc32:{good}"), &format!("x-amz-checksum-crc32:{bad}"));
+    let r = raw::send("PUT", &req.url(), &headers, tampered.into_bytes()).await;
+    assert_eq!((r.status, r.code()), (403, "SignatureDoesNotMatch"));
+
+    // A body cut short stores nothing either.
+    let req = make("truncated");
+    let (headers, seed) = req.sign();
+    let body = signed_chunked_body_with_trailer(&req, &seed, &chunks, Some(("x-amz-checksum-crc32", &good)));
+    let mut short = body[..body.len() / 2].to_vec();
+    short.truncate(body.len() / 2);
+    let mut cut = headers.clone();
+    cut.push(("content-length".into(), short.len().to_string()));
+    let r = raw::send("PUT", &req.url(), &headers, short).await;
+    assert_eq!(r.status, 400, "{}", r.body);
+
+    for key in ["unsigned-bad", "signed-bad-sum", "signed-bad-sig", "truncated"] {
+        assert!(s3.head_object().bucket("auth").key(key).send().await.is_err(), "{key} must not exist");
+    }
+    assert!(s3.head_object().bucket("auth").key("unsigned-ok").send().await.is_ok());
 }

@@ -92,6 +92,22 @@ async fn full_upload_list_complete_and_read_parts() {
     let err = s3.head_object().bucket("mpu").key("big/file").part_number(4).send().await.unwrap_err();
     assert_eq!(status(&err), 416);
 
+    let attrs = s3
+        .get_object_attributes()
+        .bucket("mpu")
+        .key("big/file")
+        .object_attributes(aws_sdk_s3::types::ObjectAttributes::Etag)
+        .object_attributes(aws_sdk_s3::types::ObjectAttributes::ObjectParts)
+        .object_attributes(aws_sdk_s3::types::ObjectAttributes::ObjectSize)
+        .object_attributes(aws_sdk_s3::types::ObjectAttributes::StorageClass)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(attrs.e_tag().map(|e| format!("\"{e}\"")), done.e_tag().map(str::to_owned));
+    assert_eq!(attrs.object_size(), Some(whole.len() as i64));
+    assert_eq!(attrs.object_parts().and_then(|p| p.total_parts_count()), Some(3));
+    assert_eq!(attrs.storage_class().map(|c| c.as_str()), Some("STANDARD"));
+
     assert!(s3.list_multipart_uploads().bucket("mpu").send().await.unwrap().uploads().is_empty());
     let err = s3
         .complete_multipart_upload()
@@ -328,6 +344,18 @@ async fn multipart_checksums_composite_and_full_object() {
             };
             assert_eq!(value, expected, "{key}");
         }
+        let attrs = s3
+            .get_object_attributes()
+            .bucket("mpusum")
+            .key(&key)
+            .object_attributes(aws_sdk_s3::types::ObjectAttributes::Checksum)
+            .object_attributes(aws_sdk_s3::types::ObjectAttributes::ObjectParts)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(attrs.checksum().and_then(|c| c.checksum_type()).map(|t| t.as_str()), Some(want_kind), "{key}");
+        let part_sums = attrs.object_parts().map(|p| p.parts().len()).unwrap_or(0);
+        assert_eq!(part_sums, 2, "{key}");
         // The SDK validates the full-object checksum of the body it downloads, too.
         let got = s3.get_object().bucket("mpusum").key(&key).checksum_mode(ChecksumMode::Enabled).send().await.unwrap();
         assert_eq!(md5_hex(&got.body.collect().await.unwrap().into_bytes()), md5_hex(&whole));
