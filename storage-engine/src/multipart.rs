@@ -10,6 +10,7 @@ use crate::record::{self, ObjectPart, ObjectRecord, PartRecord, UploadRecord};
 use md5::{Digest, Md5};
 use sled::transaction::Transactional;
 use std::ops::Bound;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// S3's smallest part, except the last.
 pub const MIN_PART_SIZE: u64 = 5 << 20;
@@ -39,9 +40,14 @@ pub struct UploadPage {
     pub is_truncated: bool,
 }
 
+/// Upload ids start with a strictly increasing microsecond stamp, so one key's uploads list in the
+/// order they were started even when two start within the same clock tick.
 fn new_upload_id() -> String {
-    // Time first, so one key's uploads list in the order they were started.
-    format!("{:012x}{}", now_ms(), &uuid::Uuid::new_v4().simple().to_string()[..20])
+    static LAST: AtomicU64 = AtomicU64::new(0);
+    let now = chrono::Utc::now().timestamp_micros().max(0) as u64;
+    let prev = LAST.fetch_max(now, Ordering::SeqCst);
+    let stamp = if prev >= now { LAST.fetch_add(1, Ordering::SeqCst) + 1 } else { now };
+    format!("{stamp:014x}{}", &uuid::Uuid::new_v4().simple().to_string()[..18])
 }
 
 impl Engine {
