@@ -7,22 +7,39 @@ use crate::error::{Code, S3Error, S3Result};
 use crate::xml::XmlWriter;
 use http::{Response, StatusCode};
 
+/// ListBuckets, with the optional `prefix`, `max-buckets` and `continuation-token` paging.
 pub async fn list_buckets(ctx: Ctx) -> S3Result<Response<Body>> {
     let user = ctx.user();
     let prefix = ctx.query.get("prefix").unwrap_or("");
+    let max = match ctx.query.get("max-buckets") {
+        None => usize::MAX,
+        Some(m) => m.parse().ok().filter(|m| (1..=10_000).contains(m)).ok_or_else(|| {
+            S3Error::msg(Code::InvalidArgument, "max-buckets must be an integer between 1 and 10000")
+                .detail("ArgumentName", "max-buckets")
+        })?,
+    };
+    let after = ctx.query.get("continuation-token").unwrap_or("");
+    let mine: Vec<_> = ctx
+        .app
+        .engine
+        .list_buckets()?
+        .into_iter()
+        .filter(|b| b.owner == user.canonical_id && b.name.starts_with(prefix) && b.name.as_str() > after)
+        .collect();
     let mut w = XmlWriter::new("ListAllMyBucketsResult");
     w.open("Owner").elem("ID", &user.canonical_id).elem("DisplayName", &user.name).close();
     w.open("Buckets");
-    for b in ctx.app.engine.list_buckets()? {
-        if b.owner == user.canonical_id && b.name.starts_with(prefix) {
-            w.open("Bucket")
-                .elem("Name", &b.name)
-                .elem("CreationDate", iso_date(b.created_ms))
-                .elem("BucketRegion", &b.region)
-                .close();
-        }
+    for b in mine.iter().take(max) {
+        w.open("Bucket")
+            .elem("Name", &b.name)
+            .elem("CreationDate", iso_date(b.created_ms))
+            .elem("BucketRegion", &b.region)
+            .close();
     }
     w.close();
+    if mine.len() > max {
+        w.elem("ContinuationToken", &mine[max - 1].name);
+    }
     if !prefix.is_empty() {
         w.elem("Prefix", prefix);
     }

@@ -25,6 +25,14 @@ async fn create_head_list_location_delete() {
     assert!(list.buckets()[0].creation_date().is_some());
     assert_eq!(list.owner().and_then(|o| o.id()).map(str::len), Some(64));
 
+    let page = s3.list_buckets().max_buckets(1).send().await.unwrap();
+    assert_eq!(page.buckets().len(), 1);
+    let rest = s3.list_buckets().continuation_token(page.continuation_token().unwrap()).send().await.unwrap();
+    assert_eq!(rest.buckets().iter().filter_map(|b| b.name()).collect::<Vec<_>>(), ["beta.example"]);
+    assert!(rest.continuation_token().is_none());
+    let prefixed = s3.list_buckets().prefix("be").send().await.unwrap();
+    assert_eq!(prefixed.buckets().len(), 1);
+
     let loc = s3.get_bucket_location().bucket("alpha").send().await.unwrap();
     assert!(loc.location_constraint().is_none_or(|l| l.as_str().is_empty()));
     let versioning = s3.get_bucket_versioning().bucket("alpha").send().await.unwrap();
