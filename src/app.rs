@@ -8,7 +8,7 @@ use crate::handlers::{self, Ctx};
 use crate::router::{self, Permission, Query};
 use crate::users::{User, Users};
 use crate::xml::XmlWriter;
-use firn_storage::{BucketName, Engine, ObjectKey};
+use firn_storage::{BucketName, BucketRecord, Engine, ObjectKey};
 use http::{HeaderValue, Request, Response};
 use hyper::body::Incoming;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -106,11 +106,11 @@ impl App {
         let result = async {
             let bucket = route.bucket.as_deref().map(BucketName::parse).transpose()?;
             let key = route.key.as_deref().map(ObjectKey::parse).transpose()?;
-            if let Some(b) = &bucket {
-                self.check_access(auth.user.as_deref(), b, route.op.permission())?;
-            } else if auth.user.is_none() {
-                return Err(S3Error::new(Code::AccessDenied));
-            }
+            let bucket_record = match &bucket {
+                Some(b) => self.check_access(auth.user.as_deref(), b, route.op.permission())?,
+                None if auth.user.is_none() => return Err(S3Error::new(Code::AccessDenied)),
+                None => None,
+            };
             let ctx = Ctx {
                 app: self.clone(),
                 request_id: request_id.to_owned(),
@@ -118,6 +118,7 @@ impl App {
                 parts,
                 query,
                 bucket,
+                bucket_record,
                 key,
                 payload: auth.payload,
                 body: Some(incoming),
@@ -129,16 +130,22 @@ impl App {
     }
 
     /// The one access decision. Today: the bucket owner may do everything, anyone else nothing.
-    pub(crate) fn check_access(&self, user: Option<&User>, bucket: &BucketName, perm: Permission) -> S3Result<()> {
+    /// Returns the bucket's record when the operation works on an existing bucket.
+    pub(crate) fn check_access(
+        &self,
+        user: Option<&User>,
+        bucket: &BucketName,
+        perm: Permission,
+    ) -> S3Result<Option<BucketRecord>> {
         let Some(user) = user else {
             return Err(S3Error::new(Code::AccessDenied));
         };
         if perm == Permission::Authenticated {
-            return Ok(());
+            return Ok(None);
         }
         let rec = self.engine.bucket(bucket)?;
         if rec.owner == user.canonical_id {
-            Ok(())
+            Ok(Some(rec))
         } else {
             Err(S3Error::new(Code::AccessDenied))
         }
@@ -151,6 +158,9 @@ pub fn error_response(e: &S3Error, resource: &str, request_id: &str, is_head: bo
         if let Some((_, size)) = e.details.iter().find(|(n, _)| *n == "ActualObjectSize") {
             builder = builder.header(http::header::CONTENT_RANGE, format!("bytes */{size}"));
         }
+    }
+    for (name, value) in &e.headers {
+        builder = builder.header(*name, value);
     }
     if is_head {
         return builder.body(Body::Empty).expect("valid response");

@@ -57,6 +57,7 @@ s3_codes! {
     MissingSecurityHeader => (400, "Your request is missing a required header."),
     NoSuchBucket => (404, "The specified bucket does not exist"),
     NoSuchKey => (404, "The specified key does not exist."),
+    NoSuchVersion => (404, "The specified version does not exist."),
     NoSuchUpload => (404, "The specified multipart upload does not exist. The upload ID might not be valid, or the multipart upload might have been aborted or completed."),
     NotImplemented => (501, "A header or query you provided implies functionality that is not implemented."),
     PreconditionFailed => (412, "At least one of the pre-conditions you specified did not hold"),
@@ -72,21 +73,28 @@ pub struct S3Error {
     pub message: String,
     /// Extra elements for the error document, such as `<Condition>` or `<MaxAllowedSize>`.
     pub details: Vec<(&'static str, String)>,
+    /// Extra response headers, such as `x-amz-delete-marker` on a 404 for a deleted key.
+    pub headers: Vec<(&'static str, String)>,
 }
 
 pub type S3Result<T> = Result<T, S3Error>;
 
 impl S3Error {
     pub fn new(code: Code) -> Self {
-        S3Error { code, message: code.default_message().to_owned(), details: Vec::new() }
+        S3Error::msg(code, code.default_message())
     }
 
     pub fn msg(code: Code, message: impl Into<String>) -> Self {
-        S3Error { code, message: message.into(), details: Vec::new() }
+        S3Error { code, message: message.into(), details: Vec::new(), headers: Vec::new() }
     }
 
     pub fn detail(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.details.push((name, value.into()));
+        self
+    }
+
+    pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
         self
     }
 
@@ -114,6 +122,10 @@ impl From<EngineError> for S3Error {
             EngineError::InvalidBucketName(why) => S3Error::msg(Code::InvalidBucketName, why),
             EngineError::KeyTooLong => Code::KeyTooLongError.into(),
             EngineError::NoSuchUpload => Code::NoSuchUpload.into(),
+            EngineError::NoSuchVersion => Code::NoSuchVersion.into(),
+            EngineError::InvalidVersionId => {
+                S3Error::msg(Code::InvalidArgument, "Invalid version id specified").detail("ArgumentName", "versionId")
+            }
             EngineError::InvalidPart(n) => S3Error::new(Code::InvalidPart).detail("PartNumber", n.to_string()),
             EngineError::InvalidPartOrder => Code::InvalidPartOrder.into(),
             EngineError::EntityTooSmall(n) => S3Error::new(Code::EntityTooSmall)

@@ -59,6 +59,8 @@ pub enum Op {
     ListParts,
     ListMultipartUploads,
     GetObjectAttributes,
+    PutBucketVersioning,
+    ListObjectVersions,
 }
 
 /// What an operation needs from the caller's rights on the bucket.
@@ -78,7 +80,7 @@ impl Op {
         match self {
             ListBuckets | CreateBucket => Permission::Authenticated,
             HeadBucket | ListObjects | ListObjectsV2 | GetObject | HeadObject | GetObjectTagging | ListParts
-            | ListMultipartUploads | GetObjectAttributes => Permission::Read,
+            | ListMultipartUploads | GetObjectAttributes | ListObjectVersions => Permission::Read,
             DeleteObjects
             | PutObject
             | CopyObject
@@ -90,7 +92,7 @@ impl Op {
             | UploadPartCopy
             | CompleteMultipartUpload
             | AbortMultipartUpload => Permission::Write,
-            DeleteBucket | GetBucketLocation | GetBucketVersioning => Permission::Owner,
+            DeleteBucket | GetBucketLocation | GetBucketVersioning | PutBucketVersioning => Permission::Owner,
         }
     }
 
@@ -122,6 +124,8 @@ impl Op {
             ListParts => "ListParts",
             ListMultipartUploads => "ListMultipartUploads",
             GetObjectAttributes => "GetObjectAttributes",
+            PutBucketVersioning => "PutBucketVersioning",
+            ListObjectVersions => "ListObjectVersions",
         }
     }
 }
@@ -229,6 +233,8 @@ pub fn route(
             (Method::GET, None) => Op::ListObjects,
             (Method::GET, Some("location")) => Op::GetBucketLocation,
             (Method::GET, Some("versioning")) => Op::GetBucketVersioning,
+            (Method::PUT, Some("versioning")) => Op::PutBucketVersioning,
+            (Method::GET, Some("versions")) => Op::ListObjectVersions,
             (Method::PUT, None) => Op::CreateBucket,
             (Method::HEAD, None) => Op::HeadBucket,
             (Method::DELETE, None) => Op::DeleteBucket,
@@ -290,6 +296,8 @@ mod tests {
             (Method::DELETE, "localhost", "/b", Op::DeleteBucket, Some("b"), None),
             (Method::GET, "localhost", "/b?location", Op::GetBucketLocation, Some("b"), None),
             (Method::GET, "localhost", "/b?versioning", Op::GetBucketVersioning, Some("b"), None),
+            (Method::PUT, "localhost", "/b?versioning", Op::PutBucketVersioning, Some("b"), None),
+            (Method::GET, "localhost", "/b?versions&prefix=a", Op::ListObjectVersions, Some("b"), None),
             (Method::GET, "localhost", "/b?prefix=x", Op::ListObjects, Some("b"), None),
             (Method::GET, "localhost", "/b?list-type=2", Op::ListObjectsV2, Some("b"), None),
             (Method::POST, "localhost", "/b?delete", Op::DeleteObjects, Some("b"), None),

@@ -1,6 +1,6 @@
 //! GetObjectAttributes: ETag, checksum, parts, storage class and size without the body.
 
-use super::{xml_response, Ctx};
+use super::{with_version, Ctx};
 use crate::body::Body;
 use crate::checksum::{self, Algorithm};
 use crate::conditions::http_date;
@@ -11,7 +11,6 @@ use http::{Response, StatusCode};
 const ATTRIBUTES: &[&str] = &["ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"];
 
 pub async fn get(ctx: Ctx) -> S3Result<Response<Body>> {
-    ctx.check_version_id()?;
     // The list may come as one comma-separated value or as several header lines.
     let wanted: Vec<&str> = ctx
         .parts
@@ -36,7 +35,7 @@ pub async fn get(ctx: Ctx) -> S3Result<Response<Body>> {
     };
     let max_parts = number("x-amz-max-parts", 1000)?.min(1000);
     let marker = number("x-amz-part-number-marker", 0)?;
-    let rec = ctx.app.engine.object(ctx.bucket(), ctx.key())?;
+    let rec = ctx.load_object(ctx.bucket(), ctx.key(), ctx.version())?;
     let mut w = XmlWriter::new("GetObjectAttributesResponse");
     if wanted.contains(&"ETag") {
         w.elem("ETag", &rec.etag);
@@ -70,8 +69,9 @@ pub async fn get(ctx: Ctx) -> S3Result<Response<Body>> {
     if wanted.contains(&"ObjectSize") {
         w.elem("ObjectSize", rec.size.to_string());
     }
-    let mut resp = xml_response(StatusCode::OK, w.finish());
-    resp.headers_mut()
-        .insert(http::header::LAST_MODIFIED, http_date(rec.last_modified_ms).parse().expect("ascii date"));
-    Ok(resp)
+    let resp = Response::builder()
+        .status(StatusCode::OK)
+        .header(http::header::CONTENT_TYPE, "application/xml")
+        .header(http::header::LAST_MODIFIED, http_date(rec.last_modified_ms));
+    Ok(with_version(resp, &ctx, &rec.version_id).body(Body::full(w.finish())).expect("valid response"))
 }

@@ -5,6 +5,7 @@ use crate::body::Body;
 use crate::conditions::iso_date;
 use crate::error::{Code, S3Error, S3Result};
 use crate::xml::XmlWriter;
+use firn_storage::Versioning;
 use http::{Response, StatusCode};
 
 /// ListBuckets, with the optional `prefix`, `max-buckets` and `continuation-token` paging.
@@ -99,6 +100,39 @@ pub async fn location(ctx: Ctx) -> S3Result<Response<Body>> {
 
 /// A bucket that was never versioned answers with an empty configuration, as in S3.
 pub async fn versioning(ctx: Ctx) -> S3Result<Response<Body>> {
-    ctx.app.engine.bucket(ctx.bucket())?;
-    Ok(xml_response(StatusCode::OK, XmlWriter::new("VersioningConfiguration").finish()))
+    let rec = ctx.app.engine.bucket(ctx.bucket())?;
+    let mut w = XmlWriter::new("VersioningConfiguration");
+    match rec.versioning {
+        Versioning::Unversioned => {}
+        Versioning::Enabled => {
+            w.elem("Status", "Enabled");
+        }
+        Versioning::Suspended => {
+            w.elem("Status", "Suspended");
+        }
+    }
+    Ok(xml_response(StatusCode::OK, w.finish()))
+}
+
+/// Enables or suspends versioning. MFA delete is not supported and is refused, never ignored.
+pub async fn put_versioning(mut ctx: Ctx) -> S3Result<Response<Body>> {
+    if ctx.header("x-amz-mfa").is_some() {
+        return Err(S3Error::msg(Code::NotImplemented, "MFA delete is not supported by Firn"));
+    }
+    let doc = ctx.xml_body().await?;
+    if doc.name != "VersioningConfiguration" {
+        return Err(S3Error::new(Code::MalformedXML));
+    }
+    match doc.child_text("MfaDelete") {
+        None | Some("Disabled") => {}
+        Some("Enabled") => return Err(S3Error::msg(Code::NotImplemented, "MFA delete is not supported by Firn")),
+        Some(_) => return Err(S3Error::new(Code::MalformedXML)),
+    }
+    let state = match doc.child_text("Status") {
+        Some("Enabled") => Versioning::Enabled,
+        Some("Suspended") => Versioning::Suspended,
+        _ => return Err(S3Error::new(Code::MalformedXML)),
+    };
+    blocking(|| ctx.app.engine.set_versioning(ctx.bucket(), state))?;
+    Ok(empty(StatusCode::OK))
 }

@@ -2,7 +2,7 @@
 //! directives for metadata and tags, and the `x-amz-copy-source-if-*` conditions.
 
 use super::object::{metadata_from_headers, storage_class};
-use super::{blocking, xml_response, Ctx};
+use super::{blocking, with_version, Ctx};
 use crate::auth::sigv4::uri_decode;
 use crate::body::Body;
 use crate::conditions::{iso_date, Conditions, Outcome};
@@ -10,7 +10,7 @@ use crate::error::{Code, S3Error, S3Result};
 use crate::router::Permission;
 use crate::xml::XmlWriter;
 use firn_storage::{BucketName, NewObject, ObjectKey, ObjectRecord};
-use http::{Response, StatusCode};
+use http::Response;
 use std::io::Read;
 
 /// Largest object CopyObject copies (S3: 5 GiB; larger ones need UploadPartCopy).
@@ -47,18 +47,23 @@ fn directive(ctx: &Ctx, header: &str) -> S3Result<bool> {
     }
 }
 
+/// The source of a CopyObject or UploadPartCopy.
+pub struct CopySource {
+    pub bucket: BucketName,
+    pub key: ObjectKey,
+    /// The version named in `x-amz-copy-source`, if any.
+    pub version: Option<String>,
+    pub record: ObjectRecord,
+}
+
 /// The source of a CopyObject or UploadPartCopy: located, access-checked, its conditions met.
-pub fn source_object(ctx: &Ctx) -> S3Result<(BucketName, ObjectKey, ObjectRecord)> {
+pub fn source_object(ctx: &Ctx) -> S3Result<CopySource> {
     let (src_bucket, src_key, version) = parse_copy_source(ctx.header("x-amz-copy-source").unwrap_or(""))?;
-    if version.as_deref().is_some_and(|v| v != "null") {
-        return Err(
-            S3Error::msg(Code::InvalidArgument, "Invalid version id specified").detail("ArgumentName", "versionId")
-        );
-    }
     ctx.app.check_access(ctx.user.as_deref(), &src_bucket, Permission::Read)?;
-    let src = ctx.app.engine.object(&src_bucket, &src_key)?;
+    // A delete marker as the source is refused the way GET refuses it.
+    let src = ctx.load_object(&src_bucket, &src_key, version.as_deref())?;
     match Conditions::from_headers(&ctx.parts.headers, "x-amz-copy-source-").evaluate(&src.etag, src.last_modified_ms) {
-        Ok(Outcome::Proceed) => Ok((src_bucket, src_key, src)),
+        Ok(Outcome::Proceed) => Ok(CopySource { bucket: src_bucket, key: src_key, version, record: src }),
         // For a copy, every failed condition is a 412.
         Ok(Outcome::NotModified) | Err(_) => Err(S3Error::new(Code::PreconditionFailed)),
     }
@@ -89,14 +94,14 @@ pub fn copy_range(
 }
 
 pub async fn copy_object(ctx: Ctx) -> S3Result<Response<Body>> {
-    ctx.check_version_id()?;
-    let (src_bucket, src_key, src) = source_object(&ctx)?;
+    let CopySource { bucket: src_bucket, key: src_key, version: source_version, record: src } = source_object(&ctx)?;
     let engine = &ctx.app.engine;
     let replace_meta = directive(&ctx, "x-amz-metadata-directive")?;
     let replace_tags = directive(&ctx, "x-amz-tagging-directive")?;
     let class = storage_class(&ctx)?;
     let redirect = ctx.header("x-amz-website-redirect-location").map(str::to_owned);
-    let same = src_bucket == *ctx.bucket() && src_key == *ctx.key();
+    // Copying an older version onto its own key is how a version is restored, and is allowed.
+    let same = src_bucket == *ctx.bucket() && src_key == *ctx.key() && source_version.is_none();
     if same && !replace_meta && ctx.header("x-amz-storage-class").is_none() && redirect.is_none() {
         return Err(S3Error::msg(
             Code::InvalidRequest,
@@ -129,7 +134,11 @@ pub async fn copy_object(ctx: Ctx) -> S3Result<Response<Body>> {
     })?;
     let mut w = XmlWriter::new("CopyObjectResult");
     w.elem("LastModified", iso_date(rec.last_modified_ms)).elem("ETag", format!("\"{}\"", rec.etag));
-    Ok(xml_response(StatusCode::OK, w.finish()))
+    let mut resp = with_version(Response::builder(), &ctx, &rec.version_id);
+    if source_version.is_some() || src.version_id != "null" {
+        resp = resp.header("x-amz-copy-source-version-id", &src.version_id);
+    }
+    Ok(resp.header(http::header::CONTENT_TYPE, "application/xml").body(Body::full(w.finish())).expect("valid response"))
 }
 
 #[cfg(test)]

@@ -25,20 +25,28 @@ pub async fn delete_objects(mut ctx: Ctx) -> S3Result<Response<Body>> {
         return Err(S3Error::new(Code::MalformedXML));
     }
     let mut w = XmlWriter::new("DeleteResult");
+    let owner = &ctx.user().canonical_id;
     for o in objects {
         let key = o.child_text("Key").ok_or_else(|| S3Error::new(Code::MalformedXML))?;
         let version = o.child_text("VersionId");
-        let result = match version {
-            Some(v) if v != "null" => Err(S3Error::msg(Code::InvalidArgument, "Invalid version id specified")),
-            _ => ObjectKey::parse(key)
-                .map_err(S3Error::from)
-                .and_then(|k| Ok(blocking(|| ctx.app.engine.delete_object(ctx.bucket(), &k))?)),
-        };
+        let result = ObjectKey::parse(key)
+            .map_err(S3Error::from)
+            .and_then(|k| Ok(blocking(|| ctx.app.engine.delete_object(ctx.bucket(), &k, version, owner))?));
         match result {
-            Ok(()) if !quiet => {
-                w.open("Deleted").elem("Key", key).opt("VersionId", version).close();
+            Ok(out) if !quiet => {
+                w.open("Deleted").elem("Key", key).opt("VersionId", version);
+                if out.delete_marker {
+                    w.elem("DeleteMarker", "true");
+                    // A new marker has its own id; deleting a marker by id names that id.
+                    if version.is_none() {
+                        w.opt("DeleteMarkerVersionId", out.version_id.as_deref());
+                    } else {
+                        w.opt("DeleteMarkerVersionId", version);
+                    }
+                }
+                w.close();
             }
-            Ok(()) => {}
+            Ok(_) => {}
             Err(e) => {
                 w.open("Error")
                     .elem("Key", key)

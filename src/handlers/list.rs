@@ -7,7 +7,7 @@ use crate::conditions::iso_date;
 use crate::error::{Code, S3Error, S3Result};
 use crate::xml::XmlWriter;
 use base64::Engine as _;
-use firn_storage::{ListPage, ListQuery, ObjectRecord};
+use firn_storage::{ListPage, ListQuery, ObjectRecord, VersionQuery};
 use http::{Response, StatusCode};
 
 const MAX_KEYS: usize = 1000;
@@ -158,6 +158,53 @@ pub async fn list_v2(ctx: Ctx) -> S3Result<Response<Body>> {
         w.elem("StartAfter", c.enc(s));
     }
     c.entries(&mut w, &ctx, &page, owner);
+    Ok(xml_response(StatusCode::OK, w.finish()))
+}
+
+pub async fn list_versions(ctx: Ctx) -> S3Result<Response<Body>> {
+    let c = common(&ctx)?;
+    let key_marker = ctx.query.get("key-marker").filter(|m| !m.is_empty()).map(str::to_owned);
+    let version_id_marker = ctx.query.get("version-id-marker").filter(|m| !m.is_empty()).map(str::to_owned);
+    if version_id_marker.is_some() && key_marker.is_none() {
+        return Err(S3Error::msg(
+            Code::InvalidArgument,
+            "A version-id marker cannot be specified without a key marker.",
+        )
+        .detail("ArgumentName", "version-id-marker"));
+    }
+    let q = VersionQuery {
+        prefix: c.prefix.clone(),
+        delimiter: c.delimiter.clone(),
+        key_marker: key_marker.clone(),
+        version_id_marker: version_id_marker.clone(),
+        max_keys: c.max_keys,
+    };
+    let page = ctx.app.engine.list_versions(ctx.bucket(), &q)?;
+    let mut w = XmlWriter::new("ListVersionsResult");
+    c.head(&mut w, &ctx);
+    w.elem("KeyMarker", c.enc(key_marker.as_deref().unwrap_or("")))
+        .elem("VersionIdMarker", version_id_marker.as_deref().unwrap_or(""))
+        .elem("IsTruncated", page.is_truncated.to_string());
+    w.opt("NextKeyMarker", page.next_key_marker.as_deref().map(|k| c.enc(k)));
+    w.opt("NextVersionIdMarker", page.next_version_id_marker.as_deref());
+    for entry in &page.entries {
+        let o = &entry.record;
+        w.open(if o.delete_marker { "DeleteMarker" } else { "Version" })
+            .elem("Key", c.enc(&o.key))
+            .elem("VersionId", &o.version_id)
+            .elem("IsLatest", entry.is_latest.to_string())
+            .elem("LastModified", iso_date(o.last_modified_ms));
+        if !o.delete_marker {
+            w.elem("ETag", format!("\"{}\"", o.etag))
+                .elem("Size", o.size.to_string())
+                .elem("StorageClass", &o.storage_class);
+        }
+        w.open("Owner").elem("ID", &o.owner).elem("DisplayName", ctx.app.users.display_name(&o.owner)).close();
+        w.close();
+    }
+    for p in &page.common_prefixes {
+        w.open("CommonPrefixes").elem("Prefix", c.enc(p)).close();
+    }
     Ok(xml_response(StatusCode::OK, w.finish()))
 }
 

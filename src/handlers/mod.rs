@@ -17,7 +17,7 @@ use crate::error::{Code, S3Error, S3Result};
 use crate::payload::Ingest;
 use crate::router::{Op, Query};
 use crate::users::User;
-use firn_storage::{BucketName, ObjectKey};
+use firn_storage::{BucketName, BucketRecord, ObjectKey, ObjectRecord, Versioning};
 use http::{request::Parts, Response, StatusCode};
 use hyper::body::Incoming;
 use std::sync::Arc;
@@ -30,6 +30,8 @@ pub struct Ctx {
     pub parts: Parts,
     pub query: Query,
     pub bucket: Option<BucketName>,
+    /// The bucket's record, loaded by the access check.
+    pub bucket_record: Option<BucketRecord>,
     pub key: Option<ObjectKey>,
     pub payload: Payload,
     pub body: Option<Incoming>,
@@ -69,15 +71,34 @@ impl Ctx {
         crate::xml::parse(&bytes)
     }
 
-    /// Objects have only the `null` version until versioning exists; any other id is invalid.
-    pub fn check_version_id(&self) -> S3Result<()> {
-        match self.query.get("versionId") {
-            None | Some("null") => Ok(()),
-            Some(_) => {
-                Err(S3Error::msg(Code::InvalidArgument, "Invalid version id specified")
-                    .detail("ArgumentName", "versionId"))
-            }
+    /// The `versionId` query parameter.
+    pub fn version(&self) -> Option<&str> {
+        self.query.get("versionId")
+    }
+
+    /// True once versioning was ever enabled on the bucket: responses then carry `x-amz-version-id`.
+    pub fn versioned(&self) -> bool {
+        self.bucket_record.as_ref().is_some_and(|b| b.versioning != Versioning::Unversioned)
+    }
+
+    /// The object (or the version asked for) as GET sees it: a delete marker is a 404 when it is
+    /// the latest version, and a 405 when asked for by id.
+    pub fn load_object(&self, bucket: &BucketName, key: &ObjectKey, version: Option<&str>) -> S3Result<ObjectRecord> {
+        let engine = &self.app.engine;
+        let rec = match version {
+            Some(v) => engine.object_version(bucket, key, v)?,
+            None => engine.object(bucket, key)?,
+        };
+        if !rec.delete_marker {
+            return Ok(rec);
         }
+        let err = match version {
+            Some(_) => S3Error::new(Code::MethodNotAllowed)
+                .header("last-modified", crate::conditions::http_date(rec.last_modified_ms))
+                .header("allow", "DELETE"),
+            None => S3Error::new(Code::NoSuchKey),
+        };
+        Err(err.header("x-amz-delete-marker", "true").header("x-amz-version-id", rec.version_id))
     }
 }
 
@@ -87,6 +108,15 @@ pub fn xml_response(status: StatusCode, doc: String) -> Response<Body> {
         .header(http::header::CONTENT_TYPE, "application/xml")
         .body(Body::full(doc))
         .expect("valid response")
+}
+
+/// Adds `x-amz-version-id` for objects of versioned buckets.
+pub fn with_version(b: http::response::Builder, ctx: &Ctx, version_id: &str) -> http::response::Builder {
+    if ctx.versioned() {
+        b.header("x-amz-version-id", version_id)
+    } else {
+        b
+    }
 }
 
 pub fn empty(status: StatusCode) -> Response<Body> {
@@ -125,5 +155,7 @@ pub async fn run(op: Op, ctx: Ctx) -> S3Result<Response<Body>> {
         Op::ListParts => multipart::list_parts(ctx).await,
         Op::ListMultipartUploads => multipart::list_uploads(ctx).await,
         Op::GetObjectAttributes => attributes::get(ctx).await,
+        Op::PutBucketVersioning => bucket::put_versioning(ctx).await,
+        Op::ListObjectVersions => list::list_versions(ctx).await,
     }
 }

@@ -126,7 +126,7 @@ fn copy_source_range(header: Option<&str>, size: u64) -> S3Result<(u64, u64)> {
 pub async fn upload_part_copy(ctx: Ctx) -> S3Result<Response<Body>> {
     let number = part_number(&ctx)?;
     let up = current_upload(&ctx)?;
-    let (_, _, src) = source_object(&ctx)?;
+    let src = source_object(&ctx)?.record;
     let (start, end) = copy_source_range(ctx.header("x-amz-copy-source-range"), src.size)?;
     if end - start > ctx.app.config.limits.max_object_size {
         return Err(S3Error::new(Code::EntityTooLarge));
@@ -213,6 +213,7 @@ pub async fn complete(mut ctx: Ctx) -> S3Result<Response<Body>> {
         }
     }
     let rec = blocking(|| engine.complete_upload(ctx.bucket(), ctx.key(), &up, &parts, checksum, &cond))?;
+    let version = ctx.versioned().then_some(rec.version_id.as_str());
     let host = ctx.header("host").unwrap_or("localhost");
     let mut w = XmlWriter::new("CompleteMultipartUploadResult");
     w.elem(
@@ -227,7 +228,11 @@ pub async fn complete(mut ctx: Ctx) -> S3Result<Response<Body>> {
             w.elem(a.xml_element(), value).elem("ChecksumType", kind);
         }
     }
-    Ok(xml_response(StatusCode::OK, w.finish()))
+    let mut resp = xml_response(StatusCode::OK, w.finish());
+    if let Some(v) = version {
+        resp.headers_mut().insert("x-amz-version-id", v.parse().expect("hex or null"));
+    }
+    Ok(resp)
 }
 
 pub async fn abort(ctx: Ctx) -> S3Result<Response<Body>> {

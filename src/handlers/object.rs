@@ -1,6 +1,6 @@
 //! PutObject, GetObject, HeadObject, DeleteObject, and the header handling they share with CopyObject.
 
-use super::{blocking, empty, Ctx};
+use super::{blocking, with_version, Ctx};
 use crate::body::Body;
 use crate::checksum;
 use crate::conditions::{http_date, parse_range, Conditions, Outcome};
@@ -137,7 +137,6 @@ pub fn with_checksum(b: Builder, stored: Option<&(String, String)>) -> Builder {
 }
 
 pub async fn put(mut ctx: Ctx) -> S3Result<Response<Body>> {
-    ctx.check_version_id()?;
     require_length(&ctx)?;
     let new = new_object(&ctx)?;
     let cond = write_condition(&ctx)?;
@@ -146,12 +145,13 @@ pub async fn put(mut ctx: Ctx) -> S3Result<Response<Body>> {
     let new = NewObject { checksum, ..new };
     let rec = blocking(|| ctx.app.engine.put_object(ctx.bucket(), ctx.key(), staged, new, &cond))?;
     let resp = Response::builder().status(StatusCode::OK).header(http::header::ETAG, format!("\"{}\"", rec.etag));
+    let resp = with_version(resp, &ctx, &rec.version_id);
     Ok(with_checksum(resp, rec.checksum.as_ref()).body(Body::Empty).expect("valid response"))
 }
 
 /// The headers that describe a stored object, shared by GET, HEAD and 304 responses.
-fn object_headers(mut b: Builder, rec: &ObjectRecord) -> Builder {
-    b = b
+fn object_headers(b: Builder, ctx: &Ctx, rec: &ObjectRecord) -> Builder {
+    let mut b = with_version(b, ctx, &rec.version_id)
         .header(http::header::ETAG, format!("\"{}\"", rec.etag))
         .header(http::header::LAST_MODIFIED, http_date(rec.last_modified_ms));
     if rec.storage_class != "STANDARD" {
@@ -192,7 +192,6 @@ fn content_headers(mut b: Builder, rec: &ObjectRecord, ctx: &Ctx) -> Builder {
 }
 
 pub async fn get(ctx: Ctx, head_only: bool) -> S3Result<Response<Body>> {
-    ctx.check_version_id()?;
     if ctx.user.is_none() && ctx.query.0.iter().any(|(k, _)| k.starts_with("response-")) {
         return Err(S3Error::msg(
             Code::InvalidRequest,
@@ -200,14 +199,14 @@ pub async fn get(ctx: Ctx, head_only: bool) -> S3Result<Response<Body>> {
         ));
     }
     let engine = &ctx.app.engine;
-    let rec = engine.object(ctx.bucket(), ctx.key())?;
+    let rec = ctx.load_object(ctx.bucket(), ctx.key(), ctx.version())?;
     if let Outcome::NotModified =
         Conditions::from_headers(&ctx.parts.headers, "").evaluate(&rec.etag, rec.last_modified_ms)?
     {
-        let b = object_headers(Response::builder().status(StatusCode::NOT_MODIFIED), &rec);
+        let b = object_headers(Response::builder().status(StatusCode::NOT_MODIFIED), &ctx, &rec);
         return Ok(b.body(Body::Empty).expect("valid response"));
     }
-    let mut b = object_headers(Response::builder(), &rec);
+    let mut b = object_headers(Response::builder(), &ctx, &rec);
     let range = match ctx.query.get("partNumber") {
         Some(n) => {
             if ctx.header("range").is_some() {
@@ -284,7 +283,14 @@ fn part_range(rec: &ObjectRecord, n: &str) -> S3Result<(u64, u64)> {
 }
 
 pub async fn delete(ctx: Ctx) -> S3Result<Response<Body>> {
-    ctx.check_version_id()?;
-    blocking(|| ctx.app.engine.delete_object(ctx.bucket(), ctx.key()))?;
-    Ok(empty(StatusCode::NO_CONTENT))
+    let owner = &ctx.user().canonical_id;
+    let out = blocking(|| ctx.app.engine.delete_object(ctx.bucket(), ctx.key(), ctx.version(), owner))?;
+    let mut b = Response::builder().status(StatusCode::NO_CONTENT);
+    if let Some(v) = &out.version_id {
+        b = b.header("x-amz-version-id", v);
+    }
+    if out.delete_marker {
+        b = b.header("x-amz-delete-marker", "true");
+    }
+    Ok(b.body(Body::Empty).expect("valid response"))
 }

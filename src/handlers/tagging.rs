@@ -1,6 +1,6 @@
 //! Object tagging: Get/Put/DeleteObjectTagging and the `x-amz-tagging` header of PUT and copy.
 
-use super::{blocking, empty, xml_response, Ctx};
+use super::{blocking, with_version, Ctx};
 use crate::auth::sigv4::uri_decode;
 use crate::body::Body;
 use crate::error::{Code, S3Error, S3Result};
@@ -48,18 +48,27 @@ pub fn from_header(header: Option<&str>) -> S3Result<Vec<(String, String)>> {
 }
 
 pub async fn get(ctx: Ctx) -> S3Result<Response<Body>> {
-    ctx.check_version_id()?;
-    let rec = ctx.app.engine.object(ctx.bucket(), ctx.key())?;
+    let rec = ctx.load_object(ctx.bucket(), ctx.key(), ctx.version())?;
     let mut w = XmlWriter::new("Tagging");
     w.open("TagSet");
     for (k, v) in &rec.tags {
         w.open("Tag").elem("Key", k).elem("Value", v).close();
     }
-    Ok(xml_response(StatusCode::OK, w.finish()))
+    let resp =
+        with_version(Response::builder().header(http::header::CONTENT_TYPE, "application/xml"), &ctx, &rec.version_id);
+    Ok(resp.body(Body::full(w.finish())).expect("valid response"))
+}
+
+/// Replaces the tags of the current object or of the version asked for.
+async fn replace(ctx: &Ctx, tags: Vec<(String, String)>, status: StatusCode) -> S3Result<Response<Body>> {
+    let rec = ctx.load_object(ctx.bucket(), ctx.key(), ctx.version())?;
+    blocking(|| ctx.app.engine.set_tags(ctx.bucket(), ctx.key(), &rec.version_id, tags))?;
+    Ok(with_version(Response::builder().status(status), ctx, &rec.version_id)
+        .body(Body::Empty)
+        .expect("valid response"))
 }
 
 pub async fn put(mut ctx: Ctx) -> S3Result<Response<Body>> {
-    ctx.check_version_id()?;
     let doc = ctx.xml_body().await?;
     let set = doc.child("TagSet").filter(|_| doc.name == "Tagging").ok_or_else(|| S3Error::new(Code::MalformedXML))?;
     let tags = set
@@ -70,14 +79,11 @@ pub async fn put(mut ctx: Ctx) -> S3Result<Response<Body>> {
         })
         .collect::<S3Result<Vec<_>>>()?;
     validate(&tags)?;
-    blocking(|| ctx.app.engine.set_tags(ctx.bucket(), ctx.key(), tags))?;
-    Ok(empty(StatusCode::OK))
+    replace(&ctx, tags, StatusCode::OK).await
 }
 
 pub async fn delete(ctx: Ctx) -> S3Result<Response<Body>> {
-    ctx.check_version_id()?;
-    blocking(|| ctx.app.engine.set_tags(ctx.bucket(), ctx.key(), Vec::new()))?;
-    Ok(empty(StatusCode::NO_CONTENT))
+    replace(&ctx, Vec::new(), StatusCode::NO_CONTENT).await
 }
 
 #[cfg(test)]

@@ -13,6 +13,10 @@ pub enum EngineError {
     BucketNotEmpty,
     #[error("the specified key does not exist")]
     NoSuchKey,
+    #[error("the specified version does not exist")]
+    NoSuchVersion,
+    #[error("invalid version id")]
+    InvalidVersionId,
     #[error("a write precondition did not hold")]
     PreconditionFailed,
     #[error("invalid bucket name: {0}")]

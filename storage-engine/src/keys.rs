@@ -49,3 +49,32 @@ pub(crate) fn part_prefix(upload_id: &str) -> Vec<u8> {
     k.push(0);
     k
 }
+
+/// Versions sort by key, then newest first: the sequence number is stored inverted.
+pub(crate) fn version_key(bucket: &str, key: &str, seq: u64) -> Vec<u8> {
+    let mut k = version_prefix(bucket, key);
+    k.extend_from_slice(&(!seq).to_be_bytes());
+    k
+}
+
+/// The prefix of every version of one key.
+pub(crate) fn version_prefix(bucket: &str, key: &str) -> Vec<u8> {
+    let mut k = object_key(bucket, key);
+    k.push(0);
+    k
+}
+
+/// Greater than every version key of `key`, smaller than any other key's.
+pub(crate) fn after_versions(bucket: &str, key: &str) -> Vec<u8> {
+    let mut k = version_prefix(bucket, key);
+    k.extend_from_slice(&[0xFF; 9]);
+    k
+}
+
+/// Length of the `0x00 + inverted seq` suffix of a version key.
+pub(crate) const VERSION_SUFFIX: usize = 9;
+
+pub(crate) fn seq_of_version_key(k: &[u8]) -> u64 {
+    let tail: [u8; 8] = k[k.len() - 8..].try_into().expect("version keys end with 8 bytes");
+    !u64::from_be_bytes(tail)
+}

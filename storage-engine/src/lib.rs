@@ -11,7 +11,9 @@ mod keys;
 mod list;
 mod multipart;
 mod names;
+mod objects;
 mod record;
+mod versions;
 
 pub use engine::{Engine, EngineConfig, NewObject, WriteCondition};
 pub use error::{EngineError, Result};
@@ -19,4 +21,8 @@ pub use hot::{BlobWriter, ObjectReader, StagedBlob};
 pub use list::{ListPage, ListQuery};
 pub use multipart::{CompletedPart, UploadListQuery, UploadPage, MAX_PART_NUMBER, MIN_PART_SIZE};
 pub use names::{BucketName, ObjectKey, MAX_KEY_LEN};
-pub use record::{BucketRecord, ContentHeaders, Extent, ObjectPart, ObjectRecord, PartRecord, UploadRecord};
+pub use objects::DeleteOutcome;
+pub use record::{
+    BucketRecord, ContentHeaders, Extent, ObjectPart, ObjectRecord, PartRecord, UploadRecord, Versioning,
+};
+pub use versions::{VersionEntry, VersionPage, VersionQuery};

@@ -199,7 +199,6 @@ impl Engine {
             key: key.to_string(),
             size: parts.iter().map(|p| p.size).sum(),
             etag: format!("{}-{}", hex_lower(&md5s.finalize()), parts.len()),
-            last_modified_ms: now_ms(),
             owner: upload.owner.clone(),
             headers: upload.headers.clone(),
             user_meta: upload.user_meta.clone(),
@@ -212,6 +211,7 @@ impl Engine {
                 .iter()
                 .map(|p| ObjectPart { size: p.size, checksum: p.checksum.clone().map(|c| c.1) })
                 .collect(),
+            ..Default::default()
         };
         let all = self.all_parts(&upload.upload_id)?;
         let extra = Commit {
@@ -223,8 +223,7 @@ impl Engine {
                 .map(|p| p.extent.blob)
                 .collect(),
         };
-        self.commit_record(bucket, key, &rec, cond, &extra)?;
-        Ok(rec)
+        self.commit_record(bucket, key, rec, cond, &extra)
     }
 
     /// Abandons an upload and deletes its parts.

@@ -23,6 +23,15 @@ pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
     }
 }
 
+/// A bucket's versioning state. Once versioned, a bucket never returns to `Unversioned`.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub enum Versioning {
+    #[default]
+    Unversioned,
+    Enabled,
+    Suspended,
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct BucketRecord {
     pub name: String,
@@ -31,6 +40,7 @@ pub struct BucketRecord {
     pub region: String,
     /// Creation time, milliseconds since the Unix epoch.
     pub created_ms: i64,
+    pub versioning: Versioning,
 }
 
 /// The standard content headers S3 stores and returns as they were sent.
@@ -53,9 +63,15 @@ pub struct Extent {
     pub crc32c: u32,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+/// One version of an object (or a delete marker).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct ObjectRecord {
     pub key: String,
+    /// "null" for versions written while the bucket was unversioned or suspended.
+    pub version_id: String,
+    /// Commit order across the store; newer versions have larger numbers.
+    pub seq: u64,
+    pub delete_marker: bool,
     pub size: u64,
     /// The ETag without quotes.
     pub etag: String,
@@ -122,7 +138,13 @@ mod tests {
 
     #[test]
     fn round_trip_and_format_byte() {
-        let b = BucketRecord { name: "b".into(), owner: "o".into(), region: "r".into(), created_ms: 7 };
+        let b = BucketRecord {
+            name: "b".into(),
+            owner: "o".into(),
+            region: "r".into(),
+            created_ms: 7,
+            versioning: Versioning::Enabled,
+        };
         let bytes = encode(&b);
         assert_eq!(bytes[0], FORMAT_V1);
         assert_eq!(decode::<BucketRecord>(&bytes).unwrap(), b);
