@@ -66,7 +66,7 @@ impl Engine {
                 if let Some(d) = delimiter {
                     if let Some(pos) = key[q.prefix.len()..].find(d) {
                         let cp = &key[..q.prefix.len() + pos + d.len()];
-                        if !q.key_marker.as_deref().is_some_and(|m| cp <= m) {
+                        if q.key_marker.as_deref().is_none_or(|m| cp > m) {
                             if full(&page) {
                                 page.is_truncated = true;
                                 break 'seek;
