@@ -43,7 +43,7 @@ impl App {
         let mut resp = match result {
             Ok(r) => r,
             Err(e) => {
-                if e.code.status().is_server_error() {
+                if e.code.status().is_server_error() && e.code != Code::NotImplemented {
                     tracing::warn!(request_id, code = e.code.as_str(), message = %e.message, "request failed");
                 }
                 error_response(&e, &path, &request_id, is_head)

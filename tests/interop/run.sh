@@ -2,6 +2,7 @@
 # Interop suite: drives a fresh firn with real clients and checks results by content (MD5).
 # Installs its Python clients into a virtualenv under target/ (nothing system-wide).
 # Prints PASS/FAIL per scenario and a final "N passed, N failed" line; exits non-zero on failure.
+# `grep >/dev/null` rather than `grep -q`: with pipefail, -q's early exit fails the writer (SIGPIPE).
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -29,6 +30,8 @@ export AWS_ACCESS_KEY_ID=INTEROPACCESSKEY0000
 export AWS_SECRET_ACCESS_KEY=interop-secret-key-0123456789abcdefghijk
 export AWS_DEFAULT_REGION=us-east-1
 export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
+# Plain HTTP on loopback: a CA bundle from the environment only confuses some clients (rclone).
+unset AWS_CA_BUNDLE
 FIRN_LISTEN=127.0.0.1:0 FIRN_DATA_DIR="$work/data" FIRN_ROOT_ACCESS_KEY=$AWS_ACCESS_KEY_ID \
   FIRN_ROOT_SECRET_KEY=$AWS_SECRET_ACCESS_KEY RUST_LOG=warn "$firn" serve >"$work/out.log" 2>"$work/err.log" &
 server_pid=$!
@@ -59,7 +62,7 @@ for i in 1 2 3 4 5; do head -c $((i * 3000)) /dev/urandom >"$work/tree/a/b/f$i";
 head -c 1000 /dev/urandom >"$work/tree/top"
 
 # aws CLI scenarios, run once per CLI: $1 is the CLI's name, AWS the command to run.
-cli_mb() { $AWS s3 mb "s3://$B" && $AWS s3 ls | grep -q "$B"; }
+cli_mb() { $AWS s3 mb "s3://$B" && $AWS s3 ls | grep >/dev/null "$B"; }
 cli_cp() {
   local f
   for f in small.bin 20m.bin 200m.bin; do
@@ -69,7 +72,7 @@ cli_cp() {
     rm -f "$work/dl/$B-$f"
   done
 }
-cli_ls() { $AWS s3 ls "s3://$B/files/" | grep -q 200m.bin; }
+cli_ls() { $AWS s3 ls "s3://$B/files/" | grep >/dev/null 200m.bin; }
 cli_sync_twice() {
   $AWS s3 sync "$work/tree" "s3://$B/tree" &&
     [ -z "$($AWS s3 sync "$work/tree" "s3://$B/tree")" ] &&
@@ -97,10 +100,29 @@ cli_s3api_multipart() {
 }
 cli_s3api_tagging() {
   $AWS s3api put-object-tagging --bucket "$B" --key files/small.bin --tagging 'TagSet=[{Key=k,Value=v}]' &&
-    $AWS s3api get-object-tagging --bucket "$B" --key files/small.bin | grep -q '"v"'
+    $AWS s3api get-object-tagging --bucket "$B" --key files/small.bin | grep >/dev/null '"v"'
+}
+cli_s3api_versions() {
+  $AWS s3api put-bucket-versioning --bucket "$B" --versioning-configuration Status=Enabled &&
+    [ "$($AWS s3api get-bucket-versioning --bucket "$B" --query Status --output text)" = Enabled ] &&
+    v1=$($AWS s3api put-object --bucket "$B" --key ver --body "$work/small.bin" --query VersionId --output text) &&
+    $AWS s3api put-object --bucket "$B" --key ver --body "$work/tree/top" >/dev/null &&
+    [ "$($AWS s3api list-object-versions --bucket "$B" --prefix ver --query 'length(Versions)')" = 2 ] &&
+    [ "$($AWS s3api delete-object --bucket "$B" --key ver --query DeleteMarker)" = true ] &&
+    $AWS s3api get-object --bucket "$B" --key ver --version-id "$v1" "$work/dl/$B-v1" >/dev/null &&
+    [ "$(md5 "$work/small.bin")" = "$(md5 "$work/dl/$B-v1")" ] &&
+    ! $AWS s3api head-object --bucket "$B" --key ver >/dev/null 2>&1 &&
+    $AWS s3api put-bucket-versioning --bucket "$B" --versioning-configuration Status=Suspended
 }
 cli_rm_recursive() {
-  $AWS s3 rm --recursive "s3://$B" >/dev/null && [ -z "$($AWS s3 ls "s3://$B/")" ] && $AWS s3 rb "s3://$B"
+  # Versions and delete markers keep the bucket non-empty until they are removed one by one.
+  $AWS s3 rm --recursive "s3://$B" >/dev/null && [ -z "$($AWS s3 ls "s3://$B/")" ] &&
+    ! $AWS s3 rb "s3://$B" 2>/dev/null &&
+    $AWS s3api list-object-versions --bucket "$B" --output json \
+      --query '{Objects: [Versions[].{Key: Key, VersionId: VersionId}, DeleteMarkers[].{Key: Key, VersionId: VersionId}][]}' \
+      >"$work/$B-versions.json" &&
+    $AWS s3api delete-objects --bucket "$B" --delete "file://$work/$B-versions.json" >/dev/null &&
+    $AWS s3 rb "s3://$B"
 }
 
 run_cli_suite() {
@@ -112,6 +134,7 @@ run_cli_suite() {
   scenario "$name presign + curl" cli_presign_curl
   scenario "$name s3api multipart" cli_s3api_multipart
   scenario "$name s3api tagging" cli_s3api_tagging
+  scenario "$name s3api versioning" cli_s3api_versions
   scenario "$name rm --recursive + rb" cli_rm_recursive
 }
 
@@ -152,7 +175,77 @@ else
 fi
 scenario "boto3 upload/download 1 KiB-200 MiB, paginate, presign, conditional" boto3_suite
 
+# rclone, against a versioned bucket. Configured through the environment only.
+export RCLONE_CONFIG_FIRN_TYPE=s3 RCLONE_CONFIG_FIRN_PROVIDER=Other RCLONE_CONFIG_FIRN_ENDPOINT="$endpoint"
+export RCLONE_CONFIG_FIRN_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID RCLONE_CONFIG_FIRN_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY
+export RCLONE_CONFIG_FIRN_REGION=us-east-1 RCLONE_CONFIG=/dev/null
+rclone_versioned() {
+  local r="rclone --low-level-retries 1 --retries 1"
+  $r mkdir firn:rcl &&
+    "$venv/bin/aws" --endpoint-url "$endpoint" s3api put-bucket-versioning --bucket rcl \
+      --versioning-configuration Status=Enabled &&
+    cp -r "$work/tree" "$work/rtree" && cp "$work/20m.bin" "$work/rtree/big.bin" &&
+    $r copy "$work/rtree" firn:rcl/tree &&
+    $r check --download "$work/rtree" firn:rcl/tree &&
+    echo changed >"$work/rtree/top" &&
+    $r sync "$work/rtree" firn:rcl/tree &&
+    $r check --download "$work/rtree" firn:rcl/tree &&
+    [ "$($r lsf -R --files-only firn:rcl/tree | grep -c .)" = 7 ] &&
+    $r lsf --s3-versions firn:rcl/tree | grep >/dev/null 'top-v' &&
+    $r delete firn:rcl/tree &&
+    [ -z "$($r lsf -R --files-only firn:rcl/tree)" ] &&
+    [ "$($r lsf -R --s3-versions --files-only firn:rcl/tree | grep -c .)" -ge 8 ]
+}
+
+# restic, a backup target on a versioned bucket.
+restic_versioned() {
+  local repo="s3:$endpoint/restic-repo"
+  export RESTIC_PASSWORD=interop-restic-password
+  "$venv/bin/aws" --endpoint-url "$endpoint" s3 mb s3://restic-repo >/dev/null &&
+    "$venv/bin/aws" --endpoint-url "$endpoint" s3api put-bucket-versioning --bucket restic-repo \
+      --versioning-configuration Status=Enabled &&
+    cp -r "$work/tree" "$work/btree" && cp "$work/20m.bin" "$work/btree/big.bin" &&
+    restic -q -r "$repo" init &&
+    restic -q -r "$repo" backup "$work/btree" &&
+    echo "second run" >"$work/btree/new-file" &&
+    restic -q -r "$repo" backup "$work/btree" &&
+    [ "$(restic -r "$repo" snapshots --json | "$venv/bin/python" -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 2 ] &&
+    restic -q -r "$repo" check --read-data &&
+    restic -q -r "$repo" restore latest --target "$work/restored" &&
+    diff -r "$work/btree" "$work/restored$work/btree" &&
+    restic -q -r "$repo" forget --keep-last 1 --prune &&
+    restic -q -r "$repo" check
+}
+
+# s3cmd: mb, put, get, sync, info, del.
+s3cmd_basics() {
+  local host=${endpoint#http://}
+  local s="s3cmd --no-ssl --host=$host --host-bucket=$host --access_key=$AWS_ACCESS_KEY_ID --secret_key=$AWS_SECRET_ACCESS_KEY --region=us-east-1 -c /dev/null"
+  $s mb s3://s3cmd-bucket >/dev/null &&
+    $s put "$work/20m.bin" s3://s3cmd-bucket/big.bin >/dev/null &&
+    $s put "$work/small.bin" s3://s3cmd-bucket/small.bin >/dev/null &&
+    $s get s3://s3cmd-bucket/big.bin "$work/dl/s3cmd-big.bin" >/dev/null &&
+    [ "$(md5 "$work/20m.bin")" = "$(md5 "$work/dl/s3cmd-big.bin")" ] &&
+    $s sync "$work/tree/" s3://s3cmd-bucket/tree/ >/dev/null &&
+    [ "$($s ls -r s3://s3cmd-bucket/tree/ | grep -c .)" = 6 ] &&
+    $s info s3://s3cmd-bucket/small.bin | grep >/dev/null "MD5 sum" &&
+    $s del --recursive --force s3://s3cmd-bucket >/dev/null &&
+    [ -z "$($s ls s3://s3cmd-bucket)" ]
+}
+
+for tool in rclone restic s3cmd; do
+  if ! command -v $tool >/dev/null; then
+    echo "SKIP $tool: not installed (Debian package $tool; .ci/run installs it)"
+    continue
+  fi
+  case $tool in
+    rclone) scenario "rclone $(rclone version | head -1 | cut -d' ' -f2) copy/sync/check --download/lsf --s3-versions/delete (versioned bucket)" rclone_versioned ;;
+    restic) scenario "restic $(restic version | cut -d' ' -f2) init/backup x2/snapshots/check --read-data/restore/forget --prune (versioned bucket)" restic_versioned ;;
+    s3cmd) scenario "s3cmd mb/put/get/sync/info/del" s3cmd_basics ;;
+  esac
+done
+
 echo "server peak RSS: $(grep VmHWM /proc/$server_pid/status | awk '{print $2, $3}')"
-echo "clients: $("$venv/bin/aws" --version 2>&1); $([ -x /usr/bin/aws ] && /usr/bin/aws --version 2>&1); boto3 $("$venv/bin/python" -c 'import boto3; print(boto3.__version__)')"
+echo "clients: $("$venv/bin/aws" --version 2>&1); $([ -x /usr/bin/aws ] && /usr/bin/aws --version 2>&1); boto3 $("$venv/bin/python" -c 'import boto3; print(boto3.__version__)'); $(rclone version 2>/dev/null | head -1); $(restic version 2>/dev/null); $(s3cmd --version 2>/dev/null)"
 echo "interop: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
