@@ -35,6 +35,12 @@ pub struct Limits {
     pub max_delete_keys: usize,
     /// Largest total size of `x-amz-meta-*` names and values (S3: 2 KiB).
     pub max_user_metadata: usize,
+    /// Connections served at once; more wait in the listen backlog.
+    pub max_connections: usize,
+    /// Seconds a client may take to send its request headers.
+    pub header_timeout_secs: u64,
+    /// Seconds a request body may stall without sending a byte before RequestTimeout.
+    pub body_idle_timeout_secs: u64,
 }
 
 impl Default for Config {
@@ -55,7 +61,15 @@ impl Default for Config {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_object_size: 5 << 30, max_xml_body: 2 << 20, max_delete_keys: 1000, max_user_metadata: 2048 }
+        Limits {
+            max_object_size: 5 << 30,
+            max_xml_body: 2 << 20,
+            max_delete_keys: 1000,
+            max_user_metadata: 2048,
+            max_connections: 1024,
+            header_timeout_secs: 30,
+            body_idle_timeout_secs: 60,
+        }
     }
 }
 
@@ -112,6 +126,15 @@ impl Config {
         }
         if let Some(v) = env("FIRN_MAX_USER_METADATA") {
             self.limits.max_user_metadata = num("FIRN_MAX_USER_METADATA", v)?;
+        }
+        if let Some(v) = env("FIRN_MAX_CONNECTIONS") {
+            self.limits.max_connections = num("FIRN_MAX_CONNECTIONS", v)?;
+        }
+        if let Some(v) = env("FIRN_HEADER_TIMEOUT_SECS") {
+            self.limits.header_timeout_secs = num("FIRN_HEADER_TIMEOUT_SECS", v)?;
+        }
+        if let Some(v) = env("FIRN_BODY_IDLE_TIMEOUT_SECS") {
+            self.limits.body_idle_timeout_secs = num("FIRN_BODY_IDLE_TIMEOUT_SECS", v)?;
         }
         if !matches!(self.log_format.as_str(), "text" | "json") {
             return Err(format!("log_format must be text or json, not {}", self.log_format));

@@ -30,6 +30,8 @@ pub struct Ingest {
     declared: Option<u64>,
     received: u64,
     limit: u64,
+    /// How long the body may stall between frames.
+    idle: std::time::Duration,
 }
 
 fn header<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
@@ -124,11 +126,13 @@ impl Ingest {
             declared,
             received: 0,
             limit,
+            idle: std::time::Duration::from_secs(60),
         })
     }
 
-    pub fn declared_len(&self) -> Option<u64> {
-        self.declared
+    pub fn with_idle_timeout(mut self, idle: std::time::Duration) -> Self {
+        self.idle = idle;
+        self
     }
 
     pub fn content_md5(&self) -> Option<[u8; 16]> {
@@ -161,7 +165,10 @@ impl Ingest {
                     return Ok(Some(data));
                 }
             }
-            match self.incoming.frame().await {
+            let frame = tokio::time::timeout(self.idle, self.incoming.frame())
+                .await
+                .map_err(|_| S3Error::new(Code::RequestTimeout))?;
+            match frame {
                 Some(Ok(frame)) => {
                     let Ok(data) = frame.into_data() else {
                         continue;

@@ -57,7 +57,8 @@ impl Ctx {
     /// The body as a verified stream, capped at `limit` bytes.
     pub fn ingest(&mut self, limit: u64) -> S3Result<Ingest> {
         let incoming = self.body.take().expect("body taken once");
-        Ingest::new(incoming, &self.parts, &self.payload, limit)
+        let idle = std::time::Duration::from_secs(self.app.config.limits.body_idle_timeout_secs);
+        Ok(Ingest::new(incoming, &self.parts, &self.payload, limit)?.with_idle_timeout(idle))
     }
 
     /// The whole body of a configuration request, capped by `max_xml_body`.

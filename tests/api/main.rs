@@ -4,6 +4,7 @@
 mod auth;
 mod buckets;
 mod harness;
+mod limits;
 mod listing;
 mod multipart;
 mod objects;

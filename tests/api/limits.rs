@@ -1,0 +1,64 @@
+//! Timeouts and connection limits, driven over raw TCP.
+
+use super::harness::Server;
+use super::raw::V4;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+#[test]
+fn stalled_body_gets_request_timeout() {
+    let server = Server::start_with(&[("FIRN_BODY_IDLE_TIMEOUT_SECS", "1")]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async { server.client().create_bucket().bucket("slow").send().await.unwrap() });
+    let mut req = V4::new("PUT", &server.addr, "/slow/k", "", b"");
+    req.payload_hash = "UNSIGNED-PAYLOAD".into();
+    let (headers, _) = req.sign();
+    let mut head = format!("PUT /slow/k HTTP/1.1\r\nhost: {}\r\ncontent-length: 100\r\n", server.addr);
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n0123456789");
+    let mut conn = TcpStream::connect(&server.addr).unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    conn.write_all(head.as_bytes()).unwrap();
+    let started = Instant::now();
+    let mut reply = vec![0u8; 4096];
+    let n = conn.read(&mut reply).unwrap();
+    let reply = String::from_utf8_lossy(&reply[..n]);
+    assert!(reply.starts_with("HTTP/1.1 400"), "{reply}");
+    assert!(reply.contains("<Code>RequestTimeout</Code>"), "{reply}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    let missing = rt.block_on(async { server.client().head_object().bucket("slow").key("k").send().await });
+    assert!(missing.is_err(), "a timed-out upload stores nothing");
+}
+
+#[test]
+fn slow_headers_are_cut_off() {
+    let server = Server::start_with(&[("FIRN_HEADER_TIMEOUT_SECS", "1")]);
+    let mut conn = TcpStream::connect(&server.addr).unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    conn.write_all(b"GET / HTTP/1.1\r\nhost: x\r\n").unwrap();
+    let started = Instant::now();
+    let mut buf = [0u8; 1024];
+    // The server closes the connection (EOF) or resets it; either way, well before our 10 s.
+    let _ = conn.read(&mut buf);
+    assert!(started.elapsed() < Duration::from_secs(5), "a slowloris client must not hold the connection");
+}
+
+#[test]
+fn connections_beyond_the_limit_wait_their_turn() {
+    let server = Server::start_with(&[("FIRN_MAX_CONNECTIONS", "1")]);
+    // The first connection holds the only slot while idle...
+    let first = TcpStream::connect(&server.addr).unwrap();
+    // ...so a second one gets no answer until the first is gone.
+    let mut second = TcpStream::connect(&server.addr).unwrap();
+    second.set_read_timeout(Some(Duration::from_millis(500))).unwrap();
+    second.write_all(format!("GET / HTTP/1.1\r\nhost: {}\r\n\r\n", server.addr).as_bytes()).unwrap();
+    let mut buf = [0u8; 1024];
+    assert!(second.read(&mut buf).is_err(), "no answer while the slot is taken");
+    drop(first);
+    second.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let n = second.read(&mut buf).unwrap();
+    assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 403"), "anonymous ListBuckets is denied");
+}
