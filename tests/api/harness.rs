@@ -62,6 +62,12 @@ impl Server {
         Client::from_conf(conf)
     }
 
+    /// The data directory (`FIRN_DATA_DIR`).
+    #[allow(dead_code)]
+    pub fn data_dir(&self) -> std::path::PathBuf {
+        self.dir.path().join("data")
+    }
+
     /// Stops the server abruptly (SIGKILL) and returns its data directory.
     pub fn kill(mut self) -> tempfile::TempDir {
         let _ = self.child.kill();
