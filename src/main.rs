@@ -21,6 +21,20 @@ enum Command {
         #[arg(long, env = "FIRN_CONFIG")]
         config: Option<PathBuf>,
     },
+    /// Administration on the data directory (the server must be stopped).
+    Admin {
+        /// TOML configuration file; FIRN_* variables override it.
+        #[arg(long, env = "FIRN_CONFIG")]
+        config: Option<PathBuf>,
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Read every stored object version and verify each extent's checksum. Exits 1 if any is damaged.
+    Scrub,
 }
 
 fn init_logging(format: &str) {
@@ -50,7 +64,10 @@ async fn shutdown_signal() {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    let Command::Serve { config } = cli.command;
+    let (config, admin) = match cli.command {
+        Command::Serve { config } => (config, None),
+        Command::Admin { config, command } => (config, Some(command)),
+    };
     let cfg = match Config::load(config.as_deref(), |k| std::env::var(k).ok()) {
         Ok(c) => c,
         Err(e) => {
@@ -59,6 +76,9 @@ fn main() -> std::process::ExitCode {
         }
     };
     init_logging(&cfg.log_format);
+    if let Some(AdminCommand::Scrub) = admin {
+        return scrub(&cfg);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     match runtime.block_on(serve(cfg)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -69,12 +89,49 @@ fn main() -> std::process::ExitCode {
     }
 }
 
+fn open_engine(cfg: &Config) -> Result<Engine, String> {
+    Engine::open(&EngineConfig { data_dir: cfg.data_dir.clone(), cache_bytes: cfg.metadata_cache_mib << 20 })
+        .map_err(|e| format!("opening {}: {e} (is a server running on it?)", cfg.data_dir.display()))
+}
+
+fn scrub(cfg: &Config) -> std::process::ExitCode {
+    let engine = match open_engine(cfg) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("firn: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let mut last = std::time::Instant::now();
+    let report = engine.scrub(|r| {
+        if last.elapsed().as_secs() >= 2 {
+            eprintln!("scrub: {} versions, {} MiB checked so far", r.versions, r.bytes >> 20);
+            last = std::time::Instant::now();
+        }
+    });
+    match report {
+        Ok(r) => {
+            for d in &r.damaged {
+                println!("DAMAGED {}/{} version {}: {}", d.bucket, d.key, d.version_id, d.reason);
+            }
+            println!("scrub: {} versions, {} bytes checked, {} damaged", r.versions, r.bytes, r.damaged.len());
+            if r.damaged.is_empty() {
+                std::process::ExitCode::SUCCESS
+            } else {
+                std::process::ExitCode::FAILURE
+            }
+        }
+        Err(e) => {
+            eprintln!("firn: scrub failed: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 async fn serve(cfg: Config) -> Result<(), String> {
     let from_env = cfg.root_access_key.is_some();
     let (access, secret) = root_credentials(&cfg.data_dir, cfg.root_access_key.clone(), cfg.root_secret_key.clone())?;
-    let engine =
-        Engine::open(&EngineConfig { data_dir: cfg.data_dir.clone(), cache_bytes: cfg.metadata_cache_mib << 20 })
-            .map_err(|e| format!("opening {}: {e}", cfg.data_dir.display()))?;
+    let engine = open_engine(&cfg)?;
     let listener =
         tokio::net::TcpListener::bind(&cfg.listen).await.map_err(|e| format!("listening on {}: {e}", cfg.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;

@@ -153,6 +153,8 @@ pub struct ObjectReader {
     within: u64,
     remaining: u64,
     file: Option<File>,
+    /// CRC32C of the current extent so far, when it is being read from its first byte.
+    crc: Option<u32>,
 }
 
 impl ObjectReader {
@@ -170,6 +172,7 @@ impl ObjectReader {
             within: skip,
             remaining: end.saturating_sub(start),
             file: None,
+            crc: None,
         }
     }
 }
@@ -192,6 +195,8 @@ impl Read for ObjectReader {
                 })?;
                 f.seek(SeekFrom::Start(ext.offset + self.within))?;
                 self.file = Some(f);
+                // Only a read of the whole extent can be checked against its CRC.
+                self.crc = (self.within == 0).then_some(0);
             }
             let want = buf.len().min((ext.len - self.within).min(self.remaining) as usize);
             let n = self.file.as_mut().expect("opened above").read(&mut buf[..want])?;
@@ -200,6 +205,16 @@ impl Read for ObjectReader {
             }
             self.within += n as u64;
             self.remaining -= n as u64;
+            if let Some(crc) = &mut self.crc {
+                *crc = crc32c::crc32c_append(*crc, &buf[..n]);
+                // Checked before the extent's last bytes are handed out: corruption is an error, never data.
+                if self.within == ext.len && *crc != ext.crc32c {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        EngineError::Corrupt(format!("blob {:032x}: checksum mismatch", ext.blob)),
+                    ));
+                }
+            }
             return Ok(n);
         }
         Ok(0)

@@ -13,6 +13,7 @@ mod multipart;
 mod names;
 mod objects;
 mod record;
+mod scrub;
 mod versions;
 
 pub use engine::{Engine, EngineConfig, NewObject, WriteCondition};
@@ -25,4 +26,5 @@ pub use objects::DeleteOutcome;
 pub use record::{
     BucketRecord, ContentHeaders, Extent, ObjectPart, ObjectRecord, PartRecord, UploadRecord, Versioning,
 };
+pub use scrub::{Damage, ScrubReport};
 pub use versions::{VersionEntry, VersionPage, VersionQuery};

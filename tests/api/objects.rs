@@ -380,3 +380,41 @@ async fn acknowledged_writes_survive_sigkill() {
         assert_eq!(body_of(got).await, bytes(5000, i));
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn corruption_is_an_error_and_scrub_reports_it() {
+    let (server, s3) = with_bucket("scrub").await;
+    s3.put_object().bucket("scrub").key("small").body(bytes(10_000, 1).into()).send().await.unwrap();
+    s3.put_object().bucket("scrub").key("large").body(bytes(3 << 20, 2).into()).send().await.unwrap();
+    s3.put_object().bucket("scrub").key("fine").body(bytes(1000, 3).into()).send().await.unwrap();
+    // Flip one byte in the middle of every blob of the two damaged objects.
+    let blobs = server.data_dir().join("hot/blobs");
+    let mut files: Vec<_> = std::fs::read_dir(&blobs)
+        .unwrap()
+        .flat_map(|d| std::fs::read_dir(d.unwrap().path()).unwrap())
+        .map(|f| f.unwrap().path())
+        .collect();
+    files.sort_by_key(|f| std::fs::metadata(f).unwrap().len());
+    for f in [&files[1], &files[2]] {
+        let mut data = std::fs::read(f).unwrap();
+        let mid = data.len() / 2;
+        data[mid] ^= 0xFF;
+        std::fs::write(f, data).unwrap();
+    }
+    let err = s3.get_object().bucket("scrub").key("small").send().await.unwrap_err();
+    assert_eq!(status(&err), 500, "a corrupt small object is an error, not bad bytes");
+    let large = s3.get_object().bucket("scrub").key("large").send().await.unwrap();
+    assert!(large.body.collect().await.is_err(), "a corrupt streamed object breaks the transfer");
+    assert_eq!(body_of(s3.get_object().bucket("scrub").key("fine").send().await.unwrap()).await, bytes(1000, 3));
+
+    let dir = server.kill();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_firn"))
+        .args(["admin", "scrub"])
+        .env("FIRN_DATA_DIR", dir.path().join("data"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "scrub exits non-zero when damage is found");
+    assert!(stdout.contains("DAMAGED scrub/small") && stdout.contains("DAMAGED scrub/large"), "{stdout}");
+    assert!(stdout.contains("3 versions") && stdout.contains("2 damaged"), "{stdout}");
+}
