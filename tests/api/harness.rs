@@ -68,6 +68,14 @@ impl Server {
         self.dir.path().join("data")
     }
 
+    /// Sends SIGTERM and waits for the process to exit; returns its exit status.
+    #[allow(dead_code)]
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().expect("kill -TERM");
+        self.child.wait().expect("wait for firn")
+    }
+
     /// Stops the server abruptly (SIGKILL) and returns its data directory.
     pub fn kill(mut self) -> tempfile::TempDir {
         let _ = self.child.kill();

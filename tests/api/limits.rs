@@ -62,3 +62,36 @@ fn connections_beyond_the_limit_wait_their_turn() {
     let n = second.read(&mut buf).unwrap();
     assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 403"), "anonymous ListBuckets is denied");
 }
+
+#[test]
+fn sigterm_finishes_in_flight_requests_then_exits() {
+    let mut server = Server::start();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async { server.client().create_bucket().bucket("drain").send().await.unwrap() });
+    let mut req = V4::new("PUT", &server.addr, "/drain/k", "", b"");
+    req.payload_hash = "UNSIGNED-PAYLOAD".into();
+    let (headers, _) = req.sign();
+    let mut head = format!("PUT /drain/k HTTP/1.1\r\nhost: {}\r\ncontent-length: 10\r\n", server.addr);
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n01234");
+    let mut conn = TcpStream::connect(&server.addr).unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    conn.write_all(head.as_bytes()).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let addr = server.addr.clone();
+    let finisher = std::thread::spawn(move || {
+        // The upload completes after shutdown began.
+        std::thread::sleep(Duration::from_millis(500));
+        conn.write_all(b"56789").unwrap();
+        let mut reply = vec![0u8; 4096];
+        let n = conn.read(&mut reply).unwrap();
+        String::from_utf8_lossy(&reply[..n]).into_owned()
+    });
+    let status = server.terminate();
+    let reply = finisher.join().unwrap();
+    assert!(reply.starts_with("HTTP/1.1 200"), "the in-flight PUT completes: {reply}");
+    assert!(status.success(), "clean exit after draining");
+    assert!(TcpStream::connect(&addr).is_err(), "no longer accepting");
+}

@@ -418,3 +418,25 @@ async fn corruption_is_an_error_and_scrub_reports_it() {
     assert!(stdout.contains("DAMAGED scrub/small") && stdout.contains("DAMAGED scrub/large"), "{stdout}");
     assert!(stdout.contains("3 versions") && stdout.contains("2 damaged"), "{stdout}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hostile_keys_stay_keys() {
+    let (server, s3) = with_bucket("hostile").await;
+    let keys = ["../../../escape", "/etc/passwd", "a/../../b", "..", "k\u{7f}\u{1}ctrl", "日本語/ファイル"];
+    for (i, k) in keys.iter().enumerate() {
+        s3.put_object().bucket("hostile").key(*k).body(bytes(100, i as u64).into()).send().await.unwrap();
+    }
+    for (i, k) in keys.iter().enumerate() {
+        let got = s3.get_object().bucket("hostile").key(*k).send().await.unwrap();
+        assert_eq!(body_of(got).await, bytes(100, i as u64), "{k:?}");
+    }
+    let listed = s3.list_objects_v2().bucket("hostile").send().await.unwrap();
+    assert_eq!(listed.key_count(), Some(keys.len() as i32));
+    // Keys never become paths: nothing named after them exists near the data directory.
+    let data = server.data_dir();
+    for dir in [data.clone(), data.parent().unwrap().to_owned(), data.join("hot")] {
+        for name in ["escape", "b", "passwd"] {
+            assert!(!dir.join(name).exists(), "{}/{name}", dir.display());
+        }
+    }
+}
