@@ -5,6 +5,7 @@ use crate::body::Body;
 use crate::config::Config;
 use crate::error::{Code, S3Error, S3Result};
 use crate::handlers::{self, Ctx};
+use crate::metrics::Metrics;
 use crate::router::{self, Permission, Query};
 use crate::users::{User, Users};
 use crate::xml::XmlWriter;
@@ -19,6 +20,7 @@ pub struct App {
     pub engine: Engine,
     pub config: Config,
     pub users: Users,
+    pub metrics: Metrics,
     request_seq: AtomicU64,
     /// Random per process, so request ids differ across restarts.
     instance: u32,
@@ -26,7 +28,14 @@ pub struct App {
 
 impl App {
     pub fn new(engine: Engine, config: Config, users: Users) -> App {
-        App { engine, config, users, request_seq: AtomicU64::new(0), instance: rand::random() }
+        App {
+            engine,
+            config,
+            users,
+            metrics: Metrics::default(),
+            request_seq: AtomicU64::new(0),
+            instance: rand::random(),
+        }
     }
 
     fn next_request_id(&self) -> String {
@@ -39,6 +48,12 @@ impl App {
         let method = req.method().clone();
         let path = req.uri().path().to_owned();
         let is_head = method == http::Method::HEAD;
+        let bytes_in = req
+            .headers()
+            .get("x-amz-decoded-content-length")
+            .or_else(|| req.headers().get(http::header::CONTENT_LENGTH))
+            .and_then(|v| v.to_str().ok()?.parse().ok())
+            .unwrap_or(0);
         let (op, user, result) = self.clone().dispatch(req, &request_id).await;
         let mut resp = match result {
             Ok(r) => r,
@@ -53,6 +68,9 @@ impl App {
         h.insert("x-amz-request-id", HeaderValue::from_str(&request_id).expect("hex id"));
         h.insert("x-amz-id-2", HeaderValue::from_str(&request_id).expect("hex id"));
         h.insert(http::header::SERVER, HeaderValue::from_static("Firn"));
+        let elapsed = started.elapsed();
+        let bytes_out = http_body::Body::size_hint(resp.body()).exact().unwrap_or(0);
+        self.metrics.observe(op.map_or("Unrouted", |o| o.name()), resp.status().as_u16(), elapsed, bytes_in, bytes_out);
         tracing::info!(
             target: "firn::access",
             request_id,
@@ -61,7 +79,9 @@ impl App {
             path,
             operation = op.map_or("-", |o| o.name()),
             status = resp.status().as_u16(),
-            micros = started.elapsed().as_micros() as u64,
+            bytes_in,
+            bytes_out,
+            micros = elapsed.as_micros() as u64,
         );
         resp
     }
@@ -106,10 +126,11 @@ impl App {
         let result = async {
             let bucket = route.bucket.as_deref().map(BucketName::parse).transpose()?;
             let key = route.key.as_deref().map(ObjectKey::parse).transpose()?;
-            let bucket_record = match &bucket {
-                Some(b) => self.check_access(auth.user.as_deref(), b, route.op.permission())?,
-                None if auth.user.is_none() => return Err(S3Error::new(Code::AccessDenied)),
-                None => None,
+            let bucket_record = match (&bucket, route.op.permission()) {
+                (_, Permission::Public) => None,
+                (Some(b), perm) => self.check_access(auth.user.as_deref(), b, perm)?,
+                (None, _) if auth.user.is_none() => return Err(S3Error::new(Code::AccessDenied)),
+                (None, _) => None,
             };
             let ctx = Ctx {
                 app: self.clone(),

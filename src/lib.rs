@@ -11,6 +11,7 @@ pub mod conditions;
 pub mod config;
 pub mod error;
 pub mod handlers;
+pub mod metrics;
 pub mod payload;
 pub mod router;
 pub mod server;

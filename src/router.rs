@@ -61,11 +61,17 @@ pub enum Op {
     GetObjectAttributes,
     PutBucketVersioning,
     ListObjectVersions,
+    /// Service endpoints under `/-/`, a path no bucket can have ("-" is not a valid bucket name).
+    Metrics,
+    HealthLive,
+    HealthReady,
 }
 
 /// What an operation needs from the caller's rights on the bucket.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Permission {
+    /// Anyone: the service's own health and metrics endpoints.
+    Public,
     /// Any authenticated user (ListBuckets, CreateBucket).
     Authenticated,
     Read,
@@ -78,6 +84,7 @@ impl Op {
     pub fn permission(self) -> Permission {
         use Op::*;
         match self {
+            Metrics | HealthLive | HealthReady => Permission::Public,
             ListBuckets | CreateBucket => Permission::Authenticated,
             HeadBucket | ListObjects | ListObjectsV2 | GetObject | HeadObject | GetObjectTagging | ListParts
             | ListMultipartUploads | GetObjectAttributes | ListObjectVersions => Permission::Read,
@@ -126,6 +133,9 @@ impl Op {
             GetObjectAttributes => "GetObjectAttributes",
             PutBucketVersioning => "PutBucketVersioning",
             ListObjectVersions => "ListObjectVersions",
+            Metrics => "Metrics",
+            HealthLive => "HealthLive",
+            HealthReady => "HealthReady",
         }
     }
 }
@@ -223,6 +233,15 @@ pub fn route(
 ) -> S3Result<Route> {
     let (bucket, key, virtual_host) = locate(host, domain, raw_path)?;
     let sub = q.0.iter().map(|(k, _)| k.as_str()).find(|k| SUBRESOURCES.contains(k));
+    if bucket.as_deref() == Some("-") && !virtual_host && *method == Method::GET {
+        let op = match key.as_deref() {
+            Some("metrics") => Op::Metrics,
+            Some("health/live") => Op::HealthLive,
+            Some("health/ready") => Op::HealthReady,
+            _ => return Err(S3Error::new(Code::NoSuchBucket)),
+        };
+        return Ok(Route { op, bucket: None, key: None, virtual_host });
+    }
     let op = match (&bucket, &key) {
         (None, _) => match *method {
             Method::GET => Op::ListBuckets,
@@ -320,6 +339,10 @@ mod tests {
             (Method::GET, "b.s3.test", "/dir/k", Op::GetObject, Some("b"), Some("dir/k")),
             (Method::PUT, "my.bucket.s3.test", "/k", Op::PutObject, Some("my.bucket"), Some("k")),
             (Method::GET, "localhost", "/b//double", Op::GetObject, Some("b"), Some("/double")),
+            (Method::GET, "localhost", "/-/metrics", Op::Metrics, None, None),
+            (Method::GET, "localhost", "/-/health/live", Op::HealthLive, None, None),
+            (Method::GET, "localhost", "/-/health/ready", Op::HealthReady, None, None),
+            (Method::GET, "bkt.s3.test", "/-/metrics", Op::GetObject, Some("bkt"), Some("-/metrics")),
         ];
         for (m, host, path, op, bucket, key) in cases {
             let got = r(m.clone(), host, path).unwrap_or_else(|e| panic!("{m} {host}{path}: {e:?}"));

@@ -7,6 +7,7 @@ use crate::names::BucketName;
 use crate::record::{self, BucketRecord, ContentHeaders, ObjectRecord, Versioning};
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 #[derive(Clone, Debug)]
@@ -85,6 +86,20 @@ pub struct Engine {
     pub(crate) parts: sled::Tree,
     pub(crate) hot: HotTier,
     key_locks: Vec<Mutex<()>>,
+    /// Object versions (not delete markers) stored, and their bytes: kept for metrics.
+    pub(crate) stored_versions: AtomicI64,
+    pub(crate) stored_bytes: AtomicI64,
+}
+
+/// What a scrape of the engine shows.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct EngineStats {
+    pub buckets: usize,
+    /// Object versions on the hot tier (delete markers excluded) and their bytes.
+    pub hot_versions: i64,
+    pub hot_bytes: i64,
+    /// Blobs waiting to be deleted.
+    pub gc_queue: usize,
 }
 
 pub(crate) fn abort<T>(e: EngineError) -> std::result::Result<T, ConflictableTransactionError<EngineError>> {
@@ -119,9 +134,12 @@ impl Engine {
             parts: db.open_tree("parts")?,
             hot: HotTier::open(&cfg.data_dir.join("hot"))?,
             key_locks: (0..KEY_LOCKS).map(|_| Mutex::new(())).collect(),
+            stored_versions: AtomicI64::new(0),
+            stored_bytes: AtomicI64::new(0),
             db,
         };
         engine.recover()?;
+        engine.count_stored()?;
         Ok(engine)
     }
 
@@ -138,6 +156,43 @@ impl Engine {
             tracing::info!(orphans, "removed blobs no metadata refers to");
         }
         Ok(())
+    }
+
+    /// Counts what is stored, once at start-up; commits keep the counts current after that.
+    fn count_stored(&self) -> Result<()> {
+        let (mut versions, mut bytes) = (0, 0);
+        for item in self.versions.iter() {
+            let rec: ObjectRecord = record::decode(&item?.1)?;
+            if !rec.delete_marker {
+                versions += 1;
+                bytes += rec.size as i64;
+            }
+        }
+        self.stored_versions.store(versions, Ordering::Relaxed);
+        self.stored_bytes.store(bytes, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Accounts for versions added (`sign` 1) or removed (`sign` -1).
+    pub(crate) fn account(&self, rec: &ObjectRecord, sign: i64) {
+        if !rec.delete_marker {
+            self.stored_versions.fetch_add(sign, Ordering::Relaxed);
+            self.stored_bytes.fetch_add(sign * rec.size as i64, Ordering::Relaxed);
+        }
+    }
+
+    pub fn stats(&self) -> EngineStats {
+        EngineStats {
+            buckets: self.buckets.len(),
+            hot_versions: self.stored_versions.load(Ordering::Relaxed),
+            hot_bytes: self.stored_bytes.load(Ordering::Relaxed),
+            gc_queue: self.gc.len(),
+        }
+    }
+
+    /// True when the metadata store answers; for readiness checks.
+    pub fn ready(&self) -> bool {
+        self.buckets.first().is_ok()
     }
 
     /// Deletes the blobs queued by earlier commits. Idempotent: a crash part-way repeats it safely.

@@ -16,7 +16,7 @@ mod record;
 mod scrub;
 mod versions;
 
-pub use engine::{Engine, EngineConfig, NewObject, WriteCondition};
+pub use engine::{Engine, EngineConfig, EngineStats, NewObject, WriteCondition};
 pub use error::{EngineError, Result};
 pub use hot::{BlobWriter, ObjectReader, StagedBlob};
 pub use list::{ListPage, ListQuery};

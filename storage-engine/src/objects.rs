@@ -106,8 +106,9 @@ impl Engine {
             &self.uploads,
             &self.parts,
         );
-        trees
+        let replaced = trees
             .transaction(|(bt, o, v, n, bl, gc, up, pa)| {
+                let mut replaced = None;
                 if bt.get(b)?.is_none() {
                     return abort(EngineError::NoSuchBucket);
                 }
@@ -129,7 +130,9 @@ impl Engine {
                     if let Some(prev) = n.insert(okey.as_slice(), &rec.seq.to_be_bytes())? {
                         let prev_seq = u64::from_be_bytes(prev.as_ref().try_into().unwrap_or_default());
                         if let Some(old) = v.remove(keys::version_key(b, k, prev_seq))? {
-                            release_blobs(&decode_tx(&old)?, bl, gc)?;
+                            let old = decode_tx(&old)?;
+                            release_blobs(&old, bl, gc)?;
+                            replaced = Some(old);
                         }
                     }
                 }
@@ -140,10 +143,14 @@ impl Engine {
                 for part in &extra.remove_parts {
                     pa.remove(part.as_slice())?;
                 }
-                Ok(())
+                Ok(replaced)
             })
             .map_err(tx_err)?;
         drop(guard);
+        self.account(&rec, 1);
+        if let Some(old) = &replaced {
+            self.account(old, -1);
+        }
         self.sync()?;
         self.collect_garbage()?;
         Ok(rec)
@@ -213,18 +220,23 @@ impl Engine {
         let (b, k) = (bucket.as_str(), key.as_str());
         let okey = keys::object_key(b, k);
         let _guard = self.lock_key(&okey);
-        (&self.objects, &self.versions, &self.nulls, &self.blobs, &self.gc)
+        let removed = (&self.objects, &self.versions, &self.nulls, &self.blobs, &self.gc)
             .transaction(|(o, v, n, bl, gc)| {
                 o.remove(okey.as_slice())?;
                 if let Some(seq) = n.remove(okey.as_slice())? {
                     let seq = u64::from_be_bytes(seq.as_ref().try_into().unwrap_or_default());
                     if let Some(old) = v.remove(keys::version_key(b, k, seq))? {
-                        release_blobs(&decode_tx(&old)?, bl, gc)?;
+                        let old = decode_tx(&old)?;
+                        release_blobs(&old, bl, gc)?;
+                        return Ok(Some(old));
                     }
                 }
-                Ok(())
+                Ok(None)
             })
             .map_err(tx_err)?;
+        if let Some(old) = &removed {
+            self.account(old, -1);
+        }
         Ok(DeleteOutcome { version_id: None, delete_marker: false })
     }
 
@@ -250,7 +262,7 @@ impl Engine {
         let vkey = keys::version_key(b, k, seq);
         let encoded = record::encode(&marker);
         let _guard = self.lock_key(&okey);
-        (&self.objects, &self.versions, &self.nulls, &self.blobs, &self.gc)
+        let replaced = (&self.objects, &self.versions, &self.nulls, &self.blobs, &self.gc)
             .transaction(|(o, v, n, bl, gc)| {
                 o.remove(okey.as_slice())?;
                 v.insert(vkey.as_slice(), encoded.as_slice())?;
@@ -259,13 +271,18 @@ impl Engine {
                     if let Some(prev) = n.insert(okey.as_slice(), &seq.to_be_bytes())? {
                         let prev_seq = u64::from_be_bytes(prev.as_ref().try_into().unwrap_or_default());
                         if let Some(old) = v.remove(keys::version_key(b, k, prev_seq))? {
-                            release_blobs(&decode_tx(&old)?, bl, gc)?;
+                            let old = decode_tx(&old)?;
+                            release_blobs(&old, bl, gc)?;
+                            return Ok(Some(old));
                         }
                     }
                 }
-                Ok(())
+                Ok(None)
             })
             .map_err(tx_err)?;
+        if let Some(old) = &replaced {
+            self.account(old, -1);
+        }
         Ok(DeleteOutcome { version_id: Some(marker.version_id), delete_marker: true })
     }
 
@@ -307,6 +324,7 @@ impl Engine {
                 Ok(())
             })
             .map_err(tx_err)?;
+        self.account(&rec, -1);
         Ok(DeleteOutcome { version_id: Some(id.to_owned()), delete_marker: rec.delete_marker })
     }
 
@@ -498,5 +516,10 @@ mod tests {
         assert_eq!(marker.version_id.as_deref(), Some("null"));
         assert_eq!(e.blob_file_count(), 1, "the null version gave way to a null delete marker");
         assert!(matches!(e.delete_bucket(&b), Err(EngineError::BucketNotEmpty)));
+        let stats = e.stats();
+        assert_eq!((stats.hot_versions, stats.hot_bytes), (1, 2), "only v1 is stored");
+        drop(e);
+        let reopened = engine(dir.path());
+        assert_eq!(reopened.stats().hot_versions, 1, "the start-up count agrees with the running one");
     }
 }

@@ -9,4 +9,5 @@ mod listing;
 mod multipart;
 mod objects;
 mod raw;
+mod service;
 mod versioning;

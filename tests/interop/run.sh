@@ -245,6 +245,22 @@ for tool in rclone restic s3cmd; do
   esac
 done
 
+metrics_after_suite() {
+  curl -sf "$endpoint/-/metrics" >"$work/metrics.txt" || return 1
+  local op n
+  for op in CreateBucket PutObject GetObject HeadObject ListObjectsV2 ListObjects DeleteObject DeleteObjects \
+    CreateMultipartUpload UploadPart CompleteMultipartUpload AbortMultipartUpload ListParts \
+    PutBucketVersioning ListObjectVersions PutObjectTagging GetObjectTagging; do
+    n=$(awk -v op="operation=\"$op\"" 'index($0, op) && /^firn_requests_total/ {s += $2} END {print s + 0}' "$work/metrics.txt")
+    echo "  $op: $n requests"
+    [ "$n" -gt 0 ] || return 1
+  done
+}
+scenario "metrics endpoint counts the operations the suite ran" metrics_after_suite
+awk '/^firn_requests_total/ {split($1, a, "\""); n[a[2]] += $2} END {for (op in n) printf "%s=%d ", op, n[op]; print ""}' \
+  "$work/metrics.txt" 2>/dev/null | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/^ */requests by operation: /'
+echo
+
 echo "server peak RSS: $(grep VmHWM /proc/$server_pid/status | awk '{print $2, $3}')"
 echo "clients: $("$venv/bin/aws" --version 2>&1); $([ -x /usr/bin/aws ] && /usr/bin/aws --version 2>&1); boto3 $("$venv/bin/python" -c 'import boto3; print(boto3.__version__)'); $(rclone version 2>/dev/null | head -1); $(restic version 2>/dev/null); $(s3cmd --version 2>/dev/null)"
 echo "interop: $pass passed, $fail failed"

@@ -1,0 +1,116 @@
+//! Prometheus metrics: requests by operation and status, latency histograms, bytes in and out,
+//! and the engine's stored totals, rendered in the text exposition format.
+
+use firn_storage::EngineStats;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Upper bounds of the latency buckets, in seconds.
+const BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1.0, 5.0];
+
+#[derive(Default)]
+struct Histogram {
+    counts: [u64; BUCKETS.len()],
+    count: u64,
+    sum: f64,
+}
+
+#[derive(Default)]
+pub struct Metrics {
+    requests: Mutex<BTreeMap<(&'static str, u16), u64>>,
+    latency: Mutex<BTreeMap<&'static str, Histogram>>,
+    bytes_in: AtomicU64,
+    bytes_out: AtomicU64,
+}
+
+impl Metrics {
+    pub fn observe(&self, operation: &'static str, status: u16, elapsed: Duration, bytes_in: u64, bytes_out: u64) {
+        *self.requests.lock().unwrap_or_else(|p| p.into_inner()).entry((operation, status)).or_default() += 1;
+        let secs = elapsed.as_secs_f64();
+        let mut latency = self.latency.lock().unwrap_or_else(|p| p.into_inner());
+        let h = latency.entry(operation).or_default();
+        for (i, bound) in BUCKETS.iter().enumerate() {
+            if secs <= *bound {
+                h.counts[i] += 1;
+            }
+        }
+        h.count += 1;
+        h.sum += secs;
+        self.bytes_in.fetch_add(bytes_in, Ordering::Relaxed);
+        self.bytes_out.fetch_add(bytes_out, Ordering::Relaxed);
+    }
+
+    pub fn render(&self, stats: &EngineStats) -> String {
+        let mut out = String::new();
+        out.push_str("# HELP firn_requests_total S3 requests by operation and HTTP status.\n");
+        out.push_str("# TYPE firn_requests_total counter\n");
+        for ((op, status), n) in self.requests.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+            let _ = writeln!(out, "firn_requests_total{{operation=\"{op}\",status=\"{status}\"}} {n}");
+        }
+        out.push_str("# HELP firn_request_duration_seconds Time to answer a request, by operation.\n");
+        out.push_str("# TYPE firn_request_duration_seconds histogram\n");
+        for (op, h) in self.latency.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+            for (bound, n) in BUCKETS.iter().zip(h.counts) {
+                let _ = writeln!(out, "firn_request_duration_seconds_bucket{{operation=\"{op}\",le=\"{bound}\"}} {n}");
+            }
+            let _ = writeln!(out, "firn_request_duration_seconds_bucket{{operation=\"{op}\",le=\"+Inf\"}} {}", h.count);
+            let _ = writeln!(out, "firn_request_duration_seconds_sum{{operation=\"{op}\"}} {}", h.sum);
+            let _ = writeln!(out, "firn_request_duration_seconds_count{{operation=\"{op}\"}} {}", h.count);
+        }
+        let gauges: [(&str, &str, &str, String); 6] = [
+            (
+                "firn_bytes_received_total",
+                "counter",
+                "Request body bytes received.",
+                self.bytes_in.load(Ordering::Relaxed).to_string(),
+            ),
+            (
+                "firn_bytes_sent_total",
+                "counter",
+                "Response body bytes sent.",
+                self.bytes_out.load(Ordering::Relaxed).to_string(),
+            ),
+            ("firn_buckets", "gauge", "Buckets.", stats.buckets.to_string()),
+            (
+                "firn_stored_objects{tier=\"hot\"}",
+                "gauge",
+                "Object versions stored, by tier.",
+                stats.hot_versions.to_string(),
+            ),
+            (
+                "firn_stored_bytes{tier=\"hot\"}",
+                "gauge",
+                "Bytes of object versions stored, by tier.",
+                stats.hot_bytes.to_string(),
+            ),
+            ("firn_gc_queue", "gauge", "Blobs waiting to be deleted.", stats.gc_queue.to_string()),
+        ];
+        for (name, kind, help, value) in gauges {
+            let base = name.split('{').next().unwrap_or(name);
+            let _ = writeln!(out, "# HELP {base} {help}\n# TYPE {base} {kind}\n{name} {value}");
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_counters_and_histograms() {
+        let m = Metrics::default();
+        m.observe("GetObject", 200, Duration::from_millis(3), 0, 100);
+        m.observe("GetObject", 404, Duration::from_millis(30), 0, 50);
+        let text = m.render(&EngineStats { buckets: 2, hot_versions: 5, hot_bytes: 500, gc_queue: 0 });
+        assert!(text.contains("firn_requests_total{operation=\"GetObject\",status=\"200\"} 1"));
+        assert!(text.contains("firn_request_duration_seconds_bucket{operation=\"GetObject\",le=\"0.005\"} 1"));
+        assert!(text.contains("firn_request_duration_seconds_bucket{operation=\"GetObject\",le=\"0.05\"} 2"));
+        assert!(text.contains("firn_request_duration_seconds_count{operation=\"GetObject\"} 2"));
+        assert!(text.contains("firn_bytes_sent_total 150"));
+        assert!(text.contains("firn_stored_objects{tier=\"hot\"} 5"));
+    }
+}
