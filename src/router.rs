@@ -81,6 +81,40 @@ pub enum Permission {
 }
 
 impl Op {
+    /// Every operation, for the README's compatibility table test.
+    pub const ALL: [Op; 30] = [
+        Op::ListBuckets,
+        Op::CreateBucket,
+        Op::HeadBucket,
+        Op::DeleteBucket,
+        Op::GetBucketLocation,
+        Op::GetBucketVersioning,
+        Op::ListObjects,
+        Op::ListObjectsV2,
+        Op::DeleteObjects,
+        Op::PutObject,
+        Op::CopyObject,
+        Op::GetObject,
+        Op::HeadObject,
+        Op::DeleteObject,
+        Op::GetObjectTagging,
+        Op::PutObjectTagging,
+        Op::DeleteObjectTagging,
+        Op::CreateMultipartUpload,
+        Op::UploadPart,
+        Op::UploadPartCopy,
+        Op::CompleteMultipartUpload,
+        Op::AbortMultipartUpload,
+        Op::ListParts,
+        Op::ListMultipartUploads,
+        Op::GetObjectAttributes,
+        Op::PutBucketVersioning,
+        Op::ListObjectVersions,
+        Op::Metrics,
+        Op::HealthLive,
+        Op::HealthReady,
+    ];
+
     pub fn permission(self) -> Permission {
         use Op::*;
         match self {
@@ -347,6 +381,28 @@ mod tests {
         for (m, host, path, op, bucket, key) in cases {
             let got = r(m.clone(), host, path).unwrap_or_else(|e| panic!("{m} {host}{path}: {e:?}"));
             assert_eq!((got.op, got.bucket.as_deref(), got.key.as_deref()), (*op, *bucket, *key), "{m} {host}{path}");
+        }
+    }
+
+    #[test]
+    fn readme_compatibility_table_is_true() {
+        let readme = include_str!("../README.md");
+        let table = readme.split("## Compatibility").nth(1).expect("README has a Compatibility section");
+        let supported: Vec<&str> = table
+            .lines()
+            .take_while(|l| !l.starts_with("## "))
+            .filter_map(|l| {
+                let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+                (cells.len() > 3 && cells[2] == "yes").then(|| cells[1])
+            })
+            .collect();
+        let routed: Vec<&str> =
+            Op::ALL.iter().filter(|op| op.permission() != Permission::Public).map(|op| op.name()).collect();
+        for name in &supported {
+            assert!(routed.contains(name), "README says {name} is supported, but the router has no such operation");
+        }
+        for name in &routed {
+            assert!(supported.contains(name), "{name} is routed but missing from the README's compatibility table");
         }
     }
 
