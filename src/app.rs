@@ -128,6 +128,7 @@ impl App {
             let key = route.key.as_deref().map(ObjectKey::parse).transpose()?;
             let bucket_record = match (&bucket, route.op.permission()) {
                 (_, Permission::Public) => None,
+                (Some(b), Permission::InForm) => Some(self.engine.bucket(b)?),
                 (Some(b), perm) => self.check_access(auth.user.as_deref(), b, perm)?,
                 (None, _) if auth.user.is_none() => return Err(S3Error::new(Code::AccessDenied)),
                 (None, _) => None,

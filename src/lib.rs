@@ -10,6 +10,7 @@ pub mod checksum;
 pub mod conditions;
 pub mod config;
 pub mod error;
+pub mod form;
 pub mod handlers;
 pub mod metrics;
 pub mod payload;

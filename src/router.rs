@@ -61,6 +61,7 @@ pub enum Op {
     GetObjectAttributes,
     PutBucketVersioning,
     ListObjectVersions,
+    PostObject,
     /// Service endpoints under `/-/`, a path no bucket can have ("-" is not a valid bucket name).
     Metrics,
     HealthLive,
@@ -72,6 +73,8 @@ pub enum Op {
 pub enum Permission {
     /// Anyone: the service's own health and metrics endpoints.
     Public,
+    /// Checked by the handler: the credentials are in the form's signed policy.
+    InForm,
     /// Any authenticated user (ListBuckets, CreateBucket).
     Authenticated,
     Read,
@@ -82,7 +85,7 @@ pub enum Permission {
 
 impl Op {
     /// Every operation, for the README's compatibility table test.
-    pub const ALL: [Op; 30] = [
+    pub const ALL: [Op; 31] = [
         Op::ListBuckets,
         Op::CreateBucket,
         Op::HeadBucket,
@@ -110,6 +113,7 @@ impl Op {
         Op::GetObjectAttributes,
         Op::PutBucketVersioning,
         Op::ListObjectVersions,
+        Op::PostObject,
         Op::Metrics,
         Op::HealthLive,
         Op::HealthReady,
@@ -119,6 +123,7 @@ impl Op {
         use Op::*;
         match self {
             Metrics | HealthLive | HealthReady => Permission::Public,
+            PostObject => Permission::InForm,
             ListBuckets | CreateBucket => Permission::Authenticated,
             HeadBucket | ListObjects | ListObjectsV2 | GetObject | HeadObject | GetObjectTagging | ListParts
             | ListMultipartUploads | GetObjectAttributes | ListObjectVersions => Permission::Read,
@@ -167,6 +172,7 @@ impl Op {
             GetObjectAttributes => "GetObjectAttributes",
             PutBucketVersioning => "PutBucketVersioning",
             ListObjectVersions => "ListObjectVersions",
+            PostObject => "PostObject",
             Metrics => "Metrics",
             HealthLive => "HealthLive",
             HealthReady => "HealthReady",
@@ -292,6 +298,7 @@ pub fn route(
             (Method::HEAD, None) => Op::HeadBucket,
             (Method::DELETE, None) => Op::DeleteBucket,
             (Method::POST, Some("delete")) => Op::DeleteObjects,
+            (Method::POST, None) => Op::PostObject,
             (Method::GET, Some("uploads")) => Op::ListMultipartUploads,
             (_, Some(s)) => return Err(not_implemented(&format!("The bucket sub-resource '{s}'"))),
             _ => return Err(S3Error::new(Code::MethodNotAllowed)),
@@ -354,6 +361,7 @@ mod tests {
             (Method::GET, "localhost", "/b?prefix=x", Op::ListObjects, Some("b"), None),
             (Method::GET, "localhost", "/b?list-type=2", Op::ListObjectsV2, Some("b"), None),
             (Method::POST, "localhost", "/b?delete", Op::DeleteObjects, Some("b"), None),
+            (Method::POST, "localhost", "/b", Op::PostObject, Some("b"), None),
             (Method::PUT, "localhost", "/b/a/b%20c", Op::PutObject, Some("b"), Some("a/b c")),
             (Method::GET, "localhost", "/b/k?versionId=null", Op::GetObject, Some("b"), Some("k")),
             (Method::HEAD, "localhost", "/b/k", Op::HeadObject, Some("b"), Some("k")),

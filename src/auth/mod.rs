@@ -352,3 +352,36 @@ fn v2(parts: &Parts, input: &AuthInput, rest: &str, expires: Option<&str>) -> S3
     }
     Ok(Auth { user: Some(user), payload: Payload::Unsigned })
 }
+
+/// Authenticates a browser-form POST: the signature covers the base64 policy document, with
+/// SigV4 (`x-amz-*` fields) or SigV2 (`AWSAccessKeyId`, `signature`). `field` looks a form field up
+/// by lower-case name. Returns None for an unsigned form.
+pub fn authenticate_post_policy(
+    field: impl Fn(&str) -> Option<String>,
+    input: &AuthInput,
+) -> S3Result<Option<Arc<User>>> {
+    let Some(policy) = field("policy") else { return Ok(None) };
+    let mismatch = || S3Error::new(Code::SignatureDoesNotMatch);
+    if let Some(sig) = field("x-amz-signature") {
+        if field("x-amz-algorithm").as_deref() != Some(sigv4::ALGORITHM) {
+            return Err(S3Error::msg(Code::InvalidArgument, "Only AWS4-HMAC-SHA256 is supported for x-amz-algorithm"));
+        }
+        let cred = field("x-amz-credential")
+            .ok_or_else(|| S3Error::msg(Code::InvalidArgument, "x-amz-credential is required"))?;
+        let cred = parse_credential(&cred, input, Code::InvalidArgument)?;
+        let user = lookup(input, cred.access_key)?;
+        let key = sigv4::signing_key(&user.secret_key, cred.date, cred.region, "s3");
+        if !constant_time_eq(sigv4::signature(&key, &policy).as_bytes(), sig.as_bytes()) {
+            return Err(mismatch());
+        }
+        return Ok(Some(user));
+    }
+    let (Some(ak), Some(sig)) = (field("awsaccesskeyid"), field("signature")) else {
+        return Err(S3Error::msg(Code::AccessDenied, "A signed policy needs its signature fields"));
+    };
+    let user = lookup(input, &ak)?;
+    if !constant_time_eq(sigv2::signature(&user.secret_key, &policy).as_bytes(), sig.as_bytes()) {
+        return Err(mismatch());
+    }
+    Ok(Some(user))
+}

@@ -8,6 +8,7 @@ mod delete_many;
 mod list;
 mod multipart;
 mod object;
+mod post_object;
 mod service;
 mod tagging;
 
@@ -159,6 +160,7 @@ pub async fn run(op: Op, ctx: Ctx) -> S3Result<Response<Body>> {
         Op::GetObjectAttributes => attributes::get(ctx).await,
         Op::PutBucketVersioning => bucket::put_versioning(ctx).await,
         Op::ListObjectVersions => list::list_versions(ctx).await,
+        Op::PostObject => post_object::post_object(ctx).await,
         Op::Metrics | Op::HealthLive | Op::HealthReady => Ok(service::endpoint(op, &ctx)),
     }
 }

@@ -34,10 +34,14 @@ const INLINE_READ: u64 = 256 << 10;
 const READ_CHUNK: usize = 256 << 10;
 
 pub fn storage_class(ctx: &Ctx) -> S3Result<String> {
-    match ctx.header("x-amz-storage-class") {
-        None => Ok("STANDARD".into()),
-        Some(c) if STORAGE_CLASSES.contains(&c) => Ok(c.to_owned()),
-        Some(_) => Err(S3Error::new(Code::InvalidStorageClass)),
+    ctx.header("x-amz-storage-class").map_or(Ok("STANDARD".into()), check_storage_class)
+}
+
+pub fn check_storage_class(class: &str) -> S3Result<String> {
+    if STORAGE_CLASSES.contains(&class) {
+        Ok(class.to_owned())
+    } else {
+        Err(S3Error::new(Code::InvalidStorageClass))
     }
 }
 

@@ -4,7 +4,7 @@ use super::{blocking, with_version, Ctx};
 use crate::auth::sigv4::uri_decode;
 use crate::body::Body;
 use crate::error::{Code, S3Error, S3Result};
-use crate::xml::XmlWriter;
+use crate::xml::{Element, XmlWriter};
 use http::{Response, StatusCode};
 
 const MAX_TAGS: usize = 10;
@@ -68,8 +68,8 @@ async fn replace(ctx: &Ctx, tags: Vec<(String, String)>, status: StatusCode) -> 
         .expect("valid response"))
 }
 
-pub async fn put(mut ctx: Ctx) -> S3Result<Response<Body>> {
-    let doc = ctx.xml_body().await?;
+/// A `<Tagging><TagSet><Tag>` document, validated.
+pub fn from_document(doc: &Element) -> S3Result<Vec<(String, String)>> {
     let set = doc.child("TagSet").filter(|_| doc.name == "Tagging").ok_or_else(|| S3Error::new(Code::MalformedXML))?;
     let tags = set
         .children_named("Tag")
@@ -79,6 +79,11 @@ pub async fn put(mut ctx: Ctx) -> S3Result<Response<Body>> {
         })
         .collect::<S3Result<Vec<_>>>()?;
     validate(&tags)?;
+    Ok(tags)
+}
+
+pub async fn put(mut ctx: Ctx) -> S3Result<Response<Body>> {
+    let tags = from_document(&ctx.xml_body().await?)?;
     replace(&ctx, tags, StatusCode::OK).await
 }
 

@@ -8,6 +8,7 @@ mod limits;
 mod listing;
 mod multipart;
 mod objects;
+mod post_object;
 mod raw;
 mod service;
 mod versioning;

@@ -158,6 +158,17 @@ keys = [o["Key"] for p in s3.get_paginator("list_objects").paginate(Bucket="boto
 assert len(keys) == 1200
 url = s3.generate_presigned_url("get_object", Params={"Bucket": "boto", "Key": "x/small.bin"}, ExpiresIn=60)
 assert urllib.request.urlopen(url).read() == open(f"{work}/small.bin", "rb").read()
+import urllib3
+from botocore.config import Config
+data = open(f"{work}/small.bin", "rb").read()
+for client in (s3, boto3.client("s3", endpoint_url=endpoint, config=Config(signature_version="s3v4"))):
+    post = client.generate_presigned_post("boto", "posted/${filename}", ExpiresIn=60,
+                                          Conditions=[["content-length-range", 1, 10_000_000]])
+    fields = dict(post["fields"])
+    fields["file"] = ("small.bin", data)
+    r = urllib3.PoolManager().request("POST", post["url"], fields=fields)
+    assert r.status == 204, (r.status, r.data)
+    assert s3.get_object(Bucket="boto", Key="posted/small.bin")["Body"].read() == data
 etag = s3.head_object(Bucket="boto", Key="x/small.bin")["ETag"]
 try:
     s3.get_object(Bucket="boto", Key="x/small.bin", IfNoneMatch=etag)
@@ -173,7 +184,7 @@ if [ -x /usr/bin/aws ]; then
 else
   echo "SKIP aws-cli-v2: /usr/bin/aws not installed (Debian's awscli package; .ci/run installs it)"
 fi
-scenario "boto3 upload/download 1 KiB-200 MiB, paginate, presign, conditional" boto3_suite
+scenario "boto3 upload/download 1 KiB-200 MiB, paginate, presigned URL and POST (SigV2, SigV4), conditional" boto3_suite
 
 # rclone, against a versioned bucket. Configured through the environment only.
 export RCLONE_CONFIG_FIRN_TYPE=s3 RCLONE_CONFIG_FIRN_PROVIDER=Other RCLONE_CONFIG_FIRN_ENDPOINT="$endpoint"

@@ -1,0 +1,91 @@
+//! Browser form uploads (POST Object) with hand-built multipart bodies and signed policies.
+
+use super::harness::{with_bucket, ACCESS_KEY, SECRET_KEY};
+use super::raw;
+use base64::Engine as _;
+use chrono::{Duration, Utc};
+use firn::auth::sigv4;
+
+const BOUNDARY: &str = "----firnformboundary";
+
+fn form(fields: &[(&str, &str)], file: &[u8]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend_from_slice(
+            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"photo.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n")
+            .as_bytes(),
+    );
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+/// A SigV4-signed policy and the fields that go with it.
+fn signed(conditions: &str, expires_in: Duration) -> Vec<(String, String)> {
+    let now = Utc::now();
+    let amz_date = now.format("%Y%m%dT%H%M%SZ").to_string();
+    let credential = format!("{ACCESS_KEY}/{}/us-east-1/s3/aws4_request", &amz_date[..8]);
+    let expiration = (now + expires_in).format("%Y-%m-%dT%H:%M:%S.000Z");
+    let policy = format!(
+        r#"{{"expiration": "{expiration}", "conditions": [{conditions}, {{"x-amz-algorithm": "AWS4-HMAC-SHA256"}}, {{"x-amz-credential": "{credential}"}}, {{"x-amz-date": "{amz_date}"}}]}}"#
+    );
+    let policy = base64::engine::general_purpose::STANDARD.encode(policy);
+    let key = sigv4::signing_key(SECRET_KEY, &amz_date[..8], "us-east-1", "s3");
+    vec![
+        ("x-amz-algorithm".into(), "AWS4-HMAC-SHA256".into()),
+        ("x-amz-credential".into(), credential),
+        ("x-amz-date".into(), amz_date),
+        ("x-amz-signature".into(), sigv4::signature(&key, &policy)),
+        ("policy".into(), policy),
+    ]
+}
+
+async fn post(endpoint: &str, fields: &[(String, String)], file: &[u8]) -> raw::Reply {
+    let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let headers = vec![("content-type".to_string(), format!("multipart/form-data; boundary={BOUNDARY}"))];
+    raw::send("POST", &format!("{endpoint}/forms"), &headers, form(&refs, file)).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn form_uploads_follow_the_signed_policy() {
+    let (server, s3) = with_bucket("forms").await;
+    let conditions = r#"{"bucket": "forms"}, ["starts-with", "$key", "uploads/"], ["content-length-range", 1, 300000], ["starts-with", "$Content-Type", "image/"], {"success_action_status": "201"}"#;
+    let data = super::harness::bytes(200_000, 4);
+    let mut fields = vec![
+        ("key".to_string(), "uploads/${filename}".to_string()),
+        ("Content-Type".to_string(), "image/jpeg".to_string()),
+        ("success_action_status".to_string(), "201".to_string()),
+    ];
+    fields.extend(signed(conditions, Duration::minutes(5)));
+    let r = post(&server.endpoint, &fields, &data).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert!(r.body.contains("<Key>uploads/photo.jpg</Key>"), "{}", r.body);
+    let got = s3.get_object().bucket("forms").key("uploads/photo.jpg").send().await.unwrap();
+    assert_eq!(got.content_type(), Some("image/jpeg"));
+    assert_eq!(got.body.collect().await.unwrap().into_bytes().to_vec(), data);
+
+    // The key outside the allowed prefix, a file too large, an extra field, an expired policy,
+    // a forged signature: each refused, nothing stored.
+    let mut wrong_key = fields.clone();
+    wrong_key[0].1 = "elsewhere/x".into();
+    assert_eq!(post(&server.endpoint, &wrong_key, &data).await.code(), "AccessDenied");
+    assert_eq!(post(&server.endpoint, &fields, &vec![0u8; 300_001]).await.code(), "EntityTooLarge");
+    let mut extra = fields.clone();
+    extra.insert(0, ("x-amz-meta-sneaky".into(), "1".into()));
+    let r = post(&server.endpoint, &extra, &data).await;
+    assert!(r.body.contains("Extra input fields"), "{}", r.body);
+    let mut expired = fields[..3].to_vec();
+    expired.extend(signed(conditions, Duration::minutes(-1)));
+    assert!(post(&server.endpoint, &expired, &data).await.body.contains("Policy expired"));
+    let mut forged = fields.clone();
+    forged.iter_mut().find(|(k, _)| k == "x-amz-signature").unwrap().1 = "0".repeat(64);
+    assert_eq!(post(&server.endpoint, &forged, &data).await.code(), "SignatureDoesNotMatch");
+    let unsigned = vec![("key".to_string(), "uploads/anon".to_string())];
+    assert_eq!(post(&server.endpoint, &unsigned, &data).await.code(), "AccessDenied");
+    let listed = s3.list_objects_v2().bucket("forms").send().await.unwrap();
+    assert_eq!(listed.key_count(), Some(1));
+}
