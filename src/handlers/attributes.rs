@@ -64,7 +64,7 @@ pub async fn get(ctx: Ctx) -> S3Result<Response<Body>> {
         w.close();
     }
     if wanted.contains(&"StorageClass") {
-        w.elem("StorageClass", &rec.storage_class);
+        w.elem("StorageClass", &rec.meta.storage_class);
     }
     if wanted.contains(&"ObjectSize") {
         w.elem("ObjectSize", rec.size.to_string());

@@ -9,7 +9,7 @@ use crate::conditions::{iso_date, Conditions, Outcome};
 use crate::error::{Code, S3Error, S3Result};
 use crate::router::Permission;
 use crate::xml::XmlWriter;
-use firn_storage::{BucketName, NewObject, ObjectKey, ObjectRecord};
+use firn_storage::{BucketName, ObjectKey, ObjectMeta, ObjectRecord};
 use http::Response;
 use std::io::Read;
 
@@ -114,23 +114,27 @@ pub async fn copy_object(ctx: Ctx) -> S3Result<Response<Body>> {
             format!("The specified copy source is larger than the maximum allowable size for a copy source: {MAX_COPY_SIZE}"),
         ));
     }
-    let (headers, user_meta) =
-        if replace_meta { metadata_from_headers(&ctx)? } else { (src.headers.clone(), src.user_meta.clone()) };
-    let tags = if replace_tags { super::tagging::from_header(ctx.header("x-amz-tagging"))? } else { src.tags.clone() };
-    let new = NewObject {
+    let (headers, user_meta) = if replace_meta {
+        metadata_from_headers(&ctx)?
+    } else {
+        (src.meta.headers.clone(), src.meta.user_meta.clone())
+    };
+    let tags =
+        if replace_tags { super::tagging::from_header(ctx.header("x-amz-tagging"))? } else { src.meta.tags.clone() };
+    let new = ObjectMeta {
         owner: ctx.user().canonical_id.clone(),
         headers,
         user_meta,
         tags,
         storage_class: class,
         website_redirect: redirect,
-        // A composite checksum describes parts; the copy is a single blob, so only a full-object one carries over.
-        checksum: src.checksum.clone().filter(|(_, v)| !v.contains('-')),
     };
+    // A composite checksum describes parts; the copy is a single blob, so only a full-object one carries over.
+    let checksum = src.checksum.clone().filter(|(_, v)| !v.contains('-'));
     let cond = super::object::write_condition(&ctx)?;
     let rec = blocking(|| -> S3Result<_> {
         let staged = copy_range(engine, &src, 0, src.size, None)?;
-        Ok(engine.put_object(ctx.bucket(), ctx.key(), staged, new, &cond)?)
+        Ok(engine.put_object(ctx.bucket(), ctx.key(), staged, new, checksum, &cond)?)
     })?;
     let mut w = XmlWriter::new("CopyObjectResult");
     w.elem("LastModified", iso_date(rec.last_modified_ms)).elem("ETag", format!("\"{}\"", rec.etag));

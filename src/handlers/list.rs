@@ -97,12 +97,16 @@ impl Common {
                 w.elem("ChecksumAlgorithm", &stored.0).elem("ChecksumType", kind);
             }
         }
-        w.elem("Size", o.size.to_string()).elem("StorageClass", &o.storage_class);
+        w.elem("Size", o.size.to_string()).elem("StorageClass", &o.meta.storage_class);
         if owner {
-            w.open("Owner").elem("ID", &o.owner).elem("DisplayName", ctx.app.users.display_name(&o.owner)).close();
+            owner_element(w, ctx, &o.meta.owner);
         }
         w.close();
     }
+}
+
+fn owner_element(w: &mut XmlWriter, ctx: &Ctx, id: &str) {
+    w.open("Owner").elem("ID", id).elem("DisplayName", ctx.app.users.display_name(id)).close();
 }
 
 pub async fn list_v1(ctx: Ctx) -> S3Result<Response<Body>> {
@@ -197,9 +201,9 @@ pub async fn list_versions(ctx: Ctx) -> S3Result<Response<Body>> {
         if !o.delete_marker {
             w.elem("ETag", format!("\"{}\"", o.etag))
                 .elem("Size", o.size.to_string())
-                .elem("StorageClass", &o.storage_class);
+                .elem("StorageClass", &o.meta.storage_class);
         }
-        w.open("Owner").elem("ID", &o.owner).elem("DisplayName", ctx.app.users.display_name(&o.owner)).close();
+        owner_element(&mut w, &ctx, &o.meta.owner);
         w.close();
     }
     for p in &page.common_prefixes {

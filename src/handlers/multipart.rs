@@ -257,9 +257,9 @@ pub async fn list_parts(ctx: Ctx) -> S3Result<Response<Body>> {
     let (parts, truncated) = ctx.app.engine.list_parts(&up.upload_id, marker, max)?;
     let mut w = XmlWriter::new("ListPartsResult");
     w.elem("Bucket", ctx.bucket().as_str()).elem("Key", ctx.key().as_str()).elem("UploadId", &up.upload_id);
-    owner(&mut w, &ctx, "Initiator", &up.owner);
-    owner(&mut w, &ctx, "Owner", &up.owner);
-    w.elem("StorageClass", &up.storage_class)
+    owner(&mut w, &ctx, "Initiator", &up.meta.owner);
+    owner(&mut w, &ctx, "Owner", &up.meta.owner);
+    w.elem("StorageClass", &up.meta.storage_class)
         .elem("PartNumberMarker", marker.to_string())
         .elem("NextPartNumberMarker", parts.last().map_or(marker, |p| p.number).to_string())
         .elem("MaxParts", max.to_string())
@@ -319,9 +319,9 @@ pub async fn list_uploads(ctx: Ctx) -> S3Result<Response<Body>> {
     }
     for u in &page.uploads {
         w.open("Upload").elem("Key", enc(&u.key)).elem("UploadId", &u.upload_id);
-        owner(&mut w, &ctx, "Initiator", &u.owner);
-        owner(&mut w, &ctx, "Owner", &u.owner);
-        w.elem("StorageClass", &u.storage_class).elem("Initiated", iso_date(u.initiated_ms));
+        owner(&mut w, &ctx, "Initiator", &u.meta.owner);
+        owner(&mut w, &ctx, "Owner", &u.meta.owner);
+        w.elem("StorageClass", &u.meta.storage_class).elem("Initiated", iso_date(u.initiated_ms));
         w.opt("ChecksumAlgorithm", u.checksum_algorithm.as_deref());
         w.close();
     }

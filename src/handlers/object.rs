@@ -7,7 +7,7 @@ use crate::conditions::{http_date, parse_range, Conditions, Outcome};
 use crate::error::{Code, S3Error, S3Result};
 use crate::payload::Ingest;
 use bytes::{Bytes, BytesMut};
-use firn_storage::{ContentHeaders, Engine, NewObject, ObjectRecord, StagedBlob, WriteCondition};
+use firn_storage::{ContentHeaders, Engine, ObjectMeta, ObjectRecord, StagedBlob, WriteCondition};
 use http::{response::Builder, Response, StatusCode};
 use std::io::Read;
 
@@ -112,16 +112,15 @@ pub async fn receive(engine: &Engine, mut ingest: Ingest) -> S3Result<(StagedBlo
 }
 
 /// What a PUT or CreateMultipartUpload says about the object besides its bytes.
-pub fn new_object(ctx: &Ctx) -> S3Result<NewObject> {
+pub fn new_object(ctx: &Ctx) -> S3Result<ObjectMeta> {
     let (headers, user_meta) = metadata_from_headers(ctx)?;
-    Ok(NewObject {
+    Ok(ObjectMeta {
         owner: ctx.user().canonical_id.clone(),
         headers,
         user_meta,
         tags: super::tagging::from_header(ctx.header("x-amz-tagging"))?,
         storage_class: storage_class(ctx)?,
         website_redirect: ctx.header("x-amz-website-redirect-location").map(str::to_owned),
-        checksum: None,
     })
 }
 
@@ -146,8 +145,7 @@ pub async fn put(mut ctx: Ctx) -> S3Result<Response<Body>> {
     let cond = write_condition(&ctx)?;
     let ingest = ctx.ingest(ctx.app.config.limits.max_object_size)?;
     let (staged, checksum) = receive(&ctx.app.engine, ingest).await?;
-    let new = NewObject { checksum, ..new };
-    let rec = blocking(|| ctx.app.engine.put_object(ctx.bucket(), ctx.key(), staged, new, &cond))?;
+    let rec = blocking(|| ctx.app.engine.put_object(ctx.bucket(), ctx.key(), staged, new, checksum, &cond))?;
     let resp = Response::builder().status(StatusCode::OK).header(http::header::ETAG, format!("\"{}\"", rec.etag));
     let resp = with_version(resp, &ctx, &rec.version_id);
     Ok(with_checksum(resp, rec.checksum.as_ref()).body(Body::Empty).expect("valid response"))
@@ -158,24 +156,25 @@ fn object_headers(b: Builder, ctx: &Ctx, rec: &ObjectRecord) -> Builder {
     let mut b = with_version(b, ctx, &rec.version_id)
         .header(http::header::ETAG, format!("\"{}\"", rec.etag))
         .header(http::header::LAST_MODIFIED, http_date(rec.last_modified_ms));
-    if rec.storage_class != "STANDARD" {
-        b = b.header("x-amz-storage-class", &rec.storage_class);
+    let meta = &rec.meta;
+    if meta.storage_class != "STANDARD" {
+        b = b.header("x-amz-storage-class", &meta.storage_class);
     }
-    if let Some(r) = &rec.website_redirect {
+    if let Some(r) = &meta.website_redirect {
         b = b.header("x-amz-website-redirect-location", r);
     }
-    for (k, v) in &rec.user_meta {
+    for (k, v) in &meta.user_meta {
         b = b.header(format!("x-amz-meta-{k}"), v);
     }
-    if !rec.tags.is_empty() {
-        b = b.header("x-amz-tagging-count", rec.tags.len());
+    if !meta.tags.is_empty() {
+        b = b.header("x-amz-tagging-count", meta.tags.len());
     }
     b
 }
 
 /// Content headers as stored, each replaced by its `response-*` override when one is given.
 fn content_headers(mut b: Builder, rec: &ObjectRecord, ctx: &Ctx) -> Builder {
-    let h = &rec.headers;
+    let h = &rec.meta.headers;
     let fields: [(&str, &str, Option<&String>); 6] = [
         ("content-type", "response-content-type", h.content_type.as_ref()),
         ("content-encoding", "response-content-encoding", h.content_encoding.as_ref()),

@@ -11,7 +11,7 @@ use crate::router::Permission;
 use crate::xml::XmlWriter;
 use base64::Engine as _;
 use bytes::BytesMut;
-use firn_storage::{ContentHeaders, NewObject, ObjectKey, WriteCondition};
+use firn_storage::{ContentHeaders, ObjectKey, ObjectMeta, WriteCondition};
 use http::{Response, StatusCode};
 
 /// Total size of the fields before the file.
@@ -145,14 +145,13 @@ pub async fn post_object(mut ctx: Ctx) -> S3Result<Response<Body>> {
         Some(xml) => super::tagging::from_document(&crate::xml::parse(xml.as_bytes())?)?,
         None => Vec::new(),
     };
-    let new = NewObject {
+    let new = ObjectMeta {
         owner: user.canonical_id.clone(),
         headers,
         user_meta,
         tags,
         storage_class: field("x-amz-storage-class").map_or(Ok("STANDARD".into()), |c| check_storage_class(&c))?,
         website_redirect: field("x-amz-website-redirect-location"),
-        checksum: None,
     };
 
     // The file, streamed into a blob.
@@ -177,7 +176,7 @@ pub async fn post_object(mut ctx: Ctx) -> S3Result<Response<Body>> {
     blocking(|| writer.write(&buf))?;
     form.finish().await?;
     let staged = blocking(|| writer.finish())?;
-    let rec = blocking(|| engine.put_object(ctx.bucket(), &key, staged, new, &WriteCondition::default()))?;
+    let rec = blocking(|| engine.put_object(ctx.bucket(), &key, staged, new, None, &WriteCondition::default()))?;
 
     let etag = format!("\"{}\"", rec.etag);
     let location = format!("/{}/{}", ctx.bucket(), crate::auth::sigv4::uri_encode(key.as_str(), true));

@@ -51,7 +51,7 @@ pub async fn get(ctx: Ctx) -> S3Result<Response<Body>> {
     let rec = ctx.load_object(ctx.bucket(), ctx.key(), ctx.version())?;
     let mut w = XmlWriter::new("Tagging");
     w.open("TagSet");
-    for (k, v) in &rec.tags {
+    for (k, v) in &rec.meta.tags {
         w.open("Tag").elem("Key", k).elem("Value", v).close();
     }
     let resp =

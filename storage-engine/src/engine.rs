@@ -4,7 +4,7 @@ use crate::error::{EngineError, Result};
 use crate::hot::{BlobWriter, HotTier, ObjectReader};
 use crate::keys;
 use crate::names::BucketName;
-use crate::record::{self, BucketRecord, ContentHeaders, ObjectRecord, Versioning};
+use crate::record::{self, BucketRecord, ObjectRecord, Versioning};
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -16,18 +16,6 @@ pub struct EngineConfig {
     pub data_dir: PathBuf,
     /// sled's page cache in bytes.
     pub cache_bytes: u64,
-}
-
-/// What a PUT says about the object besides its bytes.
-#[derive(Clone, Debug, Default)]
-pub struct NewObject {
-    pub owner: String,
-    pub headers: ContentHeaders,
-    pub user_meta: Vec<(String, String)>,
-    pub tags: Vec<(String, String)>,
-    pub storage_class: String,
-    pub website_redirect: Option<String>,
-    pub checksum: Option<(String, String)>,
 }
 
 /// Conditions checked atomically with a write (conditional PUT).

@@ -16,7 +16,7 @@ mod record;
 mod scrub;
 mod versions;
 
-pub use engine::{Engine, EngineConfig, EngineStats, NewObject, WriteCondition};
+pub use engine::{Engine, EngineConfig, EngineStats, WriteCondition};
 pub use error::{EngineError, Result};
 pub use hot::{BlobWriter, ObjectReader, StagedBlob};
 pub use list::{ListPage, ListQuery};
@@ -24,7 +24,7 @@ pub use multipart::{CompletedPart, UploadListQuery, UploadPage, MAX_PART_NUMBER,
 pub use names::{BucketName, ObjectKey, MAX_KEY_LEN};
 pub use objects::DeleteOutcome;
 pub use record::{
-    BucketRecord, ContentHeaders, Extent, ObjectPart, ObjectRecord, PartRecord, UploadRecord, Versioning,
+    BucketRecord, ContentHeaders, Extent, ObjectMeta, ObjectPart, ObjectRecord, PartRecord, UploadRecord, Versioning,
 };
 pub use scrub::{Damage, ScrubReport};
 pub use versions::{VersionEntry, VersionPage, VersionQuery};

@@ -78,7 +78,7 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{EngineConfig, NewObject, ObjectKey, WriteCondition};
+    use crate::{EngineConfig, ObjectKey, ObjectMeta, WriteCondition};
 
     fn setup(keys: &[&str]) -> (tempfile::TempDir, Engine, BucketName) {
         let dir = tempfile::tempdir().unwrap();
@@ -88,7 +88,7 @@ mod tests {
         for k in keys {
             let w = e.new_blob().unwrap();
             let k = ObjectKey::parse(k).unwrap();
-            e.put_object(&b, &k, w.finish().unwrap(), NewObject::default(), &WriteCondition::default()).unwrap();
+            e.put_object(&b, &k, w.finish().unwrap(), ObjectMeta::default(), None, &WriteCondition::default()).unwrap();
         }
         (dir, e, b)
     }

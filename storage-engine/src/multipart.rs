@@ -1,12 +1,12 @@
 //! Multipart uploads. Each part is its own blob; completing an upload writes one object record
 //! whose extents are the parts' blobs, so completion copies no data and costs O(parts).
 
-use crate::engine::{abort, hex_lower, now_ms, tx_err, Commit, Engine, NewObject, WriteCondition};
+use crate::engine::{abort, hex_lower, now_ms, tx_err, Commit, Engine, WriteCondition};
 use crate::error::{EngineError, Result};
 use crate::hot::StagedBlob;
 use crate::keys;
 use crate::names::{BucketName, ObjectKey};
-use crate::record::{self, ObjectPart, ObjectRecord, PartRecord, UploadRecord};
+use crate::record::{self, ObjectMeta, ObjectPart, ObjectRecord, PartRecord, UploadRecord};
 use md5::{Digest, Md5};
 use sled::transaction::Transactional;
 use std::ops::Bound;
@@ -55,7 +55,7 @@ impl Engine {
         &self,
         bucket: &BucketName,
         key: &ObjectKey,
-        new: NewObject,
+        meta: ObjectMeta,
         checksum: Option<(String, String)>,
     ) -> Result<UploadRecord> {
         self.bucket(bucket)?;
@@ -64,12 +64,7 @@ impl Engine {
             key: key.to_string(),
             upload_id: new_upload_id(),
             initiated_ms: now_ms(),
-            owner: new.owner,
-            headers: new.headers,
-            user_meta: new.user_meta,
-            tags: new.tags,
-            storage_class: new.storage_class,
-            website_redirect: new.website_redirect,
+            meta,
             checksum_algorithm,
             checksum_type,
         };
@@ -199,12 +194,7 @@ impl Engine {
             key: key.to_string(),
             size: parts.iter().map(|p| p.size).sum(),
             etag: format!("{}-{}", hex_lower(&md5s.finalize()), parts.len()),
-            owner: upload.owner.clone(),
-            headers: upload.headers.clone(),
-            user_meta: upload.user_meta.clone(),
-            tags: upload.tags.clone(),
-            storage_class: upload.storage_class.clone(),
-            website_redirect: upload.website_redirect.clone(),
+            meta: upload.meta.clone(),
             checksum,
             extents: parts.iter().map(|p| p.extent.clone()).collect(),
             parts: parts
@@ -320,7 +310,7 @@ mod tests {
         let b = BucketName::parse("bkt").unwrap();
         let k = ObjectKey::parse("big").unwrap();
         e.create_bucket(&b, "me", "r").unwrap();
-        let up = e.create_upload(&b, &k, NewObject::default(), None).unwrap();
+        let up = e.create_upload(&b, &k, ObjectMeta::default(), None).unwrap();
         let p1 = vec![1u8; MIN_PART_SIZE as usize];
         let part1 = e.put_part(&b, &k, &up.upload_id, 1, staged(&e, &p1), None).unwrap();
         e.put_part(&b, &k, &up.upload_id, 2, staged(&e, b"first try"), None).unwrap();
@@ -362,7 +352,7 @@ mod tests {
         let mut ids = Vec::new();
         for key in ["a/1", "a/2", "b", "b"] {
             let k = ObjectKey::parse(key).unwrap();
-            ids.push(e.create_upload(&b, &k, NewObject::default(), None).unwrap().upload_id);
+            ids.push(e.create_upload(&b, &k, ObjectMeta::default(), None).unwrap().upload_id);
         }
         let q = UploadListQuery { delimiter: Some("/".into()), max_uploads: 1000, ..Default::default() };
         let page = e.list_uploads(&b, &q).unwrap();

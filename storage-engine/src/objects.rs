@@ -4,12 +4,12 @@
 //! so plain GETs and listings never look at old versions. In an unversioned or suspended bucket
 //! a write replaces the key's "null" version; in an enabled bucket it adds a version.
 
-use crate::engine::{abort, hex_lower, now_ms, tx_err, Commit, Engine, NewObject, WriteCondition};
+use crate::engine::{abort, hex_lower, now_ms, tx_err, Commit, Engine, WriteCondition};
 use crate::error::{EngineError, Result};
 use crate::hot::StagedBlob;
 use crate::keys;
 use crate::names::{BucketName, ObjectKey};
-use crate::record::{self, ObjectRecord, Versioning};
+use crate::record::{self, ObjectMeta, ObjectRecord, Versioning};
 use sled::transaction::{ConflictableTransactionError, Transactional, TransactionalTree};
 
 /// What a DELETE did: the version it created or removed, and whether that is a delete marker.
@@ -51,20 +51,16 @@ impl Engine {
         bucket: &BucketName,
         key: &ObjectKey,
         mut staged: StagedBlob,
-        new: NewObject,
+        meta: ObjectMeta,
+        checksum: Option<(String, String)>,
         cond: &WriteCondition,
     ) -> Result<ObjectRecord> {
         let rec = ObjectRecord {
             key: key.to_string(),
             size: staged.size(),
             etag: hex_lower(&staged.md5()),
-            owner: new.owner,
-            headers: new.headers,
-            user_meta: new.user_meta,
-            tags: new.tags,
-            storage_class: new.storage_class,
-            website_redirect: new.website_redirect,
-            checksum: new.checksum,
+            meta,
+            checksum,
             extents: vec![staged.extent()],
             ..Default::default()
         };
@@ -256,7 +252,7 @@ impl Engine {
             seq,
             delete_marker: true,
             last_modified_ms: now_ms(),
-            owner: owner.to_owned(),
+            meta: ObjectMeta { owner: owner.to_owned(), ..Default::default() },
             ..Default::default()
         };
         let vkey = keys::version_key(b, k, seq);
@@ -345,7 +341,7 @@ impl Engine {
             .transaction(|(o, v)| {
                 let Some(found) = v.get(&vkey)? else { return abort(EngineError::NoSuchVersion) };
                 let mut rec = decode_tx(&found)?;
-                rec.tags = tags.clone();
+                rec.meta.tags = tags.clone();
                 let encoded = record::encode(&rec);
                 v.insert(vkey.as_slice(), encoded.as_slice())?;
                 if let Some(cur) = o.get(&okey)? {
@@ -373,7 +369,7 @@ mod tests {
     fn put(e: &Engine, b: &BucketName, k: &str, data: &[u8]) -> Result<ObjectRecord> {
         let mut w = e.new_blob()?;
         w.write(data)?;
-        e.put_object(b, &ObjectKey::parse(k)?, w.finish()?, NewObject::default(), &WriteCondition::default())
+        e.put_object(b, &ObjectKey::parse(k)?, w.finish()?, ObjectMeta::default(), None, &WriteCondition::default())
     }
 
     fn read(e: &Engine, rec: &ObjectRecord) -> Vec<u8> {
@@ -423,7 +419,7 @@ mod tests {
         let mut w = e.new_blob().unwrap();
         w.write(b"two").unwrap();
         let cond = WriteCondition { if_none_match_any: true, ..Default::default() };
-        let err = e.put_object(&b, &key("k"), w.finish().unwrap(), NewObject::default(), &cond);
+        let err = e.put_object(&b, &key("k"), w.finish().unwrap(), ObjectMeta::default(), None, &cond);
         assert!(matches!(err, Err(EngineError::PreconditionFailed)));
         assert_eq!(read_all(&e, &b, "k"), b"one");
         assert_eq!(e.blob_file_count(), 1);

@@ -54,6 +54,19 @@ pub struct ContentHeaders {
     pub expires: Option<String>,
 }
 
+/// What a version says about itself besides its bytes; given by the PUT (or upload) that made it.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct ObjectMeta {
+    /// Canonical id of the owner.
+    pub owner: String,
+    pub headers: ContentHeaders,
+    /// `x-amz-meta-*` pairs, names lower-cased, without the prefix.
+    pub user_meta: Vec<(String, String)>,
+    pub tags: Vec<(String, String)>,
+    pub storage_class: String,
+    pub website_redirect: Option<String>,
+}
+
 /// A run of bytes of one blob file, with the CRC32C of exactly those bytes.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Extent {
@@ -76,13 +89,7 @@ pub struct ObjectRecord {
     /// The ETag without quotes.
     pub etag: String,
     pub last_modified_ms: i64,
-    pub owner: String,
-    pub headers: ContentHeaders,
-    /// `x-amz-meta-*` pairs, names lower-cased, without the prefix.
-    pub user_meta: Vec<(String, String)>,
-    pub tags: Vec<(String, String)>,
-    pub storage_class: String,
-    pub website_redirect: Option<String>,
+    pub meta: ObjectMeta,
     /// Additional checksum: (algorithm name such as "CRC32", base64 value).
     pub checksum: Option<(String, String)>,
     pub extents: Vec<Extent>,
@@ -103,12 +110,7 @@ pub struct UploadRecord {
     pub key: String,
     pub upload_id: String,
     pub initiated_ms: i64,
-    pub owner: String,
-    pub headers: ContentHeaders,
-    pub user_meta: Vec<(String, String)>,
-    pub tags: Vec<(String, String)>,
-    pub storage_class: String,
-    pub website_redirect: Option<String>,
+    pub meta: ObjectMeta,
     /// Algorithm name (e.g. "CRC32") and type ("COMPOSITE" or "FULL_OBJECT") chosen at creation.
     pub checksum_algorithm: Option<String>,
     pub checksum_type: Option<String>,

@@ -60,7 +60,7 @@ impl Engine {
 
 #[cfg(test)]
 mod tests {
-    use crate::{BucketName, Engine, EngineConfig, NewObject, ObjectKey, WriteCondition};
+    use crate::{BucketName, Engine, EngineConfig, ObjectKey, ObjectMeta, WriteCondition};
     use std::io::{Read, Seek, SeekFrom, Write};
 
     #[test]
@@ -73,7 +73,7 @@ mod tests {
             let mut w = e.new_blob().unwrap();
             w.write(&data).unwrap();
             let k = ObjectKey::parse(k).unwrap();
-            e.put_object(&b, &k, w.finish().unwrap(), NewObject::default(), &WriteCondition::default()).unwrap();
+            e.put_object(&b, &k, w.finish().unwrap(), ObjectMeta::default(), None, &WriteCondition::default()).unwrap();
         }
         let bad = e.object(&b, &ObjectKey::parse("bad").unwrap()).unwrap();
         let mut f = std::fs::OpenOptions::new().write(true).open(e.hot.blob_path(bad.extents[0].blob)).unwrap();

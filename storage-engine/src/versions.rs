@@ -104,7 +104,7 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{EngineConfig, NewObject, ObjectKey, Versioning, WriteCondition};
+    use crate::{EngineConfig, ObjectKey, ObjectMeta, Versioning, WriteCondition};
 
     #[test]
     fn versions_in_order_with_latest_flags_and_paging() {
@@ -116,7 +116,7 @@ mod tests {
         let put = |k: &str| {
             let w = e.new_blob().unwrap();
             let k = ObjectKey::parse(k).unwrap();
-            e.put_object(&b, &k, w.finish().unwrap(), NewObject::default(), &WriteCondition::default()).unwrap()
+            e.put_object(&b, &k, w.finish().unwrap(), ObjectMeta::default(), None, &WriteCondition::default()).unwrap()
         };
         let a1 = put("a");
         let a2 = put("a");

@@ -6,22 +6,31 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-#[test]
-fn stalled_body_gets_request_timeout() {
-    let server = Server::start_with(&[("FIRN_BODY_IDLE_TIMEOUT_SECS", "1")]);
+/// Creates `bucket`, then starts a signed PUT of `len` bytes to it over a raw connection, sending
+/// only the first part of the body.
+fn start_partial_put(server: &Server, bucket: &str, len: usize, first: &str) -> TcpStream {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async { server.client().create_bucket().bucket("slow").send().await.unwrap() });
-    let mut req = V4::new("PUT", &server.addr, "/slow/k", "", b"");
+    rt.block_on(async { server.client().create_bucket().bucket(bucket).send().await.unwrap() });
+    let path = format!("/{bucket}/k");
+    let mut req = V4::new("PUT", &server.addr, &path, "", b"");
     req.payload_hash = "UNSIGNED-PAYLOAD".into();
     let (headers, _) = req.sign();
-    let mut head = format!("PUT /slow/k HTTP/1.1\r\nhost: {}\r\ncontent-length: 100\r\n", server.addr);
+    let mut head = format!("PUT {path} HTTP/1.1\r\nhost: {}\r\ncontent-length: {len}\r\n", server.addr);
     for (k, v) in headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
-    head.push_str("\r\n0123456789");
+    head.push_str("\r\n");
+    head.push_str(first);
     let mut conn = TcpStream::connect(&server.addr).unwrap();
     conn.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     conn.write_all(head.as_bytes()).unwrap();
+    conn
+}
+
+#[test]
+fn stalled_body_gets_request_timeout() {
+    let server = Server::start_with(&[("FIRN_BODY_IDLE_TIMEOUT_SECS", "1")]);
+    let mut conn = start_partial_put(&server, "slow", 100, "0123456789");
     let started = Instant::now();
     let mut reply = vec![0u8; 4096];
     let n = conn.read(&mut reply).unwrap();
@@ -29,6 +38,7 @@ fn stalled_body_gets_request_timeout() {
     assert!(reply.starts_with("HTTP/1.1 400"), "{reply}");
     assert!(reply.contains("<Code>RequestTimeout</Code>"), "{reply}");
     assert!(started.elapsed() < Duration::from_secs(5));
+    let rt = tokio::runtime::Runtime::new().unwrap();
     let missing = rt.block_on(async { server.client().head_object().bucket("slow").key("k").send().await });
     assert!(missing.is_err(), "a timed-out upload stores nothing");
 }
@@ -66,19 +76,7 @@ fn connections_beyond_the_limit_wait_their_turn() {
 #[test]
 fn sigterm_finishes_in_flight_requests_then_exits() {
     let mut server = Server::start();
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async { server.client().create_bucket().bucket("drain").send().await.unwrap() });
-    let mut req = V4::new("PUT", &server.addr, "/drain/k", "", b"");
-    req.payload_hash = "UNSIGNED-PAYLOAD".into();
-    let (headers, _) = req.sign();
-    let mut head = format!("PUT /drain/k HTTP/1.1\r\nhost: {}\r\ncontent-length: 10\r\n", server.addr);
-    for (k, v) in headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
-    }
-    head.push_str("\r\n01234");
-    let mut conn = TcpStream::connect(&server.addr).unwrap();
-    conn.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    conn.write_all(head.as_bytes()).unwrap();
+    let mut conn = start_partial_put(&server, "drain", 10, "01234");
     std::thread::sleep(Duration::from_millis(200));
     let addr = server.addr.clone();
     let finisher = std::thread::spawn(move || {
