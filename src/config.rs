@@ -35,6 +35,9 @@ pub struct Limits {
     pub max_delete_keys: usize,
     /// Largest total size of `x-amz-meta-*` names and values (S3: 2 KiB).
     pub max_user_metadata: usize,
+    /// Smallest multipart part except the last (S3: 5 MiB). A deliberate difference from S3 when
+    /// lowered: only for tests and benchmarks that need many small parts.
+    pub min_part_size: u64,
     /// Connections served at once; more wait in the listen backlog.
     pub max_connections: usize,
     /// Seconds a client may take to send its request headers.
@@ -66,6 +69,7 @@ impl Default for Limits {
             max_xml_body: 2 << 20,
             max_delete_keys: 1000,
             max_user_metadata: 2048,
+            min_part_size: 5 << 20,
             max_connections: 1024,
             header_timeout_secs: 30,
             body_idle_timeout_secs: 60,
@@ -126,6 +130,9 @@ impl Config {
         }
         if let Some(v) = env("FIRN_MAX_USER_METADATA") {
             self.limits.max_user_metadata = num("FIRN_MAX_USER_METADATA", v)?;
+        }
+        if let Some(v) = env("FIRN_MIN_PART_SIZE") {
+            self.limits.min_part_size = num("FIRN_MIN_PART_SIZE", v)?;
         }
         if let Some(v) = env("FIRN_MAX_CONNECTIONS") {
             self.limits.max_connections = num("FIRN_MAX_CONNECTIONS", v)?;

@@ -132,9 +132,9 @@ impl From<EngineError> for S3Error {
             }
             EngineError::InvalidPart(n) => S3Error::new(Code::InvalidPart).detail("PartNumber", n.to_string()),
             EngineError::InvalidPartOrder => Code::InvalidPartOrder.into(),
-            EngineError::EntityTooSmall(n) => S3Error::new(Code::EntityTooSmall)
+            EngineError::EntityTooSmall(n, min) => S3Error::new(Code::EntityTooSmall)
                 .detail("PartNumber", n.to_string())
-                .detail("MinSizeAllowed", firn_storage::MIN_PART_SIZE.to_string()),
+                .detail("MinSizeAllowed", min.to_string()),
             EngineError::EmptyKey => S3Error::msg(Code::InvalidArgument, "The object key must not be empty"),
             e @ (EngineError::Corrupt(_) | EngineError::Io(_) | EngineError::Meta(_)) => S3Error::internal(e),
         }

@@ -90,8 +90,12 @@ fn main() -> std::process::ExitCode {
 }
 
 fn open_engine(cfg: &Config) -> Result<Engine, String> {
-    Engine::open(&EngineConfig { data_dir: cfg.data_dir.clone(), cache_bytes: cfg.metadata_cache_mib << 20 })
-        .map_err(|e| format!("opening {}: {e} (is a server running on it?)", cfg.data_dir.display()))
+    Engine::open(&EngineConfig {
+        data_dir: cfg.data_dir.clone(),
+        cache_bytes: cfg.metadata_cache_mib << 20,
+        min_part_size: cfg.limits.min_part_size,
+    })
+    .map_err(|e| format!("opening {}: {e} (is a server running on it?)", cfg.data_dir.display()))
 }
 
 fn scrub(cfg: &Config) -> std::process::ExitCode {

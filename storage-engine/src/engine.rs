@@ -16,6 +16,15 @@ pub struct EngineConfig {
     pub data_dir: PathBuf,
     /// sled's page cache in bytes.
     pub cache_bytes: u64,
+    /// Smallest multipart part except the last (S3: 5 MiB). Lower only for tests and benchmarks.
+    pub min_part_size: u64,
+}
+
+impl EngineConfig {
+    /// S3's defaults for everything but the data directory.
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        EngineConfig { data_dir: data_dir.into(), cache_bytes: 64 << 20, min_part_size: crate::MIN_PART_SIZE }
+    }
 }
 
 /// Conditions checked atomically with a write (conditional PUT).
@@ -73,6 +82,7 @@ pub struct Engine {
     /// Their parts: upload-id 0x00 part-number → PartRecord.
     pub(crate) parts: sled::Tree,
     pub(crate) hot: HotTier,
+    pub(crate) min_part_size: u64,
     key_locks: Vec<Mutex<()>>,
     /// Object versions (not delete markers) stored, and their bytes: kept for metrics.
     pub(crate) stored_versions: AtomicI64,
@@ -121,6 +131,7 @@ impl Engine {
             uploads: db.open_tree("uploads")?,
             parts: db.open_tree("parts")?,
             hot: HotTier::open(&cfg.data_dir.join("hot"))?,
+            min_part_size: cfg.min_part_size,
             key_locks: (0..KEY_LOCKS).map(|_| Mutex::new(())).collect(),
             stored_versions: AtomicI64::new(0),
             stored_bytes: AtomicI64::new(0),

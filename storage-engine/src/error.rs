@@ -31,8 +31,8 @@ pub enum EngineError {
     InvalidPart(u32),
     #[error("the list of parts was not in ascending order")]
     InvalidPartOrder,
-    #[error("part {0} is smaller than the minimum allowed size")]
-    EntityTooSmall(u32),
+    #[error("part {0} is smaller than the minimum allowed size of {1} bytes")]
+    EntityTooSmall(u32, u64),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
     #[error("io: {0}")]

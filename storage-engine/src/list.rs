@@ -82,7 +82,7 @@ mod tests {
 
     fn setup(keys: &[&str]) -> (tempfile::TempDir, Engine, BucketName) {
         let dir = tempfile::tempdir().unwrap();
-        let e = Engine::open(&EngineConfig { data_dir: dir.path().to_owned(), cache_bytes: 8 << 20 }).unwrap();
+        let e = Engine::open(&EngineConfig::new(dir.path().to_owned())).unwrap();
         let b = BucketName::parse("bkt").unwrap();
         e.create_bucket(&b, "me", "r").unwrap();
         for k in keys {

@@ -166,8 +166,8 @@ impl Engine {
             chosen.push(part.clone());
         }
         if let Some((_, init)) = chosen.split_last() {
-            if let Some(small) = init.iter().find(|p| p.size < MIN_PART_SIZE) {
-                return Err(EngineError::EntityTooSmall(small.number));
+            if let Some(small) = init.iter().find(|p| p.size < self.min_part_size) {
+                return Err(EngineError::EntityTooSmall(small.number, self.min_part_size));
             }
         }
         Ok(chosen)
@@ -306,7 +306,7 @@ mod tests {
     #[test]
     fn complete_concatenates_parts_without_copying_and_drops_unused() {
         let dir = tempfile::tempdir().unwrap();
-        let e = Engine::open(&EngineConfig { data_dir: dir.path().to_owned(), cache_bytes: 8 << 20 }).unwrap();
+        let e = Engine::open(&EngineConfig::new(dir.path().to_owned())).unwrap();
         let b = BucketName::parse("bkt").unwrap();
         let k = ObjectKey::parse("big").unwrap();
         e.create_bucket(&b, "me", "r").unwrap();
@@ -346,7 +346,7 @@ mod tests {
     #[test]
     fn abort_removes_everything_and_lists_follow_order() {
         let dir = tempfile::tempdir().unwrap();
-        let e = Engine::open(&EngineConfig { data_dir: dir.path().to_owned(), cache_bytes: 8 << 20 }).unwrap();
+        let e = Engine::open(&EngineConfig::new(dir.path().to_owned())).unwrap();
         let b = BucketName::parse("bkt").unwrap();
         e.create_bucket(&b, "me", "r").unwrap();
         let mut ids = Vec::new();

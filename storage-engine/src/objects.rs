@@ -363,7 +363,7 @@ mod tests {
     use std::io::Read;
 
     fn engine(dir: &std::path::Path) -> Engine {
-        Engine::open(&EngineConfig { data_dir: dir.to_owned(), cache_bytes: 8 << 20 }).unwrap()
+        Engine::open(&EngineConfig::new(dir.to_owned())).unwrap()
     }
 
     fn put(e: &Engine, b: &BucketName, k: &str, data: &[u8]) -> Result<ObjectRecord> {

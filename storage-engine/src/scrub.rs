@@ -66,7 +66,7 @@ mod tests {
     #[test]
     fn corruption_is_an_error_on_read_and_found_by_scrub() {
         let dir = tempfile::tempdir().unwrap();
-        let e = Engine::open(&EngineConfig { data_dir: dir.path().to_owned(), cache_bytes: 8 << 20 }).unwrap();
+        let e = Engine::open(&EngineConfig::new(dir.path().to_owned())).unwrap();
         let b = BucketName::parse("bkt").unwrap();
         e.create_bucket(&b, "me", "r").unwrap();
         for (k, data) in [("good", vec![1u8; 5000]), ("bad", vec![2u8; 300_000])] {

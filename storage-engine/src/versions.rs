@@ -109,7 +109,7 @@ mod tests {
     #[test]
     fn versions_in_order_with_latest_flags_and_paging() {
         let dir = tempfile::tempdir().unwrap();
-        let e = Engine::open(&EngineConfig { data_dir: dir.path().to_owned(), cache_bytes: 8 << 20 }).unwrap();
+        let e = Engine::open(&EngineConfig::new(dir.path().to_owned())).unwrap();
         let b = BucketName::parse("bkt").unwrap();
         e.create_bucket(&b, "me", "r").unwrap();
         e.set_versioning(&b, Versioning::Enabled).unwrap();

@@ -401,3 +401,23 @@ fn b64(bytes: &[u8]) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn min_part_size_is_a_named_option() {
+    let server = super::harness::Server::start_with(&[("FIRN_MIN_PART_SIZE", "1")]);
+    let s3 = server.client();
+    s3.create_bucket().bucket("tiny").send().await.unwrap();
+    let id = s3.create_multipart_upload().bucket("tiny").key("k").send().await.unwrap().upload_id().unwrap().to_owned();
+    let e1 = upload_part(&s3, "tiny", "k", &id, 1, b"ab").await;
+    let e2 = upload_part(&s3, "tiny", "k", &id, 2, b"cd").await;
+    s3.complete_multipart_upload()
+        .bucket("tiny")
+        .key("k")
+        .upload_id(&id)
+        .multipart_upload(completed(&[(1, &e1), (2, &e2)]))
+        .send()
+        .await
+        .unwrap();
+    let got = s3.get_object().bucket("tiny").key("k").send().await.unwrap();
+    assert_eq!(got.body.collect().await.unwrap().into_bytes().as_ref(), b"abcd");
+}
