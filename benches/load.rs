@@ -1,0 +1,690 @@
+//! Load benchmark: starts `firn` (durable, release build) and drives it over loopback with
+//! SigV4-signed requests from many connections, verifying every byte read back. Prints one JSON
+//! line per workload, this machine's limits, and PASS/MISS for each target as a ratio to the limit
+//! that bounds it.
+//!
+//!   cargo bench --bench load                      # the full run
+//!   FIRN_BENCH_SECS=2 FIRN_BENCH_LIST_KEYS=100000 FIRN_BENCH_HUGE=0 cargo bench --bench load   # quicker
+//!
+//! Not a CI gate: figures depend on the machine. Every knob is an environment variable.
+
+use bytes::Bytes;
+use firn::auth::sigv4;
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1::SendRequest;
+use hyper_util::rt::TokioIo;
+use md5::Digest;
+use std::future::Future;
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const ACCESS: &str = "BENCHACCESSKEY000000";
+const SECRET: &str = "bench-secret-key-0123456789abcdefghijklmn";
+const MIB: f64 = 1048576.0;
+
+fn env_num(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+// ---------- the server ----------
+
+struct Server {
+    child: Child,
+    addr: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    fn start() -> Server {
+        let dir = tempfile::tempdir_in(std::env::var("FIRN_BENCH_DIR").unwrap_or_else(|_| "target".into())).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_firn"))
+            .arg("serve")
+            .env("FIRN_LISTEN", "127.0.0.1:0")
+            .env("FIRN_DATA_DIR", dir.path())
+            .env("FIRN_ROOT_ACCESS_KEY", ACCESS)
+            .env("FIRN_ROOT_SECRET_KEY", SECRET)
+            .env("FIRN_MIN_PART_SIZE", "1")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn firn (build it with cargo build --release)");
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let first = lines.next().unwrap().unwrap();
+        let addr = first.split("http://").nth(1).unwrap().trim().to_owned();
+        std::thread::spawn(move || for _ in lines {});
+        Server { child, addr, _dir: dir }
+    }
+
+    fn proc_file(&self, name: &str) -> String {
+        std::fs::read_to_string(format!("/proc/{}/{name}", self.child.id())).unwrap_or_default()
+    }
+
+    /// User + system CPU seconds so far.
+    fn cpu_secs(&self) -> f64 {
+        let stat = self.proc_file("stat");
+        let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or("").split_whitespace().collect();
+        let ticks: u64 = fields.get(11).and_then(|v| v.parse().ok()).unwrap_or(0)
+            + fields.get(12).and_then(|v| v.parse().ok()).unwrap_or(0);
+        ticks as f64 / 100.0
+    }
+
+    fn peak_rss_mib(&self) -> f64 {
+        let status = self.proc_file("status");
+        let kb: f64 = status
+            .lines()
+            .find(|l| l.starts_with("VmHWM:"))
+            .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+            .unwrap_or(0.0);
+        kb / 1024.0
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+// ---------- a signed HTTP client ----------
+
+type Conn = SendRequest<Full<Bytes>>;
+
+async fn connect(addr: &str) -> Conn {
+    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.set_nodelay(true).unwrap();
+    let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.unwrap();
+    tokio::spawn(conn);
+    sender
+}
+
+fn signed(method: &str, addr: &str, path: &str, query: &str, body: Bytes) -> http::Request<Full<Bytes>> {
+    let now = chrono::Utc::now();
+    let amz_date = now.format("%Y%m%dT%H%M%SZ").to_string();
+    let scope = format!("{}/us-east-1/s3/aws4_request", &amz_date[..8]);
+    let headers = format!("host:{addr}\nx-amz-content-sha256:UNSIGNED-PAYLOAD\nx-amz-date:{amz_date}\n");
+    let signed_headers = "host;x-amz-content-sha256;x-amz-date";
+    let creq = sigv4::canonical_request(
+        method,
+        &sigv4::canonical_uri(path),
+        &sigv4::canonical_query(query, None),
+        &headers,
+        signed_headers,
+        "UNSIGNED-PAYLOAD",
+    );
+    let key = sigv4::signing_key(SECRET, &amz_date[..8], "us-east-1", "s3");
+    let sig = sigv4::signature(&key, &sigv4::string_to_sign(&amz_date, &scope, &creq));
+    let uri = if query.is_empty() { path.to_owned() } else { format!("{path}?{query}") };
+    http::Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("host", addr)
+        .header("x-amz-date", amz_date)
+        .header("x-amz-content-sha256", "UNSIGNED-PAYLOAD")
+        .header("content-length", body.len())
+        .header(
+            "authorization",
+            format!("AWS4-HMAC-SHA256 Credential={ACCESS}/{scope}, SignedHeaders={signed_headers}, Signature={sig}"),
+        )
+        .body(Full::new(body))
+        .unwrap()
+}
+
+/// Sends a request; checks the status; compares the body with `expect` (if given) chunk by
+/// chunk; returns the body bytes counted (and the body itself when `keep`).
+async fn call(
+    conn: &mut Conn,
+    req: http::Request<Full<Bytes>>,
+    want: u16,
+    expect: Option<&[u8]>,
+    keep: bool,
+) -> (u64, Vec<u8>) {
+    conn.ready().await.unwrap();
+    let resp = conn.send_request(req).await.unwrap();
+    let status = resp.status().as_u16();
+    let mut body = resp.into_body();
+    let (mut n, mut kept) = (0usize, Vec::new());
+    while let Some(frame) = body.frame().await {
+        let frame = frame.unwrap();
+        if let Ok(data) = frame.into_data() {
+            if let Some(e) = expect {
+                assert_eq!(&e[n..n + data.len()], &data[..], "bytes read back differ");
+            }
+            if keep || status != want {
+                kept.extend_from_slice(&data);
+            }
+            n += data.len();
+        }
+    }
+    assert_eq!(status, want, "{}", String::from_utf8_lossy(&kept));
+    if let Some(e) = expect {
+        assert_eq!(n, e.len(), "short body");
+    }
+    (n as u64, kept)
+}
+
+// ---------- workloads ----------
+
+struct Outcome {
+    name: String,
+    conns: usize,
+    ops: u64,
+    bytes: u64,
+    secs: f64,
+    latencies_us: Vec<u64>,
+    cpu_secs: f64,
+    peak_rss_mib: f64,
+}
+
+impl Outcome {
+    fn ops_per_s(&self) -> f64 {
+        self.ops as f64 / self.secs
+    }
+    fn mib_per_s(&self) -> f64 {
+        self.bytes as f64 / MIB / self.secs
+    }
+    fn pct(&self, p: f64) -> f64 {
+        let mut l = self.latencies_us.clone();
+        l.sort_unstable();
+        l.get(((l.len() as f64 * p) as usize).min(l.len().saturating_sub(1))).copied().unwrap_or(0) as f64 / 1000.0
+    }
+    fn print(&self, extra: &str) {
+        println!(
+            "{{\"workload\":\"{}\",\"conns\":{},\"ops\":{},\"secs\":{:.2},\"ops_per_s\":{:.0},\"mib_per_s\":{:.1},\"p50_ms\":{:.2},\"p99_ms\":{:.2},\"server_cpu_s\":{:.2},\"server_cpu_us_per_op\":{:.1},\"peak_rss_mib\":{:.1}{extra}}}",
+            self.name,
+            self.conns,
+            self.ops,
+            self.secs,
+            self.ops_per_s(),
+            self.mib_per_s(),
+            self.pct(0.5),
+            self.pct(0.99),
+            self.cpu_secs,
+            self.cpu_secs * 1e6 / self.ops.max(1) as f64,
+            self.peak_rss_mib
+        );
+    }
+}
+
+/// Runs `op` on `conns` connections until `ops` operations are done or `secs` have passed.
+/// Each call gets (connection, worker, global operation number) and returns the connection and
+/// the bytes it moved.
+async fn run<F, Fut>(server: &Server, name: &str, conns: usize, ops: u64, secs: f64, op: F) -> Outcome
+where
+    F: Fn(Conn, usize, u64) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = (Conn, u64)> + Send,
+{
+    let _ = std::fs::write(format!("/proc/{}/clear_refs", server.child.id()), "5");
+    let op = Arc::new(op);
+    let next = Arc::new(AtomicU64::new(0));
+    let latencies = Arc::new(Mutex::new(Vec::new()));
+    let moved = Arc::new(AtomicU64::new(0));
+    let cpu0 = server.cpu_secs();
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs_f64(secs);
+    let mut tasks = Vec::new();
+    for w in 0..conns {
+        let (op, next, latencies, moved, addr) =
+            (op.clone(), next.clone(), latencies.clone(), moved.clone(), server.addr.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut conn = connect(&addr).await;
+            let mut mine = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                if i >= ops || Instant::now() >= deadline {
+                    break;
+                }
+                let t = Instant::now();
+                let (c, b) = op(conn, w, i).await;
+                conn = c;
+                mine.push(t.elapsed().as_micros() as u64);
+                moved.fetch_add(b, Ordering::Relaxed);
+            }
+            latencies.lock().unwrap().extend(mine);
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let latencies_us = std::mem::take(&mut *latencies.lock().unwrap());
+    Outcome {
+        name: name.to_owned(),
+        conns,
+        ops: latencies_us.len() as u64,
+        bytes: moved.load(Ordering::Relaxed),
+        secs,
+        latencies_us,
+        cpu_secs: server.cpu_secs() - cpu0,
+        peak_rss_mib: server.peak_rss_mib(),
+    }
+}
+
+/// Deterministic content: 1 MiB of pseudo-random bytes, repeated.
+fn pattern(len: usize, seed: u64) -> Bytes {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let block: Vec<u8> = (0..(1 << 20).min(len.max(1)))
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect();
+    Bytes::from(block.iter().copied().cycle().take(len).collect::<Vec<u8>>())
+}
+
+// ---------- the machine's limits ----------
+
+fn md5_rate_gib() -> f64 {
+    let data = pattern(256 << 20, 1);
+    let t = Instant::now();
+    let _ = md5::Md5::digest(&data);
+    0.25 / t.elapsed().as_secs_f64()
+}
+
+async fn tcp_rate_gib() -> f64 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let total: u64 = 2 << 30;
+    let reader = tokio::spawn(async move {
+        let (mut s, _) = listener.accept().await.unwrap();
+        let mut buf = vec![0u8; 1 << 20];
+        let mut n = 0u64;
+        while n < total {
+            n += s.read(&mut buf).await.unwrap() as u64;
+        }
+    });
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let chunk = vec![7u8; 1 << 20];
+    let t = Instant::now();
+    for _ in 0..(total >> 20) {
+        s.write_all(&chunk).await.unwrap();
+    }
+    reader.await.unwrap();
+    2.0 / t.elapsed().as_secs_f64()
+}
+
+/// 4 KiB create + fsync + rename per second, on `threads` threads, for about a second.
+fn fsync_rate(threads: usize) -> f64 {
+    let dir = tempfile::tempdir_in(std::env::var("FIRN_BENCH_DIR").unwrap_or_else(|_| "target".into())).unwrap();
+    let count = Arc::new(AtomicU64::new(0));
+    let t = Instant::now();
+    std::thread::scope(|s| {
+        for th in 0..threads {
+            let (dir, count) = (dir.path().to_owned(), count.clone());
+            s.spawn(move || {
+                let data = vec![1u8; 4096];
+                let mut i = 0;
+                while t.elapsed() < Duration::from_secs(1) {
+                    let tmp = dir.join(format!("t{th}-{i}"));
+                    let mut f = std::fs::File::create(&tmp).unwrap();
+                    f.write_all(&data).unwrap();
+                    f.sync_all().unwrap();
+                    std::fs::rename(&tmp, dir.join(format!("f{th}-{i}"))).unwrap();
+                    i += 1;
+                    count.fetch_add(1, Ordering::Relaxed);
+                }
+            });
+        }
+    });
+    count.load(Ordering::Relaxed) as f64 / t.elapsed().as_secs_f64()
+}
+
+fn verdict(name: &str, value: f64, target: f64, higher_is_better: bool, what: &str) -> bool {
+    let pass = if higher_is_better { value >= target } else { value <= target };
+    println!(
+        "{} {name}: {value:.3} (target {} {target:.3}) {what}",
+        if pass { "PASS" } else { "MISS" },
+        if higher_is_better { ">=" } else { "<=" }
+    );
+    pass
+}
+
+// ---------- main ----------
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return; // `cargo bench -- --list` / `cargo test --benches` probe
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    rt.block_on(bench());
+}
+
+async fn bench() {
+    let secs = env_num("FIRN_BENCH_SECS", 5) as f64;
+    let list_keys = env_num("FIRN_BENCH_LIST_KEYS", 1_000_000);
+    let huge = env_num("FIRN_BENCH_HUGE", 1) == 1;
+
+    let md5 = md5_rate_gib();
+    let tcp = tcp_rate_gib().await;
+    let fsync1 = fsync_rate(1);
+    let fsync4 = fsync_rate(4);
+    println!(
+        "{{\"machine\":{{\"cores\":{},\"md5_gib_s\":{md5:.3},\"loopback_tcp_gib_s\":{tcp:.3},\"create_fsync_rename_4k_per_s_1_thread\":{fsync1:.0},\"create_fsync_rename_4k_per_s_4_threads\":{fsync4:.0}}}}}",
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    );
+
+    let server = Server::start();
+    let addr = server.addr.clone();
+    let mut setup = connect(&addr).await;
+    for b in ["small", "big", "list10k", "listbig", "mix"] {
+        call(&mut setup, signed("PUT", &addr, &format!("/{b}"), "", Bytes::new()), 200, None, false).await;
+    }
+    let mut results = Vec::new();
+
+    // 4 KiB objects at 32 connections.
+    let small = pattern(4096, 4);
+    let (a, s) = (addr.clone(), small.clone());
+    let put4k = run(&server, "put_4k", 32, u64::MAX, secs, move |mut c, _, i| {
+        let (a, s) = (a.clone(), s.clone());
+        async move {
+            call(&mut c, signed("PUT", &a, &format!("/small/k{i:08}"), "", s.clone()), 200, None, false).await;
+            (c, 4096)
+        }
+    })
+    .await;
+    put4k.print(&format!(",\"ratio_to_fsync_4_threads\":{:.2}", put4k.ops_per_s() / fsync4));
+    let written = put4k.ops;
+    let (a, s) = (addr.clone(), small.clone());
+    let get4k = run(&server, "get_4k", 32, u64::MAX, secs, move |mut c, _, i| {
+        let (a, s) = (a.clone(), s.clone());
+        async move {
+            let k = i % written;
+            let (n, _) =
+                call(&mut c, signed("GET", &a, &format!("/small/k{k:08}"), "", Bytes::new()), 200, Some(&s), false)
+                    .await;
+            (c, n)
+        }
+    })
+    .await;
+    get4k.print("");
+    let a = addr.clone();
+    let del4k = run(&server, "delete_4k", 32, written, secs, move |mut c, _, i| {
+        let a = a.clone();
+        async move {
+            call(&mut c, signed("DELETE", &a, &format!("/small/k{i:08}"), "", Bytes::new()), 204, None, false).await;
+            (c, 0)
+        }
+    })
+    .await;
+    del4k.print("");
+
+    // 1 MiB objects at 8 connections.
+    let mib = pattern(1 << 20, 5);
+    let (a, m) = (addr.clone(), mib.clone());
+    let put1m = run(&server, "put_1m", 8, u64::MAX, secs, move |mut c, _, i| {
+        let (a, m) = (a.clone(), m.clone());
+        async move {
+            call(&mut c, signed("PUT", &a, &format!("/big/m{i:06}"), "", m.clone()), 200, None, false).await;
+            (c, 1 << 20)
+        }
+    })
+    .await;
+    put1m.print("");
+    let written_m = put1m.ops;
+    let (a, m) = (addr.clone(), mib.clone());
+    let get1m = run(&server, "get_1m", 8, u64::MAX, secs, move |mut c, _, i| {
+        let (a, m) = (a.clone(), m.clone());
+        async move {
+            let k = i % written_m;
+            let (n, _) =
+                call(&mut c, signed("GET", &a, &format!("/big/m{k:06}"), "", Bytes::new()), 200, Some(&m), false).await;
+            (c, n)
+        }
+    })
+    .await;
+    get1m.print("");
+
+    // 256 MiB objects, one connection then four.
+    let large = pattern(256 << 20, 6);
+    for conns in [1usize, 4] {
+        let (a, l) = (addr.clone(), large.clone());
+        let put = run(&server, &format!("put_256m_x{conns}"), conns, conns as u64 * 2, 600.0, move |mut c, _, i| {
+            let (a, l) = (a.clone(), l.clone());
+            async move {
+                call(&mut c, signed("PUT", &a, &format!("/big/l{i}"), "", l.clone()), 200, None, false).await;
+                (c, 256 << 20)
+            }
+        })
+        .await;
+        let ratio = put.mib_per_s() / 1024.0 / md5;
+        put.print(&format!(",\"ratio_to_md5\":{ratio:.2}"));
+        let (a, l) = (addr.clone(), large.clone());
+        let get = run(&server, &format!("get_256m_x{conns}"), conns, conns as u64 * 2, 600.0, move |mut c, _, i| {
+            let (a, l) = (a.clone(), l.clone());
+            async move {
+                let (n, _) = call(
+                    &mut c,
+                    signed("GET", &a, &format!("/big/l{}", i % 2), "", Bytes::new()),
+                    200,
+                    Some(&l),
+                    false,
+                )
+                .await;
+                (c, n)
+            }
+        })
+        .await;
+        let ratio = get.mib_per_s() / 1024.0 / tcp;
+        get.print(&format!(",\"ratio_to_tcp\":{ratio:.2}"));
+        results.push((conns, put, get));
+    }
+
+    // A 1 GiB multipart upload in 16 MiB parts, 4 at a time, then its GET.
+    let mut c = connect(&addr).await;
+    let (_, body) = call(&mut c, signed("POST", &addr, "/big/gib", "uploads=", Bytes::new()), 200, None, true).await;
+    let text = String::from_utf8_lossy(&body).into_owned();
+    let upload_id = text.split("<UploadId>").nth(1).unwrap().split("</UploadId>").next().unwrap().to_owned();
+    let part = pattern(16 << 20, 7);
+    let etags = Arc::new(Mutex::new(vec![String::new(); 64]));
+    let (a, p, id, e) = (addr.clone(), part.clone(), upload_id.clone(), etags.clone());
+    let mp = run(&server, "multipart_1g_16m_parts_x4", 4, 64, 600.0, move |mut c, _, i| {
+        let (a, p, id, e) = (a.clone(), p.clone(), id.clone(), e.clone());
+        async move {
+            let req = signed("PUT", &a, "/big/gib", &format!("partNumber={}&uploadId={id}", i + 1), p.clone());
+            c.ready().await.unwrap();
+            let resp = c.send_request(req).await.unwrap();
+            assert_eq!(resp.status(), 200);
+            let etag = resp.headers()["etag"].to_str().unwrap().to_owned();
+            let _ = resp.into_body().collect().await;
+            e.lock().unwrap()[i as usize] = etag;
+            (c, 16 << 20)
+        }
+    })
+    .await;
+    let parts: String = etags
+        .lock()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .map(|(i, e)| format!("<Part><PartNumber>{}</PartNumber><ETag>{e}</ETag></Part>", i + 1))
+        .collect();
+    let doc = Bytes::from(format!("<CompleteMultipartUpload>{parts}</CompleteMultipartUpload>"));
+    call(&mut c, signed("POST", &addr, "/big/gib", &format!("uploadId={upload_id}"), doc), 200, None, false).await;
+    mp.print("");
+    let gib: Bytes = Bytes::from(part.iter().copied().cycle().take(1 << 30).collect::<Vec<u8>>());
+    let a = addr.clone();
+    let mpget = run(&server, "multipart_1g_get", 1, 1, 600.0, move |mut c, _, _| {
+        let (a, g) = (a.clone(), gib.clone());
+        async move {
+            let (n, _) = call(&mut c, signed("GET", &a, "/big/gib", "", Bytes::new()), 200, Some(&g), false).await;
+            (c, n)
+        }
+    })
+    .await;
+    mpget.print("");
+
+    // Completing a 10,000-part upload (tiny parts: the server runs with FIRN_MIN_PART_SIZE=1).
+    let (_, body) = call(&mut c, signed("POST", &addr, "/big/many", "uploads=", Bytes::new()), 200, None, true).await;
+    let text = String::from_utf8_lossy(&body).into_owned();
+    let many_id = text.split("<UploadId>").nth(1).unwrap().split("</UploadId>").next().unwrap().to_owned();
+    let (a, id) = (addr.clone(), many_id.clone());
+    let tiny = Bytes::from_static(b"0123456789abcdef");
+    let md5_tiny = hex::encode(md5::Md5::digest(&tiny));
+    run(&server, "upload_10000_parts", 32, 10_000, 600.0, move |mut c, _, i| {
+        let (a, id, t) = (a.clone(), id.clone(), tiny.clone());
+        async move {
+            call(
+                &mut c,
+                signed("PUT", &a, "/big/many", &format!("partNumber={}&uploadId={id}", i + 1), t),
+                200,
+                None,
+                false,
+            )
+            .await;
+            (c, 16)
+        }
+    })
+    .await;
+    let parts: String =
+        (1..=10_000).map(|n| format!("<Part><PartNumber>{n}</PartNumber><ETag>\"{md5_tiny}\"</ETag></Part>")).collect();
+    let doc = Bytes::from(format!("<CompleteMultipartUpload>{parts}</CompleteMultipartUpload>"));
+    let t = Instant::now();
+    call(&mut c, signed("POST", &addr, "/big/many", &format!("uploadId={many_id}"), doc), 200, None, false).await;
+    let complete_ms = t.elapsed().as_secs_f64() * 1000.0;
+    println!("{{\"workload\":\"complete_10000_parts\",\"ms\":{complete_ms:.1}}}");
+
+    // Listing: 1,000-key pages in a bucket of 10,000 keys and in a large one; flat and with a delimiter.
+    for (bucket, n) in [("list10k", 10_000u64), ("listbig", list_keys)] {
+        let a = addr.clone();
+        let b = bucket.to_owned();
+        let fill = run(&server, &format!("fill_{bucket}"), 32, n, 3600.0, move |mut c, _, i| {
+            let (a, b) = (a.clone(), b.clone());
+            async move {
+                let key = format!("/{b}/d{:03}/k{i:08}", i % 100);
+                call(&mut c, signed("PUT", &a, &key, "", Bytes::new()), 200, None, false).await;
+                (c, 0)
+            }
+        })
+        .await;
+        fill.print("");
+    }
+    let mut page_ms = Vec::new();
+    for bucket in ["list10k", "listbig"] {
+        // Flat: the first 1,000 keys; delimiter: the 100 common prefixes, each skipped with one seek.
+        for (label, query) in [("flat", "list-type=2"), ("delimiter", "list-type=2&delimiter=/")] {
+            let (a, b, q) = (addr.clone(), bucket.to_owned(), query.to_owned());
+            let out = run(&server, &format!("list_{label}_{bucket}"), 1, 50, secs, move |mut c, _, _| {
+                let (a, b, q) = (a.clone(), b.clone(), q.clone());
+                async move {
+                    let (n, _) =
+                        call(&mut c, signed("GET", &a, &format!("/{b}"), &q, Bytes::new()), 200, None, false).await;
+                    (c, n)
+                }
+            })
+            .await;
+            out.print(",\"note\":\"pages of up to 1000 keys\"");
+            page_ms.push(out.pct(0.5));
+        }
+    }
+
+    // 70/20/10 GET/PUT/LIST at 32 connections over 4 KiB objects.
+    let (a, s) = (addr.clone(), small.clone());
+    let mut c0 = connect(&addr).await;
+    for i in 0..1000 {
+        call(&mut c0, signed("PUT", &addr, &format!("/mix/k{i:05}"), "", small.clone()), 200, None, false).await;
+    }
+    let mix = run(&server, "mix_70get_20put_10list", 32, u64::MAX, secs, move |mut c, _, i| {
+        let (a, s) = (a.clone(), s.clone());
+        async move {
+            let k = i % 1000;
+            let n = match i % 10 {
+                0..=6 => {
+                    call(&mut c, signed("GET", &a, &format!("/mix/k{k:05}"), "", Bytes::new()), 200, Some(&s), false)
+                        .await
+                        .0
+                }
+                7 | 8 => {
+                    call(&mut c, signed("PUT", &a, &format!("/mix/k{k:05}"), "", s.clone()), 200, None, false).await.0
+                }
+                _ => {
+                    call(&mut c, signed("GET", &a, "/mix", "list-type=2&max-keys=100", Bytes::new()), 200, None, false)
+                        .await
+                        .0
+                }
+            };
+            (c, n)
+        }
+    })
+    .await;
+    mix.print("");
+
+    // 5 GiB through one connection: memory must stay flat.
+    if huge {
+        let len: usize = 5 << 30;
+        let block = pattern(64 << 20, 8);
+        let five: Bytes = Bytes::from(block.iter().copied().cycle().take(len).collect::<Vec<u8>>());
+        let (a, f) = (addr.clone(), five.clone());
+        let put5 = run(&server, "put_5g", 1, 1, 3600.0, move |mut c, _, _| {
+            let (a, f) = (a.clone(), f.clone());
+            async move {
+                call(&mut c, signed("PUT", &a, "/big/five", "", f), 200, None, false).await;
+                (c, 5 << 30)
+            }
+        })
+        .await;
+        put5.print("");
+        let a = addr.clone();
+        let get5 = run(&server, "get_5g", 1, 1, 3600.0, move |mut c, _, _| {
+            let (a, f) = (a.clone(), five.clone());
+            async move {
+                let (n, _) = call(&mut c, signed("GET", &a, "/big/five", "", Bytes::new()), 200, Some(&f), false).await;
+                (c, n)
+            }
+        })
+        .await;
+        get5.print("");
+    }
+
+    // Targets, as ratios to the limits measured above.
+    let peak = std::fs::read_to_string(format!("/proc/{}/status", server.child.id()))
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .unwrap_or(0.0)
+        / 1024.0;
+    let peaks = [&put4k, &get4k, &put1m, &get1m, &mp, &mpget, &mix].iter().map(|o| o.peak_rss_mib).fold(peak, f64::max);
+    let peaks = results.iter().flat_map(|(_, p, g)| [p.peak_rss_mib, g.peak_rss_mib]).fold(peaks, f64::max);
+    let (_, put1, get1) = &results[0];
+    println!("---- targets ----");
+    verdict(
+        "256 MiB PUT x1 / single-core MD5 rate",
+        put1.mib_per_s() / 1024.0 / md5,
+        0.7,
+        true,
+        "hash once, in one pass, while streaming",
+    );
+    verdict("256 MiB GET x1 / loopback TCP rate", get1.mib_per_s() / 1024.0 / tcp, 0.4, true, "");
+    verdict(
+        "4 KiB durable PUT x32 / 4-thread create+fsync+rename rate",
+        put4k.ops_per_s() / fsync4,
+        0.7,
+        true,
+        "group commit",
+    );
+    verdict("4 KiB GET x32 ops/s", get4k.ops_per_s(), 7000.0, true, "on an idle machine");
+    verdict("server CPU per 4 KiB GET (us)", get4k.cpu_secs * 1e6 / get4k.ops.max(1) as f64, 60.0, false, "");
+    verdict("1,000-key page, large bucket / 10k bucket (flat)", page_ms[2] / page_ms[0].max(0.001), 1.5, false, "");
+    verdict(
+        "1,000-key page, large bucket / 10k bucket (delimiter)",
+        page_ms[3] / page_ms[1].max(0.001),
+        1.5,
+        false,
+        "",
+    );
+    verdict("complete 10,000 parts (ms)", complete_ms, 100.0, false, "");
+    verdict(
+        "server peak RSS (MiB)",
+        peaks,
+        100.0,
+        false,
+        if huge { "including 5 GiB up and down" } else { "5 GiB part skipped" },
+    );
+}
