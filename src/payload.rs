@@ -135,6 +135,11 @@ impl Ingest {
         self
     }
 
+    /// The body's declared (decoded) length, when known.
+    pub fn expected_len(&self) -> Option<u64> {
+        self.declared
+    }
+
     pub fn content_md5(&self) -> Option<[u8; 16]> {
         self.content_md5
     }

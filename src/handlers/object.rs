@@ -91,7 +91,8 @@ pub fn write_condition(ctx: &Ctx) -> S3Result<WriteCondition> {
 /// On any failure the partial blob is dropped, and with it its file.
 pub async fn receive(engine: &Engine, mut ingest: Ingest) -> S3Result<(StagedBlob, Option<(String, String)>)> {
     let mut writer = blocking(|| engine.new_blob())?;
-    let mut buf = BytesMut::with_capacity(WRITE_BUFFER);
+    // Sized to the body: small objects must not cost a 1 MiB buffer each.
+    let mut buf = BytesMut::with_capacity(ingest.expected_len().unwrap_or(0).min(WRITE_BUFFER as u64) as usize);
     while let Some(data) = ingest.next().await? {
         buf.extend_from_slice(&data);
         if buf.len() >= WRITE_BUFFER {

@@ -8,7 +8,7 @@ use crate::record::{self, BucketRecord, ObjectRecord, Versioning};
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Condvar, Mutex, MutexGuard};
 
 #[derive(Clone, Debug)]
 pub struct EngineConfig {
@@ -58,6 +58,23 @@ pub(crate) struct Commit {
     pub remove_parts: Vec<Vec<u8>>,
     /// Blobs no longer needed (parts left out of the completed object).
     pub drop_blobs: Vec<u128>,
+    /// A small blob's bytes, stored with the record.
+    pub inline: Option<(u128, Vec<u8>)>,
+}
+
+/// Group commit state: tickets are handed out after a commit; a flush makes durable every ticket
+/// below the count it saw when it started.
+#[derive(Default)]
+pub(crate) struct GroupCommit {
+    state: Mutex<GroupState>,
+    flushed: Condvar,
+}
+
+#[derive(Default)]
+struct GroupState {
+    next_ticket: u64,
+    durable_below: u64,
+    flushing: bool,
 }
 
 /// Stripes of the per-key lock that serializes read-modify-write of one key's versions.
@@ -77,6 +94,8 @@ pub struct Engine {
     pub(crate) blobs: sled::Tree,
     /// Blobs made unreachable by a commit, deleted after it: blob id → ().
     pub(crate) gc: sled::Tree,
+    /// Small blobs kept in the metadata store: blob id → bytes.
+    pub(crate) inline: sled::Tree,
     /// Multipart uploads in progress: bucket 0x00 key 0x00 upload-id → UploadRecord.
     pub(crate) uploads: sled::Tree,
     /// Their parts: upload-id 0x00 part-number → PartRecord.
@@ -84,6 +103,7 @@ pub struct Engine {
     pub(crate) hot: HotTier,
     pub(crate) min_part_size: u64,
     key_locks: Vec<Mutex<()>>,
+    group: GroupCommit,
     /// Object versions (not delete markers) stored, and their bytes: kept for metrics.
     pub(crate) stored_versions: AtomicI64,
     pub(crate) stored_bytes: AtomicI64,
@@ -128,11 +148,13 @@ impl Engine {
             nulls: db.open_tree("nulls")?,
             blobs: db.open_tree("blobs")?,
             gc: db.open_tree("gc")?,
+            inline: db.open_tree("inline")?,
             uploads: db.open_tree("uploads")?,
             parts: db.open_tree("parts")?,
             hot: HotTier::open(&cfg.data_dir.join("hot"))?,
             min_part_size: cfg.min_part_size,
             key_locks: (0..KEY_LOCKS).map(|_| Mutex::new(())).collect(),
+            group: GroupCommit::default(),
             stored_versions: AtomicI64::new(0),
             stored_bytes: AtomicI64::new(0),
             db,
@@ -148,6 +170,15 @@ impl Engine {
         for id in self.hot.all_blob_ids()? {
             if !self.blobs.contains_key(keys::blob_key(id))? {
                 self.hot.remove(id)?;
+                orphans += 1;
+            }
+        }
+        // Inline blobs are written in the same batch as their record, but an upload part may lose its
+        // upload in between; sweep those too.
+        for item in self.inline.iter() {
+            let (k, _) = item?;
+            if !self.blobs.contains_key(&k)? {
+                self.inline.remove(k)?;
                 orphans += 1;
             }
         }
@@ -200,15 +231,39 @@ impl Engine {
             let (k, _) = item?;
             let id = u128::from_be_bytes(k.as_ref().try_into().map_err(|_| EngineError::Corrupt("gc key".into()))?);
             self.hot.remove(id)?;
+            self.inline.remove(&k)?;
             self.gc.remove(k)?;
         }
         Ok(())
     }
 
-    /// Makes every committed change durable. sled otherwise syncs only every ~500 ms.
+    /// Makes every committed change durable (sled otherwise syncs only every ~500 ms). Group
+    /// commit: concurrent callers share one flush. A flush covers every commit made before it
+    /// started, so a caller waits for the first flush that starts after its own commit.
     pub(crate) fn sync(&self) -> Result<()> {
-        self.db.flush()?;
-        Ok(())
+        let mut st = self.group.state.lock().unwrap_or_else(|p| p.into_inner());
+        let ticket = st.next_ticket;
+        st.next_ticket += 1;
+        loop {
+            if ticket < st.durable_below {
+                return Ok(());
+            }
+            if !st.flushing {
+                st.flushing = true;
+                let covers = st.next_ticket;
+                drop(st);
+                let result = self.db.flush();
+                st = self.group.state.lock().unwrap_or_else(|p| p.into_inner());
+                st.flushing = false;
+                if result.is_ok() {
+                    st.durable_below = covers;
+                }
+                self.group.flushed.notify_all();
+                result?;
+                continue;
+            }
+            st = self.group.flushed.wait(st).unwrap_or_else(|p| p.into_inner());
+        }
     }
 
     /// Serializes writers of one key (by stripe). Held across the read-then-commit of a write,
@@ -275,17 +330,18 @@ impl Engine {
     }
 
     pub fn new_blob(&self) -> Result<BlobWriter> {
-        self.hot.new_writer()
+        Ok(self.hot.new_writer())
     }
 
     /// A reader over bytes `start..end` of the object.
     pub fn reader(&self, rec: &ObjectRecord, start: u64, end: u64) -> ObjectReader {
-        ObjectReader::new(self.hot.clone(), rec, start, end)
+        ObjectReader::new(self.hot.clone(), self.inline.clone(), rec, start, end)
     }
 
     #[cfg(test)]
-    pub(crate) fn blob_file_count(&self) -> usize {
-        self.hot.all_blob_ids().unwrap().len()
+    /// Stored blobs: files on the hot tier plus inline blobs in the metadata store.
+    pub(crate) fn blob_count(&self) -> usize {
+        self.hot.all_blob_ids().unwrap().len() + self.inline.len()
     }
 }
 

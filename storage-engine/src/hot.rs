@@ -33,15 +33,26 @@ impl HotTier {
         self.dir_of(id).join(format!("{id:032x}"))
     }
 
-    pub(crate) fn new_writer(&self) -> Result<BlobWriter> {
-        let id = uuid::Uuid::new_v4().as_u128();
-        let tmp_path = self.root.join("tmp").join(format!("{id:032x}"));
-        let file = OpenOptions::new().write(true).create_new(true).open(&tmp_path)?;
-        Ok(BlobWriter { file: Some(file), guard: TmpGuard(Some(tmp_path)), id, size: 0, md5: Md5::new(), crc: 0 })
+    pub(crate) fn new_writer(&self) -> BlobWriter {
+        BlobWriter {
+            tmp_dir: self.root.join("tmp"),
+            small: Vec::new(),
+            file: None,
+            guard: TmpGuard(None),
+            id: uuid::Uuid::new_v4().as_u128(),
+            size: 0,
+            md5: Md5::new(),
+            crc: 0,
+            done: false,
+        }
     }
 
-    /// Moves a staged blob under its final name and makes the rename durable.
+    /// Moves a staged blob under its final name and makes the rename durable. Inline blobs have
+    /// no file: their bytes go into the metadata with the commit.
     pub(crate) fn install(&self, staged: &mut StagedBlob) -> Result<()> {
+        if staged.inline.is_some() {
+            return Ok(());
+        }
         let dir = self.dir_of(staged.id);
         fs::create_dir_all(&dir)?;
         let from = staged.guard.0.take().expect("staged blob installed twice");
@@ -83,22 +94,42 @@ impl Drop for TmpGuard {
     }
 }
 
-/// Receives an object's bytes, hashing them (MD5 for the ETag, CRC32C for the extent) as they pass.
+/// Blobs up to this size are kept in the metadata store rather than in files: a small PUT then
+/// costs one (group-committed) metadata flush instead of a file fsync, a rename and a directory fsync.
+pub const INLINE_MAX: usize = 16 << 10;
+
+/// Receives an object's bytes, hashing them (MD5 for the ETag, CRC32C for the extent) as they
+/// pass. Bytes stay in memory until they outgrow [`INLINE_MAX`], then go to a temporary file.
 pub struct BlobWriter {
+    tmp_dir: PathBuf,
+    small: Vec<u8>,
     file: Option<File>,
     guard: TmpGuard,
     id: u128,
     size: u64,
     md5: Md5,
     crc: u32,
+    done: bool,
 }
 
 impl BlobWriter {
     pub fn write(&mut self, data: &[u8]) -> Result<()> {
+        assert!(!self.done, "writer used after finish");
         self.md5.update(data);
         self.crc = crc32c::crc32c_append(self.crc, data);
-        self.file.as_mut().expect("writer used after finish").write_all(data)?;
         self.size += data.len() as u64;
+        if self.file.is_none() && self.small.len() + data.len() <= INLINE_MAX {
+            self.small.extend_from_slice(data);
+            return Ok(());
+        }
+        if self.file.is_none() {
+            let path = self.tmp_dir.join(format!("{:032x}", self.id));
+            let mut file = OpenOptions::new().write(true).create_new(true).open(&path)?;
+            self.guard = TmpGuard(Some(path));
+            file.write_all(&std::mem::take(&mut self.small))?;
+            self.file = Some(file);
+        }
+        self.file.as_mut().expect("created above").write_all(data)?;
         Ok(())
     }
 
@@ -108,15 +139,21 @@ impl BlobWriter {
 
     /// Flushes the data to stable storage. Dropping the result instead of committing it removes the file.
     pub fn finish(mut self) -> Result<StagedBlob> {
-        let file = self.file.take().expect("writer finished twice");
-        file.sync_all()?;
-        drop(file);
+        self.done = true;
+        let inline = match self.file.take() {
+            Some(file) => {
+                file.sync_all()?;
+                None
+            }
+            None => Some(std::mem::take(&mut self.small)),
+        };
         Ok(StagedBlob {
             id: self.id,
             size: self.size,
             md5: self.md5.clone().finalize().into(),
             crc32c: self.crc,
             guard: TmpGuard(self.guard.0.take()),
+            inline,
         })
     }
 }
@@ -128,6 +165,8 @@ pub struct StagedBlob {
     md5: [u8; 16],
     crc32c: u32,
     guard: TmpGuard,
+    /// The bytes of a small blob, stored in the metadata instead of a file.
+    pub(crate) inline: Option<Vec<u8>>,
 }
 
 impl StagedBlob {
@@ -140,25 +179,27 @@ impl StagedBlob {
     }
 
     pub(crate) fn extent(&self) -> Extent {
-        Extent { blob: self.id, offset: 0, len: self.size, crc32c: self.crc32c }
+        Extent { blob: self.id, offset: 0, len: self.size, crc32c: self.crc32c, inline: self.inline.is_some() }
     }
 }
 
 /// Reads a byte range of an object across its extents.
 pub struct ObjectReader {
     hot: HotTier,
+    /// Where inline blobs live: blob id → bytes.
+    inline: sled::Tree,
     extents: Vec<Extent>,
     /// Index into `extents` and offset within it of the next byte to read.
     index: usize,
     within: u64,
     remaining: u64,
-    file: Option<File>,
+    file: Option<Box<dyn Read + Send>>,
     /// CRC32C of the current extent so far, when it is being read from its first byte.
     crc: Option<u32>,
 }
 
 impl ObjectReader {
-    pub(crate) fn new(hot: HotTier, rec: &ObjectRecord, start: u64, end: u64) -> Self {
+    pub(crate) fn new(hot: HotTier, inline: sled::Tree, rec: &ObjectRecord, start: u64, end: u64) -> Self {
         let mut index = 0;
         let mut skip = start;
         while index < rec.extents.len() && skip >= rec.extents[index].len {
@@ -167,6 +208,7 @@ impl ObjectReader {
         }
         ObjectReader {
             hot,
+            inline,
             extents: rec.extents.clone(),
             index,
             within: skip,
@@ -190,11 +232,25 @@ impl Read for ObjectReader {
                 continue;
             }
             if self.file.is_none() {
-                let mut f = File::open(self.hot.blob_path(ext.blob)).map_err(|e| {
-                    io::Error::new(e.kind(), EngineError::Corrupt(format!("blob {:032x}: {e}", ext.blob)))
-                })?;
-                f.seek(SeekFrom::Start(ext.offset + self.within))?;
-                self.file = Some(f);
+                let corrupt = |what: String| EngineError::Corrupt(format!("blob {:032x}: {what}", ext.blob));
+                let start = ext.offset + self.within;
+                if ext.inline {
+                    let bytes = self
+                        .inline
+                        .get(crate::keys::blob_key(ext.blob))
+                        .map_err(|e| io::Error::other(corrupt(e.to_string())))?
+                        .ok_or_else(|| {
+                            io::Error::new(io::ErrorKind::NotFound, corrupt("inline bytes missing".into()))
+                        })?;
+                    let mut cursor = io::Cursor::new(bytes);
+                    cursor.set_position(start);
+                    self.file = Some(Box::new(cursor));
+                } else {
+                    let mut f = File::open(self.hot.blob_path(ext.blob))
+                        .map_err(|e| io::Error::new(e.kind(), corrupt(e.to_string())))?;
+                    f.seek(SeekFrom::Start(start))?;
+                    self.file = Some(Box::new(f));
+                }
                 // Only a read of the whole extent can be checked against its CRC.
                 self.crc = (self.within == 0).then_some(0);
             }

@@ -6,7 +6,7 @@
 
 mod engine;
 mod error;
-mod hot;
+pub(crate) mod hot;
 mod keys;
 mod list;
 mod multipart;

@@ -103,8 +103,10 @@ impl Engine {
             checksum,
         };
         self.hot.install(&mut staged)?;
+        let inline = staged.inline.take();
         let pkey = keys::part_key(upload_id, number);
-        let result = (&self.uploads, &self.parts, &self.blobs, &self.gc).transaction(|(up, pa, bl, gc)| {
+        let trees = (&self.uploads, &self.parts, &self.blobs, &self.gc, &self.inline);
+        let result = trees.transaction(|(up, pa, bl, gc, il)| {
             if up.get(&upload_key)?.is_none() {
                 return abort(EngineError::NoSuchUpload);
             }
@@ -115,6 +117,9 @@ impl Engine {
                 gc.insert(&keys::blob_key(old.extent.blob), &[])?;
             }
             bl.insert(&keys::blob_key(part.extent.blob), upload_key.as_slice())?;
+            if let Some(bytes) = &inline {
+                il.insert(&keys::blob_key(part.extent.blob), bytes.as_slice())?;
+            }
             Ok(())
         });
         if let Err(e) = result {
@@ -212,6 +217,7 @@ impl Engine {
                 .filter(|p| !parts.iter().any(|c| c.number == p.number))
                 .map(|p| p.extent.blob)
                 .collect(),
+            inline: None,
         };
         self.commit_record(bucket, key, rec, cond, &extra)
     }
@@ -316,7 +322,7 @@ mod tests {
         e.put_part(&b, &k, &up.upload_id, 2, staged(&e, b"first try"), None).unwrap();
         let part2 = e.put_part(&b, &k, &up.upload_id, 2, staged(&e, b"tail"), None).unwrap();
         e.put_part(&b, &k, &up.upload_id, 3, staged(&e, b"unused"), None).unwrap();
-        assert_eq!(e.blob_file_count(), 3, "the replaced part 2 is gone");
+        assert_eq!(e.blob_count(), 3, "the replaced part 2 is gone");
 
         let small_first =
             [CompletedPart { number: 2, etag: part2.etag.clone() }, CompletedPart { number: 3, etag: "x".into() }];
@@ -335,7 +341,7 @@ mod tests {
         let rec = e.complete_upload(&b, &k, &up, &parts, None, &WriteCondition::default()).unwrap();
         assert!(rec.etag.ends_with("-2"));
         assert_eq!(rec.size, MIN_PART_SIZE + 4);
-        assert_eq!(e.blob_file_count(), 2, "part 3 was deleted, parts 1 and 2 became the object");
+        assert_eq!(e.blob_count(), 2, "part 3 was deleted, parts 1 and 2 became the object");
         let mut out = Vec::new();
         e.reader(&rec, MIN_PART_SIZE - 2, rec.size).read_to_end(&mut out).unwrap();
         assert_eq!(out, b"\x01\x01tail");
@@ -370,9 +376,9 @@ mod tests {
         e.put_part(&b, &k, &ids[2], 1, staged(&e, b"data"), None).unwrap();
         assert!(matches!(e.delete_bucket(&b), Err(EngineError::BucketNotEmpty)));
         e.abort_upload(&b, &k, &ids[2]).unwrap();
-        assert_eq!(e.blob_file_count(), 0);
+        assert_eq!(e.blob_count(), 0);
         assert!(matches!(e.abort_upload(&b, &k, &ids[2]), Err(EngineError::NoSuchUpload)));
         assert!(matches!(e.put_part(&b, &k, &ids[2], 1, staged(&e, b"late"), None), Err(EngineError::NoSuchUpload)));
-        assert_eq!(e.blob_file_count(), 0, "a part for a gone upload leaves no blob");
+        assert_eq!(e.blob_count(), 0, "a part for a gone upload leaves no blob");
     }
 }

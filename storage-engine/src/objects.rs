@@ -65,7 +65,8 @@ impl Engine {
             ..Default::default()
         };
         self.hot.install(&mut staged)?;
-        let result = self.commit_record(bucket, key, rec, cond, &Commit::default());
+        let extra = Commit { inline: staged.inline.take().map(|b| (staged.id, b)), ..Default::default() };
+        let result = self.commit_record(bucket, key, rec, cond, &extra);
         if result.is_err() {
             // The new blob is referenced by nothing; remove it now rather than at the next start.
             self.hot.remove(staged.id)?;
@@ -101,9 +102,10 @@ impl Engine {
             &self.gc,
             &self.uploads,
             &self.parts,
+            &self.inline,
         );
         let replaced = trees
-            .transaction(|(bt, o, v, n, bl, gc, up, pa)| {
+            .transaction(|(bt, o, v, n, bl, gc, up, pa, il)| {
                 let mut replaced = None;
                 if bt.get(b)?.is_none() {
                     return abort(EngineError::NoSuchBucket);
@@ -121,6 +123,9 @@ impl Engine {
                 v.insert(vkey.as_slice(), encoded.as_slice())?;
                 for id in rec.blob_ids() {
                     bl.insert(&keys::blob_key(id), vkey.as_slice())?;
+                }
+                if let Some((id, bytes)) = &extra.inline {
+                    il.insert(&keys::blob_key(*id), bytes.as_slice())?;
                 }
                 if state != Versioning::Enabled {
                     if let Some(prev) = n.insert(okey.as_slice(), &rec.seq.to_be_bytes())? {
@@ -403,11 +408,11 @@ mod tests {
         assert_eq!(read_all(&e, &b, "a/b"), b"hello");
         put(&e, &b, "a/b", b"world!").unwrap();
         assert_eq!(read_all(&e, &b, "a/b"), b"world!");
-        assert_eq!(e.blob_file_count(), 1, "the overwritten null version's blob is deleted");
+        assert_eq!(e.blob_count(), 1, "the overwritten null version's blob is deleted");
         assert!(matches!(e.delete_bucket(&b), Err(EngineError::BucketNotEmpty)));
         let out = e.delete_object(&b, &key("a/b"), None, "me").unwrap();
         assert_eq!(out, DeleteOutcome { version_id: None, delete_marker: false });
-        assert_eq!(e.blob_file_count(), 0);
+        assert_eq!(e.blob_count(), 0);
         e.delete_bucket(&b).unwrap();
     }
 
@@ -422,7 +427,7 @@ mod tests {
         let err = e.put_object(&b, &key("k"), w.finish().unwrap(), ObjectMeta::default(), None, &cond);
         assert!(matches!(err, Err(EngineError::PreconditionFailed)));
         assert_eq!(read_all(&e, &b, "k"), b"one");
-        assert_eq!(e.blob_file_count(), 1);
+        assert_eq!(e.blob_count(), 1);
     }
 
     #[test]
@@ -435,7 +440,7 @@ mod tests {
         drop(w.finish().unwrap());
         assert!(matches!(e.object(&b, &key("k")), Err(EngineError::NoSuchKey)));
         assert_eq!(std::fs::read_dir(dir.path().join("hot/tmp")).unwrap().count(), 0);
-        assert_eq!(e.blob_file_count(), 0);
+        assert_eq!(e.blob_count(), 0);
     }
 
     #[test]
@@ -447,19 +452,39 @@ mod tests {
             put(&e, &b, "k", b"old").unwrap();
             // Simulate the crash: the new blob reaches its final name, the metadata commit never happens.
             let mut w = e.new_blob().unwrap();
-            w.write(b"new").unwrap();
+            w.write(&vec![7u8; crate::hot::INLINE_MAX + 1]).unwrap();
             let mut staged = w.finish().unwrap();
             e.hot.install(&mut staged).unwrap();
             // A second upload still in tmp/ when the process dies.
             let mut w2 = e.new_blob().unwrap();
-            w2.write(b"in flight").unwrap();
+            w2.write(&vec![8u8; crate::hot::INLINE_MAX + 1]).unwrap();
             std::mem::forget(w2);
-            assert_eq!(e.blob_file_count(), 2);
+            assert_eq!(e.blob_count(), 2);
         }
         let e = engine(dir.path());
         assert_eq!(read_all(&e, &b, "k"), b"old");
-        assert_eq!(e.blob_file_count(), 1, "the uncommitted blob is swept at start-up");
+        assert_eq!(e.blob_count(), 1, "the uncommitted blob is swept at start-up");
         assert_eq!(std::fs::read_dir(dir.path().join("hot/tmp")).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn small_blobs_live_inline_and_large_ones_in_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let (e, b) = setup(dir.path());
+        let small = vec![1u8; crate::hot::INLINE_MAX];
+        let large = vec![2u8; crate::hot::INLINE_MAX + 1];
+        let s = put(&e, &b, "small", &small).unwrap();
+        let l = put(&e, &b, "large", &large).unwrap();
+        assert!(s.extents[0].inline && !l.extents[0].inline);
+        assert_eq!((e.hot.all_blob_ids().unwrap().len(), e.inline.len()), (1, 1));
+        assert_eq!(read_all(&e, &b, "small"), small);
+        assert_eq!(read_all(&e, &b, "large"), large);
+        // Ranged reads of an inline blob.
+        let mut out = Vec::new();
+        e.reader(&s, 10, 20).read_to_end(&mut out).unwrap();
+        assert_eq!(out, vec![1u8; 10]);
+        e.delete_object(&b, &key("small"), None, "me").unwrap();
+        assert_eq!(e.inline.len(), 0, "an inline blob is deleted with its object");
     }
 
     #[test]
@@ -484,19 +509,19 @@ mod tests {
         assert_eq!(read_all(&e, &b, "k"), b"v2");
         assert_eq!(read(&e, &e.object_version(&b, &key("k"), "null").unwrap()), b"v0");
         assert_eq!(read(&e, &e.object_version(&b, &key("k"), &v1.version_id).unwrap()), b"v1");
-        assert_eq!(e.blob_file_count(), 3);
+        assert_eq!(e.blob_count(), 3);
 
         let del = e.delete_object(&b, &key("k"), None, "me").unwrap();
         assert!(del.delete_marker);
         assert!(e.object(&b, &key("k")).unwrap().delete_marker);
-        assert_eq!(e.blob_file_count(), 3, "a delete marker removes no data");
+        assert_eq!(e.blob_count(), 3, "a delete marker removes no data");
 
         // Removing the marker brings v2 back; removing v2 then makes v1 current.
         e.delete_object(&b, &key("k"), del.version_id.as_deref(), "me").unwrap();
         assert_eq!(read_all(&e, &b, "k"), b"v2");
         e.delete_object(&b, &key("k"), Some(&v2.version_id), "me").unwrap();
         assert_eq!(read_all(&e, &b, "k"), b"v1");
-        assert_eq!(e.blob_file_count(), 2);
+        assert_eq!(e.blob_count(), 2);
         assert!(matches!(e.object_version(&b, &key("k"), &v2.version_id), Err(EngineError::NoSuchVersion)));
         assert!(matches!(e.object_version(&b, &key("k"), "bogus"), Err(EngineError::InvalidVersionId)));
         // Deleting a version that is gone succeeds.
@@ -507,10 +532,10 @@ mod tests {
         let s = put(&e, &b, "k", b"s1").unwrap();
         assert_eq!(s.version_id, "null");
         assert!(matches!(e.object_version(&b, &key("k"), &null.version_id), Ok(r) if r.seq == s.seq));
-        assert_eq!(e.blob_file_count(), 2, "v0 (the old null version) was replaced");
+        assert_eq!(e.blob_count(), 2, "v0 (the old null version) was replaced");
         let marker = e.delete_object(&b, &key("k"), None, "me").unwrap();
         assert_eq!(marker.version_id.as_deref(), Some("null"));
-        assert_eq!(e.blob_file_count(), 1, "the null version gave way to a null delete marker");
+        assert_eq!(e.blob_count(), 1, "the null version gave way to a null delete marker");
         assert!(matches!(e.delete_bucket(&b), Err(EngineError::BucketNotEmpty)));
         let stats = e.stats();
         assert_eq!((stats.hot_versions, stats.hot_bytes), (1, 2), "only v1 is stored");

@@ -74,6 +74,8 @@ pub struct Extent {
     pub offset: u64,
     pub len: u64,
     pub crc32c: u32,
+    /// The bytes live in the metadata store (small blobs), not in a file.
+    pub inline: bool,
 }
 
 /// One version of an object (or a delete marker).

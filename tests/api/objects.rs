@@ -384,7 +384,8 @@ async fn acknowledged_writes_survive_sigkill() {
 #[tokio::test(flavor = "multi_thread")]
 async fn corruption_is_an_error_and_scrub_reports_it() {
     let (server, s3) = with_bucket("scrub").await;
-    s3.put_object().bucket("scrub").key("small").body(bytes(10_000, 1).into()).send().await.unwrap();
+    // Above the inline limit, so both damaged objects are files.
+    s3.put_object().bucket("scrub").key("small").body(bytes(100_000, 1).into()).send().await.unwrap();
     s3.put_object().bucket("scrub").key("large").body(bytes(3 << 20, 2).into()).send().await.unwrap();
     s3.put_object().bucket("scrub").key("fine").body(bytes(1000, 3).into()).send().await.unwrap();
     // Flip one byte in the middle of every blob of the two damaged objects.
@@ -395,7 +396,8 @@ async fn corruption_is_an_error_and_scrub_reports_it() {
         .map(|f| f.unwrap().path())
         .collect();
     files.sort_by_key(|f| std::fs::metadata(f).unwrap().len());
-    for f in [&files[1], &files[2]] {
+    assert_eq!(files.len(), 2, "the 1,000-byte object is stored inline, in the metadata");
+    for f in [&files[0], &files[1]] {
         let mut data = std::fs::read(f).unwrap();
         let mid = data.len() / 2;
         data[mid] ^= 0xFF;
