@@ -31,7 +31,7 @@ const WRITE_BUFFER: usize = 1 << 20;
 /// Objects up to this size are read in one go; larger ones stream.
 const INLINE_READ: u64 = 256 << 10;
 /// Size of each streamed chunk of a GET.
-const READ_CHUNK: usize = 256 << 10;
+const READ_CHUNK: usize = 1 << 20;
 
 pub fn storage_class(ctx: &Ctx) -> S3Result<String> {
     ctx.header("x-amz-storage-class").map_or(Ok("STANDARD".into()), check_storage_class)
@@ -90,22 +90,54 @@ pub fn write_condition(ctx: &Ctx) -> S3Result<WriteCondition> {
 /// Streams a verified body into a staged blob: one pass feeds the decoders, hashers and the file.
 /// On any failure the partial blob is dropped, and with it its file.
 pub async fn receive(engine: &Engine, mut ingest: Ingest) -> S3Result<(StagedBlob, Option<(String, String)>)> {
-    let mut writer = blocking(|| engine.new_blob())?;
-    // Sized to the body: small objects must not cost a 1 MiB buffer each.
-    let mut buf = BytesMut::with_capacity(ingest.expected_len().unwrap_or(0).min(WRITE_BUFFER as u64) as usize);
-    while let Some(data) = ingest.next().await? {
-        buf.extend_from_slice(&data);
-        if buf.len() >= WRITE_BUFFER {
-            blocking(|| writer.write(&buf))?;
-            buf.clear();
+    let mut writer = engine.new_blob()?;
+    let expected = ingest.expected_len().unwrap_or(0);
+    let staged = if expected <= WRITE_BUFFER as u64 {
+        // Small bodies: gathered in memory (most are stored inline, without a file).
+        let mut buf = BytesMut::with_capacity(expected as usize);
+        while let Some(data) = ingest.next().await? {
+            buf.extend_from_slice(&data);
         }
-    }
-    if !buf.is_empty() {
-        blocking(|| writer.write(&buf))?;
-    }
+        blocking(|| {
+            writer.write(&buf)?;
+            writer.finish()
+        })?
+    } else {
+        // Large bodies: a blocking thread hashes and writes while this task keeps receiving, so
+        // the network, the hashing and the disk overlap. A few MiB are in flight at most.
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(2);
+        let sink = tokio::task::spawn_blocking(move || -> S3Result<StagedBlob> {
+            while let Some(chunk) = rx.blocking_recv() {
+                writer.write(&chunk)?;
+            }
+            Ok(writer.finish()?)
+        });
+        let mut buf = BytesMut::with_capacity(WRITE_BUFFER);
+        let received: S3Result<()> = async {
+            while let Some(data) = ingest.next().await? {
+                buf.extend_from_slice(&data);
+                if buf.len() >= WRITE_BUFFER {
+                    let full = buf.split().freeze();
+                    buf.reserve(WRITE_BUFFER);
+                    if tx.send(full).await.is_err() {
+                        break; // the writer failed; its error is reported below
+                    }
+                }
+            }
+            if !buf.is_empty() {
+                let _ = tx.send(buf.split().freeze()).await;
+            }
+            Ok(())
+        }
+        .await;
+        drop(tx);
+        let staged = sink.await.map_err(S3Error::internal)?;
+        // A receive error wins; the staged blob, if any, is dropped and its file removed.
+        received?;
+        staged?
+    };
     let md5 = ingest.content_md5();
     let checksum = ingest.finish()?;
-    let staged = blocking(|| writer.finish())?;
     if md5.is_some_and(|m| m != staged.md5()) {
         return Err(S3Error::new(Code::BadDigest));
     }
