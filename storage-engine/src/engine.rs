@@ -60,6 +60,8 @@ pub(crate) struct Commit {
     pub drop_blobs: Vec<u128>,
     /// A small blob's bytes, stored with the record.
     pub inline: Option<(u128, Vec<u8>)>,
+    /// The record's blobs are registered already (they were an upload's parts).
+    pub blobs_registered: bool,
 }
 
 /// Group commit state: tickets are handed out after a commit; a flush makes durable every ticket
@@ -90,7 +92,8 @@ pub struct Engine {
     pub(crate) versions: sled::Tree,
     /// Where each key's "null" version is: bucket 0x00 key → seq.
     pub(crate) nulls: sled::Tree,
-    /// Every blob some record refers to: blob id → owning version (or upload) key. Blob files not in here are orphans.
+    /// Every blob some record refers to: blob id → the key that registered it (a version or an upload;
+    /// informational). Presence is what keeps a blob: files and inline blobs not in here are orphans. Blob files not in here are orphans.
     pub(crate) blobs: sled::Tree,
     /// Blobs made unreachable by a commit, deleted after it: blob id → ().
     pub(crate) gc: sled::Tree,

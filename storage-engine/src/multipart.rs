@@ -164,9 +164,12 @@ impl Engine {
                 return Err(EngineError::InvalidPartOrder);
             }
             previous = want.number;
+            // Parts come out of the scan in part-number order.
             let part = uploaded
-                .iter()
-                .find(|p| p.number == want.number && p.etag == want.etag.trim_matches('"'))
+                .binary_search_by_key(&want.number, |p| p.number)
+                .ok()
+                .map(|i| &uploaded[i])
+                .filter(|p| p.etag == want.etag.trim_matches('"'))
                 .ok_or(EngineError::InvalidPart(want.number))?;
             chosen.push(part.clone());
         }
@@ -208,16 +211,22 @@ impl Engine {
                 .collect(),
             ..Default::default()
         };
-        let all = self.all_parts(&upload.upload_id)?;
+        // Every part record goes; only the parts left out need decoding, to drop their blobs.
+        let (mut remove_parts, mut drop_blobs) = (Vec::new(), Vec::new());
+        for item in self.parts.scan_prefix(keys::part_prefix(&upload.upload_id)) {
+            let (k, v) = item?;
+            let number = u32::from_be_bytes(k[k.len() - 4..].try_into().expect("part keys end with the number"));
+            if parts.binary_search_by_key(&number, |c| c.number).is_err() {
+                drop_blobs.push(record::decode::<PartRecord>(&v)?.extent.blob);
+            }
+            remove_parts.push(k.to_vec());
+        }
         let extra = Commit {
             remove_upload: Some(keys::upload_key(bucket.as_str(), key.as_str(), &upload.upload_id)),
-            remove_parts: all.iter().map(|p| keys::part_key(&upload.upload_id, p.number)).collect(),
-            drop_blobs: all
-                .iter()
-                .filter(|p| !parts.iter().any(|c| c.number == p.number))
-                .map(|p| p.extent.blob)
-                .collect(),
+            remove_parts,
+            drop_blobs,
             inline: None,
+            blobs_registered: true,
         };
         self.commit_record(bucket, key, rec, cond, &extra)
     }

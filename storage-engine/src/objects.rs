@@ -121,8 +121,10 @@ impl Engine {
                 }
                 o.insert(okey.as_slice(), encoded.as_slice())?;
                 v.insert(vkey.as_slice(), encoded.as_slice())?;
-                for id in rec.blob_ids() {
-                    bl.insert(&keys::blob_key(id), vkey.as_slice())?;
+                if !extra.blobs_registered {
+                    for id in rec.blob_ids() {
+                        bl.insert(&keys::blob_key(id), vkey.as_slice())?;
+                    }
                 }
                 if let Some((id, bytes)) = &extra.inline {
                     il.insert(&keys::blob_key(*id), bytes.as_slice())?;
