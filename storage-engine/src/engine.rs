@@ -93,7 +93,7 @@ pub struct Engine {
     /// Where each key's "null" version is: bucket 0x00 key → seq.
     pub(crate) nulls: sled::Tree,
     /// Every blob some record refers to: blob id → the key that registered it (a version or an upload;
-    /// informational). Presence is what keeps a blob: files and inline blobs not in here are orphans. Blob files not in here are orphans.
+    /// informational). Presence is what keeps a blob: files and inline blobs not in here are orphans.
     pub(crate) blobs: sled::Tree,
     /// Blobs made unreachable by a commit, deleted after it: blob id → ().
     pub(crate) gc: sled::Tree,
