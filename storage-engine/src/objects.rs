@@ -44,6 +44,28 @@ fn release_blobs(rec: &ObjectRecord, blobs: &TransactionalTree, gc: &Transaction
     Ok(())
 }
 
+/// Points the key's null version at `new_seq` (or at nothing), removing the null version it
+/// replaces, with its blobs. Returns that old version. `trees` are versions, nulls, blobs and gc.
+fn replace_null(
+    trees: (&TransactionalTree, &TransactionalTree, &TransactionalTree, &TransactionalTree),
+    bucket: &str,
+    key: &str,
+    new_seq: Option<u64>,
+) -> TxResult<Option<ObjectRecord>> {
+    let (versions, nulls, blobs, gc) = trees;
+    let okey = keys::object_key(bucket, key);
+    let prev = match new_seq {
+        Some(seq) => nulls.insert(okey.as_slice(), &seq.to_be_bytes())?,
+        None => nulls.remove(okey.as_slice())?,
+    };
+    let Some(prev) = prev else { return Ok(None) };
+    let prev_seq = u64::from_be_bytes(prev.as_ref().try_into().unwrap_or_default());
+    let Some(old) = versions.remove(keys::version_key(bucket, key, prev_seq))? else { return Ok(None) };
+    let old = decode_tx(&old)?;
+    release_blobs(&old, blobs, gc)?;
+    Ok(Some(old))
+}
+
 impl Engine {
     /// Commits a staged blob as a new version of `key`. Durable on return.
     pub fn put_object(
@@ -130,14 +152,7 @@ impl Engine {
                     il.insert(&keys::blob_key(*id), bytes.as_slice())?;
                 }
                 if state != Versioning::Enabled {
-                    if let Some(prev) = n.insert(okey.as_slice(), &rec.seq.to_be_bytes())? {
-                        let prev_seq = u64::from_be_bytes(prev.as_ref().try_into().unwrap_or_default());
-                        if let Some(old) = v.remove(keys::version_key(b, k, prev_seq))? {
-                            let old = decode_tx(&old)?;
-                            release_blobs(&old, bl, gc)?;
-                            replaced = Some(old);
-                        }
-                    }
+                    replaced = replace_null((v, n, bl, gc), b, k, Some(rec.seq))?;
                 }
                 for id in &extra.drop_blobs {
                     bl.remove(&keys::blob_key(*id))?;
@@ -226,15 +241,7 @@ impl Engine {
         let removed = (&self.objects, &self.versions, &self.nulls, &self.blobs, &self.gc)
             .transaction(|(o, v, n, bl, gc)| {
                 o.remove(okey.as_slice())?;
-                if let Some(seq) = n.remove(okey.as_slice())? {
-                    let seq = u64::from_be_bytes(seq.as_ref().try_into().unwrap_or_default());
-                    if let Some(old) = v.remove(keys::version_key(b, k, seq))? {
-                        let old = decode_tx(&old)?;
-                        release_blobs(&old, bl, gc)?;
-                        return Ok(Some(old));
-                    }
-                }
-                Ok(None)
+                replace_null((v, n, bl, gc), b, k, None)
             })
             .map_err(tx_err)?;
         if let Some(old) = &removed {
@@ -271,14 +278,7 @@ impl Engine {
                 v.insert(vkey.as_slice(), encoded.as_slice())?;
                 if state == Versioning::Suspended {
                     // The marker becomes the null version, replacing any earlier one.
-                    if let Some(prev) = n.insert(okey.as_slice(), &seq.to_be_bytes())? {
-                        let prev_seq = u64::from_be_bytes(prev.as_ref().try_into().unwrap_or_default());
-                        if let Some(old) = v.remove(keys::version_key(b, k, prev_seq))? {
-                            let old = decode_tx(&old)?;
-                            release_blobs(&old, bl, gc)?;
-                            return Ok(Some(old));
-                        }
-                    }
+                    return replace_null((v, n, bl, gc), b, k, Some(seq));
                 }
                 Ok(None)
             })
