@@ -35,6 +35,7 @@ s3_codes! {
     EntityTooSmall => (400, "Your proposed upload is smaller than the minimum allowed object size."),
     IllegalLocationConstraintException => (400, "The specified location-constraint is not valid for this endpoint."),
     IncompleteBody => (400, "You did not provide the number of bytes specified by the Content-Length HTTP header."),
+    InsufficientStorage => (507, "There is not enough free space on the server to store this request."),
     InternalError => (500, "We encountered an internal error. Please try again."),
     InvalidAccessKeyId => (403, "The AWS Access Key Id you provided does not exist in our records."),
     InvalidArgument => (400, "Invalid Argument"),
@@ -136,13 +137,28 @@ impl From<EngineError> for S3Error {
                 .detail("PartNumber", n.to_string())
                 .detail("MinSizeAllowed", min.to_string()),
             EngineError::EmptyKey => S3Error::msg(Code::InvalidArgument, "The object key must not be empty"),
-            e @ (EngineError::Corrupt(_) | EngineError::Io(_) | EngineError::Meta(_)) => S3Error::internal(e),
+            e @ (EngineError::Io(_) | EngineError::Meta(_)) => match e.io_error() {
+                Some(io) => std::io::Error::new(io.kind(), io.to_string()).into(),
+                None => S3Error::internal(e),
+            },
+            e @ EngineError::Corrupt(_) => S3Error::internal(e),
         }
     }
 }
 
+/// Disk faults are the server's, and say so: a full disk is 507, a read-only one 503 (retry later).
 impl From<std::io::Error> for S3Error {
     fn from(e: std::io::Error) -> Self {
-        S3Error::internal(e)
+        match e.kind() {
+            std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
+                tracing::warn!(error = %e, "out of space");
+                S3Error::new(Code::InsufficientStorage)
+            }
+            std::io::ErrorKind::ReadOnlyFilesystem => {
+                tracing::warn!(error = %e, "data directory is read-only");
+                S3Error::msg(Code::ServiceUnavailable, "The data directory is read-only; try again later.")
+            }
+            _ => S3Error::internal(e),
+        }
     }
 }

@@ -48,4 +48,12 @@ impl EngineError {
     pub fn is_internal(&self) -> bool {
         matches!(self, EngineError::Corrupt(_) | EngineError::Io(_) | EngineError::Meta(_))
     }
+
+    /// The operating-system error behind a data or metadata failure (a full or read-only disk).
+    pub fn io_error(&self) -> Option<&std::io::Error> {
+        match self {
+            EngineError::Io(e) | EngineError::Meta(sled::Error::Io(e)) => Some(e),
+            _ => None,
+        }
+    }
 }
