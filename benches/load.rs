@@ -617,6 +617,56 @@ async fn bench() {
     .await;
     mix.print("");
 
+    // Sustained load: 256 connections for FIRN_BENCH_LOAD_SECS (default 120) of 4 KiB GET/PUT/LIST
+    // and DELETE. Any unexpected status or byte aborts the run: it must finish with zero errors.
+    let load_secs = env_num("FIRN_BENCH_LOAD_SECS", 120) as f64;
+    if load_secs > 0.0 {
+        let (a, s) = (addr.clone(), small.clone());
+        let load = run(&server, "load_256_conns", 256, u64::MAX, load_secs, move |mut c, _, i| {
+            let (a, s) = (a.clone(), s.clone());
+            async move {
+                let k = i % 1000;
+                let n = match i % 20 {
+                    0..=11 => {
+                        call(
+                            &mut c,
+                            signed("GET", &a, &format!("/mix/k{k:05}"), "", Bytes::new()),
+                            200,
+                            Some(&s),
+                            false,
+                        )
+                        .await
+                        .0
+                    }
+                    12..=16 => {
+                        call(&mut c, signed("PUT", &a, &format!("/mix/k{k:05}"), "", s.clone()), 200, None, false)
+                            .await
+                            .0
+                    }
+                    17 | 18 => {
+                        call(
+                            &mut c,
+                            signed("GET", &a, "/mix", "list-type=2&max-keys=100", Bytes::new()),
+                            200,
+                            None,
+                            false,
+                        )
+                        .await
+                        .0
+                    }
+                    _ => {
+                        let key = format!("/mix/tmp{i}");
+                        call(&mut c, signed("PUT", &a, &key, "", s.clone()), 200, None, false).await;
+                        call(&mut c, signed("DELETE", &a, &key, "", Bytes::new()), 204, None, false).await.0
+                    }
+                };
+                (c, n)
+            }
+        })
+        .await;
+        load.print(",\"errors\":0");
+    }
+
     // 5 GiB through one connection: memory must stay flat.
     if huge {
         let len: usize = 5 << 30;

@@ -113,7 +113,7 @@ pub fn parse_range(header: Option<&str>, size: u64) -> S3Result<Option<(u64, u64
                 size
             } else {
                 match e.parse::<u64>() {
-                    Ok(e) if e >= s => (e + 1).min(size),
+                    Ok(e) if e >= s => e.saturating_add(1).min(size),
                     _ => return Ok(None),
                 }
             };
@@ -143,6 +143,13 @@ mod tests {
         assert_eq!(parse_range(Some("bytes=100-"), 100).unwrap_err().code, Code::InvalidRange);
         assert_eq!(parse_range(Some("bytes=0-"), 0).unwrap_err().code, Code::InvalidRange);
         assert_eq!(parse_range(Some("bytes=-0"), 100).unwrap_err().code, Code::InvalidRange);
+    }
+
+    #[test]
+    fn range_ending_at_u64_max_does_not_overflow() {
+        // Found by the http_headers fuzz target: `last + 1` overflowed.
+        assert_eq!(parse_range(Some("bytes=0-18446744073709551615"), 100).unwrap(), Some((0, 100)));
+        assert_eq!(parse_range(Some("bytes=-18446744073709551615"), 100).unwrap(), Some((0, 100)));
     }
 
     #[test]
