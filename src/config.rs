@@ -40,6 +40,8 @@ pub struct Limits {
     pub min_part_size: u64,
     /// Connections served at once; more wait in the listen backlog.
     pub max_connections: usize,
+    /// Largest request head (request line and headers), in bytes; larger ones get 431.
+    pub max_header_bytes: usize,
     /// Seconds a client may take to send its request headers.
     pub header_timeout_secs: u64,
     /// Seconds a request body may stall without sending a byte before RequestTimeout.
@@ -71,6 +73,7 @@ impl Default for Limits {
             max_user_metadata: 2048,
             min_part_size: 5 << 20,
             max_connections: 1024,
+            max_header_bytes: 64 << 10,
             header_timeout_secs: 30,
             body_idle_timeout_secs: 60,
         }
@@ -136,6 +139,9 @@ impl Config {
         }
         if let Some(v) = env("FIRN_MAX_CONNECTIONS") {
             self.limits.max_connections = num("FIRN_MAX_CONNECTIONS", v)?;
+        }
+        if let Some(v) = env("FIRN_MAX_HEADER_BYTES") {
+            self.limits.max_header_bytes = num("FIRN_MAX_HEADER_BYTES", v)?;
         }
         if let Some(v) = env("FIRN_HEADER_TIMEOUT_SECS") {
             self.limits.header_timeout_secs = num("FIRN_HEADER_TIMEOUT_SECS", v)?;

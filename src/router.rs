@@ -241,10 +241,13 @@ fn locate(
     domain: Option<&str>,
     raw_path: &str,
 ) -> S3Result<(Option<String>, Option<String>, bool)> {
-    let path = uri_decode(raw_path);
+    // Keys are UTF-8: a path that decodes to anything else, or to a NUL, is refused.
+    let invalid = || S3Error::msg(Code::InvalidURI, "Couldn't parse the specified URI.");
+    let path = percent_encoding::percent_decode_str(raw_path).decode_utf8().map_err(|_| invalid())?;
     if path.contains('\0') {
-        return Err(S3Error::msg(Code::InvalidURI, "Couldn't parse the specified URI."));
+        return Err(invalid());
     }
+    let path = path.into_owned();
     let host =
         host.map(|h| h.rsplit_once(':').filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit())).map_or(h, |(h, _)| h));
     if let (Some(host), Some(domain)) = (host, domain) {
@@ -427,5 +430,6 @@ mod tests {
         }
         assert_eq!(r(Method::POST, "localhost", "/b/k").unwrap_err().code, Code::MethodNotAllowed);
         assert_eq!(r(Method::GET, "localhost", "/b/k%00x").unwrap_err().code, Code::InvalidURI);
+        assert_eq!(r(Method::GET, "localhost", "/b/k%FF%FEx").unwrap_err().code, Code::InvalidURI);
     }
 }

@@ -44,7 +44,8 @@ pub async fn run(listener: TcpListener, app: Arc<App>, shutdown: impl Future<Out
                 });
                 let conn = http1::Builder::new()
                     .keep_alive(true)
-                    .max_buf_size(64 * 1024)
+                    // hyper's floor is 8 KiB.
+                    .max_buf_size(limits.max_header_bytes.max(8192))
                     .timer(TokioTimer::new())
                     .header_read_timeout(Duration::from_secs(limits.header_timeout_secs))
                     .serve_connection(TokioIo::new(stream), service);

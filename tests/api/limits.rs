@@ -93,3 +93,16 @@ fn sigterm_finishes_in_flight_requests_then_exits() {
     assert!(status.success(), "clean exit after draining");
     assert!(TcpStream::connect(&addr).is_err(), "no longer accepting");
 }
+
+#[test]
+fn oversized_request_heads_are_refused() {
+    let server = Server::start_with(&[("FIRN_MAX_HEADER_BYTES", "16384")]);
+    let mut conn = TcpStream::connect(&server.addr).unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let big = "x".repeat(32 << 10);
+    let _ = conn.write_all(format!("GET / HTTP/1.1\r\nhost: {}\r\nx-big: {big}\r\n\r\n", server.addr).as_bytes());
+    let mut buf = [0u8; 1024];
+    let n = conn.read(&mut buf).unwrap_or(0);
+    let reply = String::from_utf8_lossy(&buf[..n]);
+    assert!(reply.starts_with("HTTP/1.1 431"), "{reply}");
+}
