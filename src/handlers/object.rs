@@ -206,7 +206,7 @@ fn object_headers(b: Builder, ctx: &Ctx, rec: &ObjectRecord) -> Builder {
 }
 
 /// Content headers as stored, each replaced by its `response-*` override when one is given.
-fn content_headers(mut b: Builder, rec: &ObjectRecord, ctx: &Ctx) -> Builder {
+fn content_headers(mut b: Builder, rec: &ObjectRecord, ctx: &Ctx) -> S3Result<Builder> {
     let h = &rec.meta.headers;
     let fields: [(&str, &str, Option<&String>); 6] = [
         ("content-type", "response-content-type", h.content_type.as_ref()),
@@ -218,13 +218,22 @@ fn content_headers(mut b: Builder, rec: &ObjectRecord, ctx: &Ctx) -> Builder {
     ];
     for (name, param, stored) in fields {
         match (ctx.query.get(param), stored) {
-            (Some(v), _) => b = b.header(name, v),
+            (Some(v), _) => b = b.header(name, header_value(param, v)?),
             (None, Some(v)) => b = b.header(name, v),
             (None, None) if name == "content-type" => b = b.header(name, "binary/octet-stream"),
             _ => {}
         }
     }
-    b
+    Ok(b)
+}
+
+/// A client-given value that is to become a response header; anything that cannot be one
+/// (control characters, line breaks) is refused rather than breaking the response.
+pub fn header_value(name: &str, value: &str) -> S3Result<http::HeaderValue> {
+    http::HeaderValue::from_str(value).map_err(|_| {
+        S3Error::msg(Code::InvalidArgument, format!("{name} is not a valid header value"))
+            .detail("ArgumentName", name.to_owned())
+    })
 }
 
 pub async fn get(ctx: Ctx, head_only: bool) -> S3Result<Response<Body>> {
@@ -259,7 +268,7 @@ pub async fn get(ctx: Ctx, head_only: bool) -> S3Result<Response<Body>> {
         None => parse_range(ctx.header("range"), rec.size)?,
     };
     let (start, end) = range.unwrap_or((0, rec.size));
-    b = content_headers(b, &rec, &ctx)
+    b = content_headers(b, &rec, &ctx)?
         .header(http::header::ACCEPT_RANGES, "bytes")
         .header(http::header::CONTENT_LENGTH, end - start);
     if range.is_some() {

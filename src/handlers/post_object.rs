@@ -1,7 +1,7 @@
 //! POST Object: uploads from an HTML form (boto3's `generate_presigned_post`). The form carries a
 //! base64 policy document, signed like a request; every field must satisfy the policy.
 
-use super::object::check_storage_class;
+use super::object::{check_storage_class, header_value};
 use super::{blocking, Ctx};
 use crate::auth::{self, AuthInput};
 use crate::body::Body;
@@ -145,6 +145,29 @@ pub async fn post_object(mut ctx: Ctx) -> S3Result<Response<Body>> {
         Some(xml) => super::tagging::from_document(&crate::xml::parse(xml.as_bytes())?)?,
         None => Vec::new(),
     };
+    // Form fields become response headers later: they must be valid ones.
+    for (name, value) in [
+        ("Content-Type", &headers.content_type),
+        ("Content-Encoding", &headers.content_encoding),
+        ("Content-Disposition", &headers.content_disposition),
+        ("Content-Language", &headers.content_language),
+        ("Cache-Control", &headers.cache_control),
+        ("Expires", &headers.expires),
+        ("x-amz-website-redirect-location", &field("x-amz-website-redirect-location")),
+        ("success_action_redirect", &field("success_action_redirect")),
+        ("redirect", &field("redirect")),
+    ] {
+        if let Some(v) = value {
+            header_value(name, v)?;
+        }
+    }
+    for (k, v) in &user_meta {
+        let name = format!("x-amz-meta-{k}");
+        if http::HeaderName::from_bytes(name.as_bytes()).is_err() {
+            return Err(S3Error::msg(Code::InvalidArgument, format!("{name} is not a valid header name")));
+        }
+        header_value(&name, v)?;
+    }
     let new = ObjectMeta {
         owner: user.canonical_id.clone(),
         headers,

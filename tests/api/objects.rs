@@ -55,6 +55,15 @@ async fn put_get_head_with_metadata_and_headers() {
         .unwrap();
     assert_eq!(over.content_type(), Some("text/plain"));
     assert_eq!(over.cache_control(), Some("no-cache"));
+    let err = s3
+        .get_object()
+        .bucket("objects")
+        .key("dir/a file+ü.bin")
+        .response_content_type("text/plain\r\nx-injected: 1")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&err), "InvalidArgument", "a header-breaking override is refused, not sent");
 
     let empty = s3.put_object().bucket("objects").key("empty").body(Vec::new().into()).send().await.unwrap();
     assert_eq!(empty.e_tag(), Some("\"d41d8cd98f00b204e9800998ecf8427e\""));
