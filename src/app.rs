@@ -128,6 +128,8 @@ impl App {
             let key = route.key.as_deref().map(ObjectKey::parse).transpose()?;
             let bucket_record = match (&bucket, route.op.permission()) {
                 (_, Permission::Public) => None,
+                (_, Permission::Admin) if auth.user.as_deref().is_some_and(User::is_root) => None,
+                (_, Permission::Admin) => return Err(S3Error::new(Code::AccessDenied)),
                 (Some(b), Permission::InForm) => Some(self.engine.bucket(b)?),
                 (Some(b), perm) => self.check_access(auth.user.as_deref(), b, perm)?,
                 (None, _) if auth.user.is_none() => return Err(S3Error::new(Code::AccessDenied)),

@@ -40,6 +40,9 @@ pub struct Limits {
     pub min_part_size: u64,
     /// Connections served at once; more wait in the listen backlog.
     pub max_connections: usize,
+    /// The process's open-file limit (soft RLIMIT_NOFILE, at most the hard limit). Connections are
+    /// capped to what it allows.
+    pub max_open_files: u64,
     /// Largest request head (request line and headers), in bytes; larger ones get 431.
     pub max_header_bytes: usize,
     /// Seconds a client may take to send its request headers.
@@ -73,6 +76,7 @@ impl Default for Limits {
             max_user_metadata: 2048,
             min_part_size: 5 << 20,
             max_connections: 1024,
+            max_open_files: 8192,
             max_header_bytes: 64 << 10,
             header_timeout_secs: 30,
             body_idle_timeout_secs: 60,
@@ -81,6 +85,15 @@ impl Default for Limits {
 }
 
 impl Config {
+    /// What the storage engine needs of it.
+    pub fn engine_config(&self) -> firn_storage::EngineConfig {
+        firn_storage::EngineConfig {
+            data_dir: self.data_dir.clone(),
+            cache_bytes: self.metadata_cache_mib << 20,
+            min_part_size: self.limits.min_part_size,
+        }
+    }
+
     /// Defaults, then the file (if any), then the environment.
     pub fn load(file: Option<&Path>, env: impl Fn(&str) -> Option<String>) -> Result<Config, String> {
         let mut cfg = match file {
@@ -139,6 +152,9 @@ impl Config {
         }
         if let Some(v) = env("FIRN_MAX_CONNECTIONS") {
             self.limits.max_connections = num("FIRN_MAX_CONNECTIONS", v)?;
+        }
+        if let Some(v) = env("FIRN_MAX_OPEN_FILES") {
+            self.limits.max_open_files = num("FIRN_MAX_OPEN_FILES", v)?;
         }
         if let Some(v) = env("FIRN_MAX_HEADER_BYTES") {
             self.limits.max_header_bytes = num("FIRN_MAX_HEADER_BYTES", v)?;

@@ -31,6 +31,8 @@ s3_codes! {
     BucketAlreadyExists => (409, "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again."),
     BucketAlreadyOwnedByYou => (409, "Your previous request to create the named bucket succeeded and you already own it."),
     BucketNotEmpty => (409, "The bucket you tried to delete is not empty"),
+    DeleteConflict => (409, "The entity cannot be deleted while it is in use."),
+    EntityAlreadyExists => (409, "The entity already exists."),
     EntityTooLarge => (400, "Your proposed upload exceeds the maximum allowed object size."),
     EntityTooSmall => (400, "Your proposed upload is smaller than the minimum allowed object size."),
     IllegalLocationConstraintException => (400, "The specified location-constraint is not valid for this endpoint."),
@@ -43,6 +45,7 @@ s3_codes! {
     InvalidPart => (400, "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag."),
     InvalidPartNumber => (416, "The requested partnumber is not satisfiable"),
     InvalidPartOrder => (400, "The list of parts was not in ascending order. Parts must be ordered by part number."),
+    InvalidInput => (400, "The input is not valid."),
     InvalidDigest => (400, "The Content-MD5 or checksum you specified is not valid."),
     InvalidPolicyDocument => (400, "The content of the form does not meet the conditions specified in the policy document."),
     InvalidRange => (416, "The requested range is not satisfiable"),
@@ -51,6 +54,7 @@ s3_codes! {
     InvalidTag => (400, "The tag provided was not a valid tag."),
     InvalidURI => (400, "Couldn't parse the specified URI."),
     KeyTooLongError => (400, "Your key is too long"),
+    LimitExceeded => (409, "The request would exceed a limit."),
     MalformedXML => (400, "The XML you provided was not well-formed or did not validate against our published schema"),
     MalformedPOSTRequest => (400, "The body of your POST request is not well-formed multipart/form-data."),
     MaxMessageLengthExceeded => (400, "Your request was too big."),
@@ -60,11 +64,13 @@ s3_codes! {
     MissingContentLength => (411, "You must provide the Content-Length HTTP header."),
     MissingSecurityHeader => (400, "Your request is missing a required header."),
     NoSuchBucket => (404, "The specified bucket does not exist"),
+    NoSuchEntity => (404, "The entity does not exist."),
     NoSuchKey => (404, "The specified key does not exist."),
     NoSuchVersion => (404, "The specified version does not exist."),
     NoSuchUpload => (404, "The specified multipart upload does not exist. The upload ID might not be valid, or the multipart upload might have been aborted or completed."),
     NotImplemented => (501, "A header or query you provided implies functionality that is not implemented."),
     PreconditionFailed => (412, "At least one of the pre-conditions you specified did not hold"),
+    QuotaExceeded => (403, "Your request was denied because the bucket's quota would be exceeded."),
     RequestTimeout => (400, "Your socket connection to the server was not read from or written to within the timeout period."),
     RequestTimeTooSkewed => (403, "The difference between the request time and the server's time is too large."),
     ServiceUnavailable => (503, "Please reduce your request rate."),
@@ -136,6 +142,19 @@ impl From<EngineError> for S3Error {
             EngineError::EntityTooSmall(n, min) => S3Error::new(Code::EntityTooSmall)
                 .detail("PartNumber", n.to_string())
                 .detail("MinSizeAllowed", min.to_string()),
+            EngineError::QuotaExceeded(q) => S3Error::new(Code::QuotaExceeded).detail("QuotaBytes", q.to_string()),
+            // The user directory's errors reach only the admin API, which speaks IAM's codes.
+            e @ (EngineError::NoSuchUser | EngineError::NoSuchAccessKey) => {
+                S3Error::msg(Code::NoSuchEntity, e.to_string())
+            }
+            e @ (EngineError::UserAlreadyExists | EngineError::AccessKeyInUse) => {
+                S3Error::msg(Code::EntityAlreadyExists, e.to_string())
+            }
+            e @ EngineError::InvalidUserName => S3Error::msg(Code::InvalidInput, e.to_string()),
+            e @ EngineError::TooManyKeys => S3Error::msg(Code::LimitExceeded, e.to_string()),
+            e @ (EngineError::UserOwnsBuckets(_) | EngineError::Conflict) => {
+                S3Error::msg(Code::DeleteConflict, e.to_string())
+            }
             EngineError::EmptyKey => S3Error::msg(Code::InvalidArgument, "The object key must not be empty"),
             e @ (EngineError::Io(_) | EngineError::Meta(_)) => match e.io_error() {
                 Some(io) => std::io::Error::new(io.kind(), io.to_string()).into(),
@@ -149,6 +168,11 @@ impl From<EngineError> for S3Error {
 /// Disk faults are the server's, and say so: a full disk is 507, a read-only one 503 (retry later).
 impl From<std::io::Error> for S3Error {
     fn from(e: std::io::Error) -> Self {
+        // EMFILE and ENFILE: out of descriptors for now; a retry later succeeds.
+        if matches!(e.raw_os_error(), Some(23 | 24)) {
+            tracing::warn!(error = %e, "out of file descriptors");
+            return S3Error::msg(Code::ServiceUnavailable, "The server is out of file descriptors; try again later.");
+        }
         match e.kind() {
             std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
                 tracing::warn!(error = %e, "out of space");

@@ -3,6 +3,7 @@
 //! The daemon: configuration, the HTTP server, routing, authentication, access checks, XML and
 //! the S3 operation handlers. Storage lives in the `firn-storage` crate.
 
+pub mod admin;
 pub mod app;
 pub mod auth;
 pub mod body;
@@ -10,6 +11,7 @@ pub mod checksum;
 pub mod conditions;
 pub mod config;
 pub mod error;
+pub mod fd_limit;
 pub mod form;
 pub mod handlers;
 pub mod metrics;

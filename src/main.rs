@@ -1,8 +1,8 @@
 use clap::{Parser, Subcommand};
 use firn::app::App;
 use firn::config::Config;
-use firn::users::{root_credentials, User, Users};
-use firn_storage::{Engine, EngineConfig};
+use firn::users::{root_credentials, User, Users, ROOT};
+use firn_storage::Engine;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -21,20 +21,21 @@ enum Command {
         #[arg(long, env = "FIRN_CONFIG")]
         config: Option<PathBuf>,
     },
-    /// Administration on the data directory (the server must be stopped).
+    /// Administration: on the data directory when the server is stopped, through the running
+    /// server otherwise (with the root credentials).
     Admin {
         /// TOML configuration file; FIRN_* variables override it.
         #[arg(long, env = "FIRN_CONFIG")]
         config: Option<PathBuf>,
+        /// Ask the server at this address (host:port) instead of opening the data directory.
+        #[arg(long, env = "FIRN_ADMIN_ENDPOINT")]
+        endpoint: Option<String>,
+        /// Print the reply as JSON.
+        #[arg(long)]
+        json: bool,
         #[command(subcommand)]
-        command: AdminCommand,
+        command: firn::admin::cli::Command,
     },
-}
-
-#[derive(Subcommand)]
-enum AdminCommand {
-    /// Read every stored object version and verify each extent's checksum. Exits 1 if any is damaged.
-    Scrub,
 }
 
 fn init_logging(format: &str) {
@@ -64,9 +65,8 @@ async fn shutdown_signal() {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    let (config, admin) = match cli.command {
-        Command::Serve { config } => (config, None),
-        Command::Admin { config, command } => (config, Some(command)),
+    let config = match &cli.command {
+        Command::Serve { config } | Command::Admin { config, .. } => config.clone(),
     };
     let cfg = match Config::load(config.as_deref(), |k| std::env::var(k).ok()) {
         Ok(c) => c,
@@ -76,8 +76,8 @@ fn main() -> std::process::ExitCode {
         }
     };
     init_logging(&cfg.log_format);
-    if let Some(AdminCommand::Scrub) = admin {
-        return scrub(&cfg);
+    if let Command::Admin { endpoint, json, command, .. } = cli.command {
+        return firn::admin::cli::run(&cfg, endpoint, json, &command);
     }
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     match runtime.block_on(serve(cfg)) {
@@ -89,66 +89,26 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-fn open_engine(cfg: &Config) -> Result<Engine, String> {
-    Engine::open(&EngineConfig {
-        data_dir: cfg.data_dir.clone(),
-        cache_bytes: cfg.metadata_cache_mib << 20,
-        min_part_size: cfg.limits.min_part_size,
-    })
-    .map_err(|e| format!("opening {}: {e} (is a server running on it?)", cfg.data_dir.display()))
-}
-
-fn scrub(cfg: &Config) -> std::process::ExitCode {
-    let engine = match open_engine(cfg) {
-        Ok(e) => e,
-        Err(e) => {
-            eprintln!("firn: {e}");
-            return std::process::ExitCode::FAILURE;
-        }
-    };
-    let mut last = std::time::Instant::now();
-    let report = engine.scrub(|r| {
-        if last.elapsed().as_secs() >= 2 {
-            eprintln!("scrub: {} versions, {} MiB checked so far", r.versions, r.bytes >> 20);
-            last = std::time::Instant::now();
-        }
-    });
-    match report {
-        Ok(r) => {
-            for d in &r.damaged {
-                println!("DAMAGED {}/{} version {}: {}", d.bucket, d.key, d.version_id, d.reason);
-            }
-            println!("scrub: {} versions, {} bytes checked, {} damaged", r.versions, r.bytes, r.damaged.len());
-            if r.damaged.is_empty() {
-                std::process::ExitCode::SUCCESS
-            } else {
-                std::process::ExitCode::FAILURE
-            }
-        }
-        Err(e) => {
-            eprintln!("firn: scrub failed: {e}");
-            std::process::ExitCode::FAILURE
-        }
-    }
-}
-
-async fn serve(cfg: Config) -> Result<(), String> {
+async fn serve(mut cfg: Config) -> Result<(), String> {
+    let open_files = firn::fd_limit::apply(&mut cfg.limits)?;
     let from_env = cfg.root_access_key.is_some();
     let (access, secret) = root_credentials(&cfg.data_dir, cfg.root_access_key.clone(), cfg.root_secret_key.clone())?;
-    let engine = open_engine(&cfg)?;
+    let engine = Engine::open(&cfg.engine_config())
+        .map_err(|e| format!("opening {}: {e} (is a server running on it?)", cfg.data_dir.display()))?;
     let listener =
         tokio::net::TcpListener::bind(&cfg.listen).await.map_err(|e| format!("listening on {}: {e}", cfg.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     println!("Firn {} listening on http://{addr}", env!("CARGO_PKG_VERSION"));
     println!("  region:     {}", cfg.region);
     println!("  data dir:   {}", cfg.data_dir.display());
+    tracing::info!(open_files, max_connections = cfg.limits.max_connections, "limits");
     println!("  access key: {access}");
     if from_env {
         println!("  secret key: (as configured)");
     } else {
         println!("  secret key: {secret}");
     }
-    let users = Users::with_root(User::new("root", access, secret));
+    let users = Users::new(User::new(ROOT, access, secret), engine.users().clone());
     let app = Arc::new(App::new(engine, cfg, users));
     firn::server::run(listener, app, shutdown_signal()).await;
     tracing::info!("stopped");

@@ -66,6 +66,8 @@ pub enum Op {
     Metrics,
     HealthLive,
     HealthReady,
+    /// `POST /-/admin`: the admin API (root only).
+    Admin,
 }
 
 /// What an operation needs from the caller's rights on the bucket.
@@ -81,11 +83,13 @@ pub enum Permission {
     Write,
     /// Bucket configuration, owner only.
     Owner,
+    /// The root user only: the admin API.
+    Admin,
 }
 
 impl Op {
     /// Every operation, for the README's compatibility table test.
-    pub const ALL: [Op; 31] = [
+    pub const ALL: [Op; 32] = [
         Op::ListBuckets,
         Op::CreateBucket,
         Op::HeadBucket,
@@ -117,12 +121,14 @@ impl Op {
         Op::Metrics,
         Op::HealthLive,
         Op::HealthReady,
+        Op::Admin,
     ];
 
     pub fn permission(self) -> Permission {
         use Op::*;
         match self {
             Metrics | HealthLive | HealthReady => Permission::Public,
+            Admin => Permission::Admin,
             PostObject => Permission::InForm,
             ListBuckets | CreateBucket => Permission::Authenticated,
             HeadBucket | ListObjects | ListObjectsV2 | GetObject | HeadObject | GetObjectTagging | ListParts
@@ -176,6 +182,7 @@ impl Op {
             Metrics => "Metrics",
             HealthLive => "HealthLive",
             HealthReady => "HealthReady",
+            Admin => "Admin",
         }
     }
 }
@@ -276,11 +283,12 @@ pub fn route(
 ) -> S3Result<Route> {
     let (bucket, key, virtual_host) = locate(host, domain, raw_path)?;
     let sub = q.0.iter().map(|(k, _)| k.as_str()).find(|k| SUBRESOURCES.contains(k));
-    if bucket.as_deref() == Some("-") && !virtual_host && *method == Method::GET {
-        let op = match key.as_deref() {
-            Some("metrics") => Op::Metrics,
-            Some("health/live") => Op::HealthLive,
-            Some("health/ready") => Op::HealthReady,
+    if bucket.as_deref() == Some("-") && !virtual_host {
+        let op = match (method.clone(), key.as_deref()) {
+            (Method::GET, Some("metrics")) => Op::Metrics,
+            (Method::GET, Some("health/live")) => Op::HealthLive,
+            (Method::GET, Some("health/ready")) => Op::HealthReady,
+            (Method::POST, Some("admin")) => Op::Admin,
             _ => return Err(S3Error::new(Code::NoSuchBucket)),
         };
         return Ok(Route { op, bucket: None, key: None, virtual_host });
@@ -387,6 +395,7 @@ mod tests {
             (Method::GET, "localhost", "/-/metrics", Op::Metrics, None, None),
             (Method::GET, "localhost", "/-/health/live", Op::HealthLive, None, None),
             (Method::GET, "localhost", "/-/health/ready", Op::HealthReady, None, None),
+            (Method::POST, "localhost", "/-/admin", Op::Admin, None, None),
             (Method::GET, "bkt.s3.test", "/-/metrics", Op::GetObject, Some("bkt"), Some("-/metrics")),
         ];
         for (m, host, path, op, bucket, key) in cases {
@@ -407,8 +416,11 @@ mod tests {
                 (cells.len() > 3 && cells[2] == "yes").then(|| cells[1])
             })
             .collect();
-        let routed: Vec<&str> =
-            Op::ALL.iter().filter(|op| op.permission() != Permission::Public).map(|op| op.name()).collect();
+        let routed: Vec<&str> = Op::ALL
+            .iter()
+            .filter(|op| !matches!(op.permission(), Permission::Public | Permission::Admin))
+            .map(|op| op.name())
+            .collect();
         for name in &supported {
             assert!(routed.contains(name), "README says {name} is supported, but the router has no such operation");
         }

@@ -1,11 +1,15 @@
-//! Users and their keys. For now there is the root user; the table is shaped for several.
+//! Users and their keys: the root user from the configuration, and the users kept in the engine's
+//! directory (`firn admin user add`). Lookups go to the directory on each request, so keys added or
+//! removed on a running server take effect at once.
 
+use firn_storage::{canonical_id, UserDirectory, UserRecord};
 use rand::Rng;
-use sha2::{Digest, Sha256};
-use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
+
+/// The root user's name; no stored user may take it.
+pub const ROOT: &str = "root";
 
 pub struct User {
     pub name: String,
@@ -27,31 +31,62 @@ impl fmt::Debug for User {
 
 impl User {
     pub fn new(name: &str, access_key: String, secret_key: String) -> Self {
-        let canonical_id = hex::encode(Sha256::digest(format!("firn-user:{name}").as_bytes()));
-        User { name: name.to_owned(), access_key, secret_key, canonical_id }
+        User { name: name.to_owned(), access_key, secret_key, canonical_id: canonical_id(name) }
+    }
+
+    pub fn is_root(&self) -> bool {
+        self.name == ROOT
     }
 }
 
-#[derive(Debug, Default)]
 pub struct Users {
-    by_key: HashMap<String, Arc<User>>,
+    root: Arc<User>,
+    directory: UserDirectory,
 }
 
 impl Users {
-    pub fn with_root(root: User) -> Self {
-        let mut by_key = HashMap::new();
-        by_key.insert(root.access_key.clone(), Arc::new(root));
-        Users { by_key }
+    pub fn new(root: User, directory: UserDirectory) -> Self {
+        Users { root: Arc::new(root), directory }
+    }
+
+    pub fn root(&self) -> &User {
+        &self.root
+    }
+
+    pub fn directory(&self) -> &UserDirectory {
+        &self.directory
     }
 
     /// The name S3 shows as DisplayName for a canonical id.
-    pub fn display_name(&self, canonical_id: &str) -> &str {
-        self.by_key.values().find(|u| u.canonical_id == canonical_id).map_or("", |u| u.name.as_str())
+    pub fn display_name(&self, canonical_id: &str) -> String {
+        if canonical_id == self.root.canonical_id {
+            return ROOT.to_owned();
+        }
+        self.directory.by_id(canonical_id).map(|u| u.name).unwrap_or_default()
     }
 
-    pub fn by_access_key(&self, key: &str) -> Option<Arc<User>> {
-        self.by_key.get(key).cloned()
+    pub fn by_access_key(&self, key: &str) -> Result<Option<Arc<User>>, firn_storage::EngineError> {
+        if key == self.root.access_key {
+            return Ok(Some(self.root.clone()));
+        }
+        Ok(self.directory.by_access_key(key)?.map(|(rec, secret): (UserRecord, String)| {
+            Arc::new(User {
+                name: rec.name,
+                access_key: key.to_owned(),
+                secret_key: secret,
+                canonical_id: rec.canonical_id,
+            })
+        }))
     }
+}
+
+/// A new access key and secret, drawn as AWS draws them: 20 upper-case letters and digits, and 40
+/// base64-alphabet characters.
+pub fn generate_keys() -> (String, String) {
+    (
+        random_string(20, b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"),
+        random_string(40, b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"),
+    )
 }
 
 #[derive(serde::Deserialize, serde::Serialize)]
@@ -66,25 +101,39 @@ pub fn root_credentials(
     access: Option<String>,
     secret: Option<String>,
 ) -> Result<(String, String), String> {
+    if let Some(found) = known_root_credentials(data_dir, access, secret)? {
+        return Ok(found);
+    }
+    let (access_key, secret_key) = generate_keys();
+    let c = StoredCredentials { access_key, secret_key };
+    std::fs::create_dir_all(data_dir).map_err(|e| format!("{}: {e}", data_dir.display()))?;
+    let path = data_dir.join("credentials.toml");
+    write_private(&path, &toml::to_string(&c).expect("credentials serialize"))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok((c.access_key, c.secret_key))
+}
+
+/// Root credentials given or kept in the data directory; None if neither (nothing is generated).
+pub fn known_root_credentials(
+    data_dir: &Path,
+    access: Option<String>,
+    secret: Option<String>,
+) -> Result<Option<(String, String)>, String> {
     if let (Some(a), Some(s)) = (&access, &secret) {
-        return Ok((a.clone(), s.clone()));
+        return Ok(Some((a.clone(), s.clone())));
     }
     if access.is_some() != secret.is_some() {
         return Err("set both FIRN_ROOT_ACCESS_KEY and FIRN_ROOT_SECRET_KEY, or neither".into());
     }
     let path = data_dir.join("credentials.toml");
-    if let Ok(text) = std::fs::read_to_string(&path) {
-        let c: StoredCredentials = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-        return Ok((c.access_key, c.secret_key));
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            let c: StoredCredentials = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+            Ok(Some((c.access_key, c.secret_key)))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!("{}: {e}", path.display())),
     }
-    let c = StoredCredentials {
-        access_key: random_string(20, b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"),
-        secret_key: random_string(40, b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"),
-    };
-    std::fs::create_dir_all(data_dir).map_err(|e| format!("{}: {e}", data_dir.display()))?;
-    write_private(&path, &toml::to_string(&c).expect("credentials serialize"))
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok((c.access_key, c.secret_key))
 }
 
 fn random_string(len: usize, alphabet: &[u8]) -> String {

@@ -126,7 +126,7 @@ fn check_skew(date: DateTime<Utc>, now: DateTime<Utc>) -> S3Result<()> {
 fn lookup(input: &AuthInput, access_key: &str) -> S3Result<Arc<User>> {
     input
         .users
-        .by_access_key(access_key)
+        .by_access_key(access_key)?
         .ok_or_else(|| S3Error::new(Code::InvalidAccessKeyId).detail("AWSAccessKeyId", access_key))
 }
 

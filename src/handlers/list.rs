@@ -99,14 +99,15 @@ impl Common {
         }
         w.elem("Size", o.size.to_string()).elem("StorageClass", &o.meta.storage_class);
         if owner {
-            owner_element(w, ctx, &o.meta.owner);
+            owner_element(w, ctx, "Owner", &o.meta.owner);
         }
         w.close();
     }
 }
 
-fn owner_element(w: &mut XmlWriter, ctx: &Ctx, id: &str) {
-    w.open("Owner").elem("ID", id).elem("DisplayName", ctx.app.users.display_name(id)).close();
+/// `<Owner>` (or `<Initiator>`): the canonical id and the user's name.
+pub(super) fn owner_element(w: &mut XmlWriter, ctx: &Ctx, tag: &'static str, id: &str) {
+    w.open(tag).elem("ID", id).elem("DisplayName", ctx.app.users.display_name(id)).close();
 }
 
 pub async fn list_v1(ctx: Ctx) -> S3Result<Response<Body>> {
@@ -203,7 +204,7 @@ pub async fn list_versions(ctx: Ctx) -> S3Result<Response<Body>> {
                 .elem("Size", o.size.to_string())
                 .elem("StorageClass", &o.meta.storage_class);
         }
-        owner_element(&mut w, &ctx, &o.meta.owner);
+        owner_element(&mut w, &ctx, "Owner", &o.meta.owner);
         w.close();
     }
     for p in &page.common_prefixes {

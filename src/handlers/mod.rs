@@ -1,6 +1,7 @@
 //! One module per family of S3 operations. Each handler takes the request context and returns a
 //! response or an S3 error.
 
+mod admin;
 mod attributes;
 mod bucket;
 mod copy;
@@ -161,6 +162,7 @@ pub async fn run(op: Op, ctx: Ctx) -> S3Result<Response<Body>> {
         Op::PutBucketVersioning => bucket::put_versioning(ctx).await,
         Op::ListObjectVersions => list::list_versions(ctx).await,
         Op::PostObject => post_object::post_object(ctx).await,
+        Op::Admin => admin::admin(ctx).await,
         Op::Metrics | Op::HealthLive | Op::HealthReady => Ok(service::endpoint(op, &ctx)),
     }
 }

@@ -1,6 +1,7 @@
 //! Multipart uploads: create, upload part (and part copy), complete, abort, list parts and uploads.
 
 use super::copy::{copy_range, source_object};
+use super::list::owner_element;
 use super::object::{new_object, receive, require_length, with_checksum, write_condition};
 use super::{blocking, empty, xml_response, Ctx};
 use crate::body::Body;
@@ -62,10 +63,6 @@ fn upload_id(ctx: &Ctx) -> &str {
 
 fn current_upload(ctx: &Ctx) -> S3Result<UploadRecord> {
     Ok(ctx.app.engine.upload(ctx.bucket(), ctx.key(), upload_id(ctx))?)
-}
-
-fn owner(w: &mut XmlWriter, ctx: &Ctx, tag: &'static str, id: &str) {
-    w.open(tag).elem("ID", id).elem("DisplayName", ctx.app.users.display_name(id)).close();
 }
 
 pub async fn create(ctx: Ctx) -> S3Result<Response<Body>> {
@@ -257,8 +254,8 @@ pub async fn list_parts(ctx: Ctx) -> S3Result<Response<Body>> {
     let (parts, truncated) = ctx.app.engine.list_parts(&up.upload_id, marker, max)?;
     let mut w = XmlWriter::new("ListPartsResult");
     w.elem("Bucket", ctx.bucket().as_str()).elem("Key", ctx.key().as_str()).elem("UploadId", &up.upload_id);
-    owner(&mut w, &ctx, "Initiator", &up.meta.owner);
-    owner(&mut w, &ctx, "Owner", &up.meta.owner);
+    owner_element(&mut w, &ctx, "Initiator", &up.meta.owner);
+    owner_element(&mut w, &ctx, "Owner", &up.meta.owner);
     w.elem("StorageClass", &up.meta.storage_class)
         .elem("PartNumberMarker", marker.to_string())
         .elem("NextPartNumberMarker", parts.last().map_or(marker, |p| p.number).to_string())
@@ -319,8 +316,8 @@ pub async fn list_uploads(ctx: Ctx) -> S3Result<Response<Body>> {
     }
     for u in &page.uploads {
         w.open("Upload").elem("Key", enc(&u.key)).elem("UploadId", &u.upload_id);
-        owner(&mut w, &ctx, "Initiator", &u.meta.owner);
-        owner(&mut w, &ctx, "Owner", &u.meta.owner);
+        owner_element(&mut w, &ctx, "Initiator", &u.meta.owner);
+        owner_element(&mut w, &ctx, "Owner", &u.meta.owner);
         w.elem("StorageClass", &u.meta.storage_class).elem("Initiated", iso_date(u.initiated_ms));
         w.opt("ChecksumAlgorithm", u.checksum_algorithm.as_deref());
         w.close();

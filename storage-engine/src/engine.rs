@@ -5,9 +5,10 @@ use crate::hot::{BlobWriter, HotTier, ObjectReader};
 use crate::keys;
 use crate::names::BucketName;
 use crate::record::{self, BucketRecord, ObjectRecord, Versioning};
+use crate::users::UserDirectory;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 
 #[derive(Clone, Debug)]
@@ -105,11 +106,28 @@ pub struct Engine {
     pub(crate) parts: sled::Tree,
     pub(crate) hot: HotTier,
     pub(crate) min_part_size: u64,
+    /// Byte quotas of the buckets that have one: bucket name → u64 (big-endian).
+    pub(crate) quotas: sled::Tree,
+    pub(crate) users: UserDirectory,
     key_locks: Vec<Mutex<()>>,
     group: GroupCommit,
-    /// Object versions (not delete markers) stored, and their bytes: kept for metrics.
-    pub(crate) stored_versions: AtomicI64,
-    pub(crate) stored_bytes: AtomicI64,
+    /// Object versions (not delete markers) stored per bucket, and their bytes: counted at start-up,
+    /// kept current by each commit; for metrics, `admin` and quotas.
+    pub(crate) usage: Mutex<HashMap<String, BucketUsage>>,
+}
+
+/// What one bucket stores: every version (noncurrent ones too; delete markers excluded).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct BucketUsage {
+    pub objects: i64,
+    pub bytes: i64,
+}
+
+/// Work waiting: blobs to delete, multipart uploads not yet completed or aborted.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Queues {
+    pub gc: usize,
+    pub uploads: usize,
 }
 
 /// What a scrape of the engine shows.
@@ -154,12 +172,13 @@ impl Engine {
             inline: db.open_tree("inline")?,
             uploads: db.open_tree("uploads")?,
             parts: db.open_tree("parts")?,
+            quotas: db.open_tree("quotas")?,
+            users: UserDirectory::open(&db)?,
             hot: HotTier::open(&cfg.data_dir.join("hot"))?,
             min_part_size: cfg.min_part_size,
             key_locks: (0..KEY_LOCKS).map(|_| Mutex::new(())).collect(),
             group: GroupCommit::default(),
-            stored_versions: AtomicI64::new(0),
-            stored_bytes: AtomicI64::new(0),
+            usage: Mutex::new(HashMap::new()),
             db,
         };
         engine.recover()?;
@@ -193,34 +212,91 @@ impl Engine {
 
     /// Counts what is stored, once at start-up; commits keep the counts current after that.
     fn count_stored(&self) -> Result<()> {
-        let (mut versions, mut bytes) = (0, 0);
+        let mut usage: HashMap<String, BucketUsage> = HashMap::new();
         for item in self.versions.iter() {
-            let rec: ObjectRecord = record::decode(&item?.1)?;
+            let (k, v) = item?;
+            let rec: ObjectRecord = record::decode(&v)?;
             if !rec.delete_marker {
-                versions += 1;
-                bytes += rec.size as i64;
+                let bucket = keys::bucket_of(&k).ok_or_else(|| EngineError::Corrupt("version key".into()))?;
+                let u = usage.entry(bucket.to_owned()).or_default();
+                u.objects += 1;
+                u.bytes += rec.size as i64;
             }
         }
-        self.stored_versions.store(versions, Ordering::Relaxed);
-        self.stored_bytes.store(bytes, Ordering::Relaxed);
+        *self.usage_map() = usage;
         Ok(())
     }
 
-    /// Accounts for versions added (`sign` 1) or removed (`sign` -1).
-    pub(crate) fn account(&self, rec: &ObjectRecord, sign: i64) {
+    fn usage_map(&self) -> MutexGuard<'_, HashMap<String, BucketUsage>> {
+        self.usage.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Accounts for versions of `bucket` added (`sign` 1) or removed (`sign` -1).
+    pub(crate) fn account(&self, bucket: &str, rec: &ObjectRecord, sign: i64) {
         if !rec.delete_marker {
-            self.stored_versions.fetch_add(sign, Ordering::Relaxed);
-            self.stored_bytes.fetch_add(sign * rec.size as i64, Ordering::Relaxed);
+            let mut map = self.usage_map();
+            let u = map.entry(bucket.to_owned()).or_default();
+            u.objects += sign;
+            u.bytes += sign * rec.size as i64;
         }
     }
 
-    pub fn stats(&self) -> EngineStats {
-        EngineStats {
-            buckets: self.buckets.len(),
-            hot_versions: self.stored_versions.load(Ordering::Relaxed),
-            hot_bytes: self.stored_bytes.load(Ordering::Relaxed),
-            gc_queue: self.gc.len(),
+    /// What a bucket stores now.
+    pub fn usage(&self, bucket: &BucketName) -> BucketUsage {
+        self.usage_map().get(bucket.as_str()).copied().unwrap_or_default()
+    }
+
+    /// The bucket's byte quota, if it has one.
+    pub fn quota(&self, bucket: &BucketName) -> Result<Option<u64>> {
+        Ok(self.quotas.get(bucket.as_str())?.and_then(|v| v.as_ref().try_into().ok().map(u64::from_be_bytes)))
+    }
+
+    /// Sets (or with None removes) the bucket's byte quota. A quota below what the bucket holds
+    /// refuses new writes until enough is deleted; nothing stored is touched.
+    pub fn set_quota(&self, bucket: &BucketName, bytes: Option<u64>) -> Result<()> {
+        self.bucket(bucket)?;
+        match bytes {
+            Some(q) => self.quotas.insert(bucket.as_str(), &q.to_be_bytes())?,
+            None => self.quotas.remove(bucket.as_str())?,
+        };
+        self.sync()
+    }
+
+    /// Refuses a write of `incoming` bytes that would take the bucket past its quota. Checked
+    /// before a commit, not inside it: concurrent writers may overshoot by what they have in flight.
+    pub(crate) fn check_quota(&self, bucket: &BucketName, incoming: u64) -> Result<()> {
+        if let Some(q) = self.quota(bucket)? {
+            if self.usage(bucket).bytes.max(0) as u64 + incoming > q {
+                return Err(EngineError::QuotaExceeded(q));
+            }
         }
+        Ok(())
+    }
+
+    /// The users and their keys.
+    pub fn users(&self) -> &UserDirectory {
+        &self.users
+    }
+
+    /// Removes a user who owns no bucket.
+    pub fn remove_user(&self, name: &str) -> Result<()> {
+        let id = crate::users::canonical_id(name);
+        let owned: Vec<String> = self.list_buckets()?.into_iter().filter(|b| b.owner == id).map(|b| b.name).collect();
+        if !owned.is_empty() {
+            return Err(EngineError::UserOwnsBuckets(owned.join(", ")));
+        }
+        self.users.remove(name).map(|_| ())
+    }
+
+    pub fn stats(&self) -> EngineStats {
+        let (hot_versions, hot_bytes) =
+            self.usage_map().values().fold((0, 0), |(o, b), u| (o + u.objects, b + u.bytes));
+        EngineStats { buckets: self.buckets.len(), hot_versions, hot_bytes, gc_queue: self.gc.len() }
+    }
+
+    /// The work waiting in the background queues. Counts by scanning: for `admin`, not for metrics.
+    pub fn queues(&self) -> Result<Queues> {
+        Ok(Queues { gc: self.gc.len(), uploads: self.uploads.len() })
     }
 
     /// True when the metadata store answers; for readiness checks.
@@ -228,16 +304,19 @@ impl Engine {
         self.buckets.first().is_ok()
     }
 
-    /// Deletes the blobs queued by earlier commits. Idempotent: a crash part-way repeats it safely.
-    pub(crate) fn collect_garbage(&self) -> Result<()> {
+    /// Deletes the blobs queued by earlier commits; returns how many. Idempotent: a crash part-way
+    /// repeats it safely. Commits run it themselves; `admin gc` runs it on demand.
+    pub fn collect_garbage(&self) -> Result<usize> {
+        let mut removed = 0;
         for item in self.gc.iter() {
             let (k, _) = item?;
             let id = u128::from_be_bytes(k.as_ref().try_into().map_err(|_| EngineError::Corrupt("gc key".into()))?);
             self.hot.remove(id)?;
             self.inline.remove(&k)?;
             self.gc.remove(k)?;
+            removed += 1;
         }
-        Ok(())
+        Ok(removed)
     }
 
     /// Makes every committed change durable (sled otherwise syncs only every ~500 ms). Group
@@ -329,6 +408,8 @@ impl Engine {
             return Err(EngineError::BucketNotEmpty);
         }
         self.buckets.remove(name.as_str())?;
+        self.quotas.remove(name.as_str())?;
+        self.usage_map().remove(name.as_str());
         self.sync()
     }
 

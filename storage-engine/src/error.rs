@@ -33,6 +33,24 @@ pub enum EngineError {
     InvalidPartOrder,
     #[error("part {0} is smaller than the minimum allowed size of {1} bytes")]
     EntityTooSmall(u32, u64),
+    #[error("the bucket's quota of {0} bytes would be exceeded")]
+    QuotaExceeded(u64),
+    #[error("no such user")]
+    NoSuchUser,
+    #[error("a user of that name exists")]
+    UserAlreadyExists,
+    #[error("a user name is 1 to 64 letters, digits and +=,.@_-")]
+    InvalidUserName,
+    #[error("no such access key")]
+    NoSuchAccessKey,
+    #[error("that access key is in use")]
+    AccessKeyInUse,
+    #[error("a user may hold at most {} access keys", crate::users::MAX_KEYS_PER_USER)]
+    TooManyKeys,
+    #[error("the user still owns buckets: {0}")]
+    UserOwnsBuckets(String),
+    #[error("the record changed meanwhile; try again")]
+    Conflict,
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
     #[error("io: {0}")]

@@ -12,6 +12,12 @@ pub(crate) fn bucket_prefix(bucket: &str) -> Vec<u8> {
     k
 }
 
+/// The bucket a versions, objects or uploads key belongs to.
+pub(crate) fn bucket_of(key: &[u8]) -> Option<&str> {
+    let end = key.iter().position(|&b| b == 0)?;
+    std::str::from_utf8(&key[..end]).ok()
+}
+
 pub(crate) fn object_key(bucket: &str, key: &str) -> Vec<u8> {
     let mut k = bucket_prefix(bucket);
     k.extend_from_slice(key.as_bytes());

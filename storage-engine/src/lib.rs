@@ -14,9 +14,10 @@ mod names;
 mod objects;
 mod record;
 mod scrub;
+mod users;
 mod versions;
 
-pub use engine::{Engine, EngineConfig, EngineStats, WriteCondition};
+pub use engine::{BucketUsage, Engine, EngineConfig, EngineStats, Queues, WriteCondition};
 pub use error::{EngineError, Result};
 pub use hot::{BlobWriter, ObjectReader, StagedBlob};
 pub use list::{ListPage, ListQuery};
@@ -27,4 +28,5 @@ pub use record::{
     BucketRecord, ContentHeaders, Extent, ObjectMeta, ObjectPart, ObjectRecord, PartRecord, UploadRecord, Versioning,
 };
 pub use scrub::{Damage, ScrubReport};
+pub use users::{canonical_id, AccessKey, UserDirectory, UserRecord, MAX_KEYS_PER_USER};
 pub use versions::{VersionEntry, VersionPage, VersionQuery};

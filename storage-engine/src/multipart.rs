@@ -253,7 +253,7 @@ impl Engine {
                 e => e,
             })?;
         self.sync()?;
-        self.collect_garbage()
+        self.collect_garbage().map(|_| ())
     }
 
     /// Uploads in key order, then by start time, with the same prefix/delimiter rules as listing.

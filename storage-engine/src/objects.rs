@@ -109,6 +109,7 @@ impl Engine {
         let (b, k) = (bucket.as_str(), key.as_str());
         let okey = keys::object_key(b, k);
         let state = self.bucket(bucket)?.versioning;
+        self.check_quota(bucket, rec.size)?;
         rec.seq = self.db.generate_id()?;
         rec.version_id = if state == Versioning::Enabled { new_version_id(rec.seq) } else { "null".into() };
         rec.last_modified_ms = now_ms();
@@ -165,9 +166,9 @@ impl Engine {
             })
             .map_err(tx_err)?;
         drop(guard);
-        self.account(&rec, 1);
+        self.account(b, &rec, 1);
         if let Some(old) = &replaced {
-            self.account(old, -1);
+            self.account(b, old, -1);
         }
         self.sync()?;
         self.collect_garbage()?;
@@ -245,7 +246,7 @@ impl Engine {
             })
             .map_err(tx_err)?;
         if let Some(old) = &removed {
-            self.account(old, -1);
+            self.account(b, old, -1);
         }
         Ok(DeleteOutcome { version_id: None, delete_marker: false })
     }
@@ -284,7 +285,7 @@ impl Engine {
             })
             .map_err(tx_err)?;
         if let Some(old) = &replaced {
-            self.account(old, -1);
+            self.account(b, old, -1);
         }
         Ok(DeleteOutcome { version_id: Some(marker.version_id), delete_marker: true })
     }
@@ -327,7 +328,7 @@ impl Engine {
                 Ok(())
             })
             .map_err(tx_err)?;
-        self.account(&rec, -1);
+        self.account(b, &rec, -1);
         Ok(DeleteOutcome { version_id: Some(id.to_owned()), delete_marker: rec.delete_marker })
     }
 
@@ -366,7 +367,7 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::EngineConfig;
+    use crate::{BucketUsage, EngineConfig};
     use std::io::Read;
 
     fn engine(dir: &std::path::Path) -> Engine {
@@ -544,5 +545,31 @@ mod tests {
         drop(e);
         let reopened = engine(dir.path());
         assert_eq!(reopened.stats().hot_versions, 1, "the start-up count agrees with the running one");
+    }
+
+    #[test]
+    fn quota_refuses_writes_past_it_and_usage_is_per_bucket() {
+        let dir = tempfile::tempdir().unwrap();
+        let (e, b) = setup(dir.path());
+        let other = BucketName::parse("other").unwrap();
+        e.create_bucket(&other, "me", "us-east-1").unwrap();
+        put(&e, &b, "a", b"12345").unwrap();
+        put(&e, &other, "a", b"1").unwrap();
+        assert_eq!(e.usage(&b), BucketUsage { objects: 1, bytes: 5 });
+        e.set_quota(&b, Some(8)).unwrap();
+        assert_eq!(e.quota(&b).unwrap(), Some(8));
+        put(&e, &b, "b", b"123").unwrap();
+        assert!(matches!(put(&e, &b, "c", b"1"), Err(EngineError::QuotaExceeded(8))));
+        assert_eq!(e.blob_count(), 3, "the refused write left no blob");
+        put(&e, &other, "b", b"1234567890").unwrap();
+        e.delete_object(&b, &key("a"), None, "me").unwrap();
+        put(&e, &b, "c", b"1").unwrap();
+        e.set_quota(&b, None).unwrap();
+        put(&e, &b, "d", b"123456789").unwrap();
+        drop(e);
+        let e = engine(dir.path());
+        assert_eq!(e.usage(&b), BucketUsage { objects: 3, bytes: 13 });
+        assert_eq!(e.usage(&other), BucketUsage { objects: 2, bytes: 11 });
+        assert_eq!(e.quota(&b).unwrap(), None);
     }
 }

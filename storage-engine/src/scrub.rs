@@ -6,7 +6,7 @@ use crate::record::{self, ObjectRecord};
 use std::io::Read;
 
 /// One damaged version found by a scrub.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Damage {
     pub bucket: String,
     pub key: String,
@@ -14,7 +14,7 @@ pub struct Damage {
     pub reason: String,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ScrubReport {
     pub versions: u64,
     pub bytes: u64,

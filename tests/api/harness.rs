@@ -51,7 +51,12 @@ impl Server {
     }
 
     pub fn client(&self) -> Client {
-        let creds = Credentials::new(ACCESS_KEY, SECRET_KEY, None, None, "firn-tests");
+        self.client_as(ACCESS_KEY, SECRET_KEY)
+    }
+
+    /// A client signing with another user's keys.
+    pub fn client_as(&self, access_key: &str, secret_key: &str) -> Client {
+        let creds = Credentials::new(access_key, secret_key, None, None, "firn-tests");
         let conf = aws_sdk_s3::Config::builder()
             .behavior_version_latest()
             .region(Region::new("us-east-1"))
@@ -60,6 +65,11 @@ impl Server {
             .force_path_style(true)
             .build();
         Client::from_conf(conf)
+    }
+
+    #[allow(dead_code)]
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// The data directory (`FIRN_DATA_DIR`).

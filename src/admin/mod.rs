@@ -1,0 +1,276 @@
+//! Administration: users and keys, buckets and quotas, tier usage, work queues, GC and scrub.
+//!
+//! One set of operations with one implementation, [`execute`], run either in-process on the data
+//! directory (the server stopped) or by a running server for `POST /-/admin` (root only). The CLI
+//! in [`cli`] picks the way and renders the [`Reply`].
+
+pub mod cli;
+pub mod client;
+
+use crate::conditions::iso_date;
+use crate::error::{Code, S3Error, S3Result};
+use crate::users::{generate_keys, User, ROOT};
+use firn_storage::{AccessKey, BucketName, Engine, ScrubReport, Versioning};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "kebab-case")]
+pub enum Request {
+    UserAdd {
+        name: String,
+    },
+    UserList,
+    UserRemove {
+        name: String,
+    },
+    KeyAdd {
+        user: String,
+    },
+    KeyRemove {
+        access_key: String,
+    },
+    BucketList,
+    /// `bytes: None` removes the quota.
+    BucketQuota {
+        bucket: String,
+        bytes: Option<u64>,
+    },
+    Tiers,
+    Queues,
+    Gc,
+    Scrub,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UserInfo {
+    pub name: String,
+    pub canonical_id: String,
+    pub access_keys: Vec<String>,
+    /// None for root, whose keys come from the configuration.
+    pub created: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BucketInfo {
+    pub name: String,
+    pub owner: String,
+    pub created: String,
+    pub versioning: String,
+    /// Every stored version, noncurrent ones too.
+    pub objects: i64,
+    pub bytes: i64,
+    pub quota: Option<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Usage {
+    pub name: String,
+    pub items: i64,
+    pub bytes: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Reply {
+    Users {
+        users: Vec<UserInfo>,
+    },
+    /// A new key: the only time its secret is shown.
+    Key {
+        user: String,
+        access_key: String,
+        secret_key: String,
+    },
+    Done {
+        message: String,
+    },
+    Buckets {
+        buckets: Vec<BucketInfo>,
+    },
+    Tiers {
+        tiers: Vec<Usage>,
+    },
+    Queues {
+        queues: Vec<Usage>,
+    },
+    Gc {
+        removed: usize,
+    },
+    Scrub {
+        report: ScrubReport,
+    },
+}
+
+fn new_key(root: &User) -> AccessKey {
+    loop {
+        let (access_key, secret_key) = generate_keys();
+        // Drawn keys never collide in practice; the root's key is the one the directory cannot see.
+        if access_key != root.access_key {
+            return AccessKey { access_key, secret_key, created_ms: chrono::Utc::now().timestamp_millis() };
+        }
+    }
+}
+
+fn key_reply(user: &str, key: &AccessKey) -> Reply {
+    Reply::Key { user: user.to_owned(), access_key: key.access_key.clone(), secret_key: key.secret_key.clone() }
+}
+
+/// Runs one operation. `progress` hears scrub's running totals (versions, bytes) as it goes.
+pub fn execute(engine: &Engine, root: &User, req: &Request, progress: &mut dyn FnMut(u64, u64)) -> S3Result<Reply> {
+    let users = engine.users();
+    let reserved = |name: &str| {
+        if name == ROOT {
+            Err(S3Error::msg(Code::InvalidInput, "root is configured, not managed here"))
+        } else {
+            Ok(())
+        }
+    };
+    Ok(match req {
+        Request::UserAdd { name } => {
+            reserved(name)?;
+            let key = new_key(root);
+            users.create(name, key.clone())?;
+            key_reply(name, &key)
+        }
+        Request::UserList => {
+            let mut list = vec![UserInfo {
+                name: ROOT.to_owned(),
+                canonical_id: root.canonical_id.clone(),
+                access_keys: vec![root.access_key.clone()],
+                created: None,
+            }];
+            list.extend(users.list()?.into_iter().map(|u| UserInfo {
+                access_keys: u.keys.iter().map(|k| k.access_key.clone()).collect(),
+                created: Some(iso_date(u.created_ms)),
+                name: u.name,
+                canonical_id: u.canonical_id,
+            }));
+            Reply::Users { users: list }
+        }
+        Request::UserRemove { name } => {
+            reserved(name)?;
+            engine.remove_user(name)?;
+            Reply::Done { message: format!("removed user {name} and its keys") }
+        }
+        Request::KeyAdd { user } => {
+            reserved(user)?;
+            let key = new_key(root);
+            users.add_key(user, key.clone())?;
+            key_reply(user, &key)
+        }
+        Request::KeyRemove { access_key } => {
+            if *access_key == root.access_key {
+                return Err(S3Error::msg(Code::InvalidInput, "the root key is configured, not managed here"));
+            }
+            let user = users.remove_key(access_key)?;
+            Reply::Done { message: format!("removed key {access_key} of user {}", user.name) }
+        }
+        Request::BucketList => {
+            let mut buckets = Vec::new();
+            for b in engine.list_buckets()? {
+                let name = BucketName::parse(&b.name)?;
+                let usage = engine.usage(&name);
+                let owner = if b.owner == root.canonical_id {
+                    ROOT.to_owned()
+                } else {
+                    users.by_id(&b.owner).map(|u| u.name).unwrap_or(b.owner)
+                };
+                buckets.push(BucketInfo {
+                    quota: engine.quota(&name)?,
+                    name: b.name,
+                    owner,
+                    created: iso_date(b.created_ms),
+                    versioning: match b.versioning {
+                        Versioning::Unversioned => "Unversioned",
+                        Versioning::Enabled => "Enabled",
+                        Versioning::Suspended => "Suspended",
+                    }
+                    .to_owned(),
+                    objects: usage.objects,
+                    bytes: usage.bytes,
+                });
+            }
+            Reply::Buckets { buckets }
+        }
+        Request::BucketQuota { bucket, bytes } => {
+            let name = BucketName::parse(bucket)?;
+            engine.set_quota(&name, *bytes)?;
+            Reply::Done {
+                message: match bytes {
+                    Some(q) => format!("bucket {bucket}: quota {q} bytes"),
+                    None => format!("bucket {bucket}: no quota"),
+                },
+            }
+        }
+        Request::Tiers => {
+            let s = engine.stats();
+            Reply::Tiers { tiers: vec![Usage { name: "hot".into(), items: s.hot_versions, bytes: Some(s.hot_bytes) }] }
+        }
+        Request::Queues => {
+            let q = engine.queues()?;
+            Reply::Queues {
+                queues: vec![
+                    Usage { name: "gc".into(), items: q.gc as i64, bytes: None },
+                    Usage { name: "multipart-uploads".into(), items: q.uploads as i64, bytes: None },
+                ],
+            }
+        }
+        Request::Gc => Reply::Gc { removed: engine.collect_garbage()? },
+        Request::Scrub => Reply::Scrub { report: engine.scrub(|r| progress(r.versions, r.bytes))? },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_and_replies_round_trip_as_json() {
+        let req = Request::BucketQuota { bucket: "b".into(), bytes: Some(5) };
+        let json = serde_json::to_string(&req).unwrap();
+        assert_eq!(json, r#"{"op":"bucket-quota","bucket":"b","bytes":5}"#);
+        assert_eq!(serde_json::from_str::<Request>(&json).unwrap(), req);
+        let reply = Reply::Gc { removed: 3 };
+        assert_eq!(serde_json::from_str::<Reply>(&serde_json::to_string(&reply).unwrap()).unwrap(), reply);
+    }
+
+    #[test]
+    fn users_keys_quotas_offline() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = Engine::open(&firn_storage::EngineConfig::new(dir.path())).unwrap();
+        let root = User::new(ROOT, "ROOTKEY".into(), "rootsecret".into());
+        let run = |req: Request| execute(&engine, &root, &req, &mut |_, _| {});
+        let Reply::Key { access_key, secret_key, .. } = run(Request::UserAdd { name: "alice".into() }).unwrap() else {
+            panic!("a key")
+        };
+        assert_eq!((access_key.len(), secret_key.len()), (20, 40));
+        assert_eq!(run(Request::UserAdd { name: "alice".into() }).unwrap_err().code, Code::EntityAlreadyExists);
+        assert_eq!(run(Request::UserAdd { name: "root".into() }).unwrap_err().code, Code::InvalidInput);
+        run(Request::KeyAdd { user: "alice".into() }).unwrap();
+        assert_eq!(run(Request::KeyAdd { user: "alice".into() }).unwrap_err().code, Code::LimitExceeded);
+        let Reply::Users { users } = run(Request::UserList).unwrap() else { panic!("users") };
+        assert_eq!(
+            users.iter().map(|u| (u.name.as_str(), u.access_keys.len())).collect::<Vec<_>>(),
+            [("root", 1), ("alice", 2)]
+        );
+        run(Request::KeyRemove { access_key: access_key.clone() }).unwrap();
+        assert_eq!(run(Request::KeyRemove { access_key }).unwrap_err().code, Code::NoSuchEntity);
+        assert_eq!(run(Request::KeyRemove { access_key: "ROOTKEY".into() }).unwrap_err().code, Code::InvalidInput);
+
+        let b = BucketName::parse("alices").unwrap();
+        engine.create_bucket(&b, &firn_storage::canonical_id("alice"), "us-east-1").unwrap();
+        assert_eq!(run(Request::UserRemove { name: "alice".into() }).unwrap_err().code, Code::DeleteConflict);
+        run(Request::BucketQuota { bucket: "alices".into(), bytes: Some(1 << 20) }).unwrap();
+        let Reply::Buckets { buckets } = run(Request::BucketList).unwrap() else { panic!("buckets") };
+        assert_eq!((buckets[0].owner.as_str(), buckets[0].quota), ("alice", Some(1 << 20)));
+        assert_eq!(
+            run(Request::BucketQuota { bucket: "nope".into(), bytes: None }).unwrap_err().code,
+            Code::NoSuchBucket
+        );
+        engine.delete_bucket(&b).unwrap();
+        run(Request::UserRemove { name: "alice".into() }).unwrap();
+        assert_eq!(run(Request::UserRemove { name: "alice".into() }).unwrap_err().code, Code::NoSuchEntity);
+        assert!(matches!(run(Request::Gc).unwrap(), Reply::Gc { removed: 0 }));
+        assert!(matches!(run(Request::Scrub).unwrap(), Reply::Scrub { report } if report.damaged.is_empty()));
+    }
+}
