@@ -56,6 +56,8 @@ pub enum KeyCommand {
 pub enum BucketCommand {
     /// Every bucket with its owner, versioning state, stored versions, bytes and quota.
     List,
+    /// One bucket's owner, versioning state, stored versions, bytes and quota.
+    Stats { bucket: String },
     /// Set a bucket's byte quota (e.g. 500MB, 20GiB, 1048576), or `none` to remove it. Writes that
     /// would take the bucket past it fail with 403 QuotaExceeded.
     Quota { bucket: String, size: String },
@@ -93,6 +95,7 @@ fn to_request(cmd: &Command) -> Result<Request, String> {
         Command::Key(KeyCommand::Add { user }) => Request::KeyAdd { user: user.clone() },
         Command::Key(KeyCommand::Remove { access_key }) => Request::KeyRemove { access_key: access_key.clone() },
         Command::Bucket(BucketCommand::List) => Request::BucketList,
+        Command::Bucket(BucketCommand::Stats { bucket }) => Request::BucketStats { bucket: bucket.clone() },
         Command::Bucket(BucketCommand::Quota { bucket, size }) => {
             Request::BucketQuota { bucket: bucket.clone(), bytes: parse_size(size)? }
         }

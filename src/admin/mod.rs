@@ -10,7 +10,7 @@ pub mod client;
 use crate::conditions::iso_date;
 use crate::error::{Code, S3Error, S3Result};
 use crate::users::{generate_keys, User, ROOT};
-use firn_storage::{AccessKey, BucketName, Engine, ScrubReport, Versioning};
+use firn_storage::{AccessKey, BucketName, BucketRecord, Engine, ScrubReport, Versioning};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -30,6 +30,9 @@ pub enum Request {
         access_key: String,
     },
     BucketList,
+    BucketStats {
+        bucket: String,
+    },
     /// `bytes: None` removes the quota.
     BucketQuota {
         bucket: String,
@@ -115,6 +118,30 @@ fn key_reply(user: &str, key: &AccessKey) -> Reply {
     Reply::Key { user: user.to_owned(), access_key: key.access_key.clone(), secret_key: key.secret_key.clone() }
 }
 
+fn bucket_info(engine: &Engine, root: &User, b: BucketRecord) -> S3Result<BucketInfo> {
+    let name = BucketName::parse(&b.name)?;
+    let usage = engine.usage(&name);
+    let owner = if b.owner == root.canonical_id {
+        ROOT.to_owned()
+    } else {
+        engine.users().by_id(&b.owner).map(|u| u.name).unwrap_or(b.owner)
+    };
+    Ok(BucketInfo {
+        quota: engine.quota(&name)?,
+        name: b.name,
+        owner,
+        created: iso_date(b.created_ms),
+        versioning: match b.versioning {
+            Versioning::Unversioned => "Unversioned",
+            Versioning::Enabled => "Enabled",
+            Versioning::Suspended => "Suspended",
+        }
+        .to_owned(),
+        objects: usage.objects,
+        bytes: usage.bytes,
+    })
+}
+
 /// Runs one operation. `progress` hears scrub's running totals (versions, bytes) as it goes.
 pub fn execute(engine: &Engine, root: &User, req: &Request, progress: &mut dyn FnMut(u64, u64)) -> S3Result<Reply> {
     let users = engine.users();
@@ -165,32 +192,16 @@ pub fn execute(engine: &Engine, root: &User, req: &Request, progress: &mut dyn F
             let user = users.remove_key(access_key)?;
             Reply::Done { message: format!("removed key {access_key} of user {}", user.name) }
         }
-        Request::BucketList => {
-            let mut buckets = Vec::new();
-            for b in engine.list_buckets()? {
-                let name = BucketName::parse(&b.name)?;
-                let usage = engine.usage(&name);
-                let owner = if b.owner == root.canonical_id {
-                    ROOT.to_owned()
-                } else {
-                    users.by_id(&b.owner).map(|u| u.name).unwrap_or(b.owner)
-                };
-                buckets.push(BucketInfo {
-                    quota: engine.quota(&name)?,
-                    name: b.name,
-                    owner,
-                    created: iso_date(b.created_ms),
-                    versioning: match b.versioning {
-                        Versioning::Unversioned => "Unversioned",
-                        Versioning::Enabled => "Enabled",
-                        Versioning::Suspended => "Suspended",
-                    }
-                    .to_owned(),
-                    objects: usage.objects,
-                    bytes: usage.bytes,
-                });
-            }
-            Reply::Buckets { buckets }
+        Request::BucketList => Reply::Buckets {
+            buckets: engine
+                .list_buckets()?
+                .into_iter()
+                .map(|b| bucket_info(engine, root, b))
+                .collect::<S3Result<_>>()?,
+        },
+        Request::BucketStats { bucket } => {
+            let rec = engine.bucket(&BucketName::parse(bucket)?)?;
+            Reply::Buckets { buckets: vec![bucket_info(engine, root, rec)?] }
         }
         Request::BucketQuota { bucket, bytes } => {
             let name = BucketName::parse(bucket)?;

@@ -107,8 +107,9 @@ async fn bucket_quota_refuses_writes_past_it() {
     let err = s3.copy_object().bucket("capped").key("c").copy_source("capped/a").send().await.unwrap_err();
     assert_eq!(code(&err), "QuotaExceeded", "a copy counts too");
 
-    let Reply::Buckets { buckets } = admin_json(&server, &["bucket", "list"]) else { panic!("buckets") };
+    let Reply::Buckets { buckets } = admin_json(&server, &["bucket", "stats", "capped"]) else { panic!("buckets") };
     assert_eq!((buckets[0].bytes, buckets[0].quota), (8 << 10, Some(10 << 10)));
+    assert!(String::from_utf8_lossy(&admin(&server, &["bucket", "stats", "nosuch"]).stderr).contains("NoSuchBucket"));
     let Reply::Tiers { tiers } = admin_json(&server, &["tiers"]) else { panic!("tiers") };
     assert_eq!((tiers[0].name.as_str(), tiers[0].items, tiers[0].bytes), ("hot", 1, Some(8 << 10)));
 
