@@ -235,7 +235,11 @@ impl Engine {
     pub(crate) fn account(&self, bucket: &str, rec: &ObjectRecord, sign: i64) {
         if !rec.delete_marker {
             let mut map = self.usage_map();
-            let u = map.entry(bucket.to_owned()).or_default();
+            // Look up before inserting: the common case needs no allocation.
+            if !map.contains_key(bucket) {
+                map.insert(bucket.to_owned(), BucketUsage::default());
+            }
+            let u = map.get_mut(bucket).expect("inserted above");
             u.objects += sign;
             u.bytes += sign * rec.size as i64;
         }
