@@ -9,6 +9,7 @@ use crate::metrics::Metrics;
 use crate::router::{self, Permission, Query};
 use crate::users::{User, Users};
 use crate::xml::XmlWriter;
+use firn_storage::acl::Permission as AclPermission;
 use firn_storage::{BucketName, BucketRecord, Engine, ObjectKey};
 use http::{HeaderValue, Request, Response};
 use hyper::body::Incoming;
@@ -130,7 +131,6 @@ impl App {
                 (_, Permission::Public) => None,
                 (_, Permission::Admin) if auth.user.as_deref().is_some_and(User::is_root) => None,
                 (_, Permission::Admin) => return Err(S3Error::new(Code::AccessDenied)),
-                (Some(b), Permission::InForm) => Some(self.engine.bucket(b)?),
                 (Some(b), perm) => self.check_access(auth.user.as_deref(), b, perm)?,
                 (None, _) if auth.user.is_none() => return Err(S3Error::new(Code::AccessDenied)),
                 (None, _) => None,
@@ -153,22 +153,33 @@ impl App {
         (Some(route.op), user, result)
     }
 
-    /// The one access decision. Today: the bucket owner may do everything, anyone else nothing.
-    /// Returns the bucket's record when the operation works on an existing bucket.
+    /// The one access decision for a bucket: its owner for configuration, its ACL for the rest.
+    /// Object rights are decided when the version is loaded (`Ctx::load_object`); here the bucket
+    /// only has to exist. Returns the bucket's record when the operation works on a bucket.
     pub(crate) fn check_access(
         &self,
         user: Option<&User>,
         bucket: &BucketName,
         perm: Permission,
     ) -> S3Result<Option<BucketRecord>> {
-        let Some(user) = user else {
-            return Err(S3Error::new(Code::AccessDenied));
-        };
+        let who = user.map(|u| u.canonical_id.as_str());
         if perm == Permission::Authenticated {
-            return Ok(None);
+            return if who.is_some() { Ok(None) } else { Err(S3Error::new(Code::AccessDenied)) };
         }
         let rec = self.engine.bucket(bucket)?;
-        if rec.owner == user.canonical_id {
+        // Anonymous requests may read what an ACL makes public, never write: every write has an
+        // owner (a deliberate difference: S3 lets AllUsers WRITE through).
+        let writes = matches!(perm, Permission::Bucket(p) | Permission::Object(p) if !matches!(p, AclPermission::Read | AclPermission::ReadAcp));
+        if who.is_none() && (writes || perm == Permission::Owner) {
+            return Err(S3Error::new(Code::AccessDenied));
+        }
+        let allowed = match perm {
+            Permission::Owner => who == Some(rec.owner.as_str()),
+            Permission::Bucket(p) => self.engine.bucket_acl(&rec)?.allows(who, p),
+            Permission::Object(_) | Permission::InForm | Permission::Public => true,
+            Permission::Authenticated | Permission::Admin => false,
+        };
+        if allowed {
             Ok(Some(rec))
         } else {
             Err(S3Error::new(Code::AccessDenied))

@@ -55,6 +55,7 @@ s3_codes! {
     InvalidURI => (400, "Couldn't parse the specified URI."),
     KeyTooLongError => (400, "Your key is too long"),
     LimitExceeded => (409, "The request would exceed a limit."),
+    MalformedACLError => (400, "The XML you provided was not well-formed or did not validate against our published schema."),
     MalformedXML => (400, "The XML you provided was not well-formed or did not validate against our published schema"),
     MalformedPOSTRequest => (400, "The body of your POST request is not well-formed multipart/form-data."),
     MaxMessageLengthExceeded => (400, "Your request was too big."),
@@ -75,6 +76,8 @@ s3_codes! {
     RequestTimeTooSkewed => (403, "The difference between the request time and the server's time is too large."),
     ServiceUnavailable => (503, "Please reduce your request rate."),
     SignatureDoesNotMatch => (403, "The request signature we calculated does not match the signature you provided. Check your key and signing method."),
+    UnexpectedContent => (400, "This request does not support content."),
+    UnresolvableGrantByEmailAddress => (400, "The email address you provided does not match any account on record."),
     XAmzContentSHA256Mismatch => (400, "The provided 'x-amz-content-sha256' header does not match what was computed."),
 }
 

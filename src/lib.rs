@@ -3,6 +3,7 @@
 //! The daemon: configuration, the HTTP server, routing, authentication, access checks, XML and
 //! the S3 operation handlers. Storage lives in the `firn-storage` crate.
 
+pub mod acl;
 pub mod admin;
 pub mod app;
 pub mod auth;

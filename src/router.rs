@@ -3,6 +3,7 @@
 
 use crate::auth::sigv4::uri_decode;
 use crate::error::{Code, S3Error, S3Result};
+use firn_storage::acl::Permission as Acl;
 use http::Method;
 
 /// A decoded query string, in request order.
@@ -62,6 +63,10 @@ pub enum Op {
     PutBucketVersioning,
     ListObjectVersions,
     PostObject,
+    GetBucketAcl,
+    PutBucketAcl,
+    GetObjectAcl,
+    PutObjectAcl,
     /// Service endpoints under `/-/`, a path no bucket can have ("-" is not a valid bucket name).
     Metrics,
     HealthLive,
@@ -70,7 +75,9 @@ pub enum Op {
     Admin,
 }
 
-/// What an operation needs from the caller's rights on the bucket.
+/// What an operation needs from the caller. Bucket rights come from the bucket's ACL and are
+/// checked before the handler runs; object rights come from the version's ACL and are checked when
+/// the handler loads the version (`Ctx::load_object`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Permission {
     /// Anyone: the service's own health and metrics endpoints.
@@ -79,17 +86,19 @@ pub enum Permission {
     InForm,
     /// Any authenticated user (ListBuckets, CreateBucket).
     Authenticated,
-    Read,
-    Write,
-    /// Bucket configuration, owner only.
+    /// Bucket configuration: the bucket's owner only.
     Owner,
+    /// A right the bucket's ACL must grant.
+    Bucket(Acl),
+    /// A right the object version's ACL must grant.
+    Object(Acl),
     /// The root user only: the admin API.
     Admin,
 }
 
 impl Op {
     /// Every operation, for the README's compatibility table test.
-    pub const ALL: [Op; 32] = [
+    pub const ALL: [Op; 36] = [
         Op::ListBuckets,
         Op::CreateBucket,
         Op::HeadBucket,
@@ -118,6 +127,10 @@ impl Op {
         Op::PutBucketVersioning,
         Op::ListObjectVersions,
         Op::PostObject,
+        Op::GetBucketAcl,
+        Op::PutBucketAcl,
+        Op::GetObjectAcl,
+        Op::PutObjectAcl,
         Op::Metrics,
         Op::HealthLive,
         Op::HealthReady,
@@ -131,8 +144,10 @@ impl Op {
             Admin => Permission::Admin,
             PostObject => Permission::InForm,
             ListBuckets | CreateBucket => Permission::Authenticated,
-            HeadBucket | ListObjects | ListObjectsV2 | GetObject | HeadObject | GetObjectTagging | ListParts
-            | ListMultipartUploads | GetObjectAttributes | ListObjectVersions => Permission::Read,
+            HeadBucket | ListObjects | ListObjectsV2 | ListParts | ListMultipartUploads | ListObjectVersions => {
+                Permission::Bucket(Acl::Read)
+            }
+            GetObject | HeadObject | GetObjectTagging | GetObjectAttributes => Permission::Object(Acl::Read),
             DeleteObjects
             | PutObject
             | CopyObject
@@ -143,7 +158,11 @@ impl Op {
             | UploadPart
             | UploadPartCopy
             | CompleteMultipartUpload
-            | AbortMultipartUpload => Permission::Write,
+            | AbortMultipartUpload => Permission::Bucket(Acl::Write),
+            GetBucketAcl => Permission::Bucket(Acl::ReadAcp),
+            PutBucketAcl => Permission::Bucket(Acl::WriteAcp),
+            GetObjectAcl => Permission::Object(Acl::ReadAcp),
+            PutObjectAcl => Permission::Object(Acl::WriteAcp),
             DeleteBucket | GetBucketLocation | GetBucketVersioning | PutBucketVersioning => Permission::Owner,
         }
     }
@@ -179,6 +198,10 @@ impl Op {
             PutBucketVersioning => "PutBucketVersioning",
             ListObjectVersions => "ListObjectVersions",
             PostObject => "PostObject",
+            GetBucketAcl => "GetBucketAcl",
+            PutBucketAcl => "PutBucketAcl",
+            GetObjectAcl => "GetObjectAcl",
+            PutObjectAcl => "PutObjectAcl",
             Metrics => "Metrics",
             HealthLive => "HealthLive",
             HealthReady => "HealthReady",
@@ -311,6 +334,8 @@ pub fn route(
             (Method::POST, Some("delete")) => Op::DeleteObjects,
             (Method::POST, None) => Op::PostObject,
             (Method::GET, Some("uploads")) => Op::ListMultipartUploads,
+            (Method::GET, Some("acl")) => Op::GetBucketAcl,
+            (Method::PUT, Some("acl")) => Op::PutBucketAcl,
             (_, Some(s)) => return Err(not_implemented(&format!("The bucket sub-resource '{s}'"))),
             _ => return Err(S3Error::new(Code::MethodNotAllowed)),
         },
@@ -339,6 +364,8 @@ pub fn route(
                 (Method::GET, Some("tagging")) => Op::GetObjectTagging,
                 (Method::PUT, Some("tagging")) => Op::PutObjectTagging,
                 (Method::DELETE, Some("tagging")) => Op::DeleteObjectTagging,
+                (Method::GET, Some("acl")) => Op::GetObjectAcl,
+                (Method::PUT, Some("acl")) => Op::PutObjectAcl,
                 (_, Some(s)) => return Err(not_implemented(&format!("The object sub-resource '{s}'"))),
                 _ => return Err(S3Error::new(Code::MethodNotAllowed)),
             }
@@ -378,6 +405,10 @@ mod tests {
             (Method::HEAD, "localhost", "/b/k", Op::HeadObject, Some("b"), Some("k")),
             (Method::DELETE, "localhost", "/b/k", Op::DeleteObject, Some("b"), Some("k")),
             (Method::GET, "localhost", "/b/k?tagging", Op::GetObjectTagging, Some("b"), Some("k")),
+            (Method::GET, "localhost", "/b?acl", Op::GetBucketAcl, Some("b"), None),
+            (Method::PUT, "localhost", "/b?acl", Op::PutBucketAcl, Some("b"), None),
+            (Method::GET, "localhost", "/b/k?acl&versionId=x", Op::GetObjectAcl, Some("b"), Some("k")),
+            (Method::PUT, "localhost", "/b/k?acl", Op::PutObjectAcl, Some("b"), Some("k")),
             (Method::PUT, "localhost", "/b/k?tagging", Op::PutObjectTagging, Some("b"), Some("k")),
             (Method::DELETE, "localhost", "/b/k?tagging", Op::DeleteObjectTagging, Some("b"), Some("k")),
             (Method::POST, "localhost", "/b/k?uploads", Op::CreateMultipartUpload, Some("b"), Some("k")),
@@ -437,7 +468,7 @@ mod tests {
 
     #[test]
     fn unserved_subresources_are_not_implemented() {
-        for (m, p) in [(Method::PUT, "/b/k?acl"), (Method::GET, "/b?policy"), (Method::POST, "/b/k?restore")] {
+        for (m, p) in [(Method::PUT, "/b/k?retention"), (Method::GET, "/b?policy"), (Method::POST, "/b/k?restore")] {
             assert_eq!(r(m, "localhost", p).unwrap_err().code, Code::NotImplemented);
         }
         assert_eq!(r(Method::POST, "localhost", "/b/k").unwrap_err().code, Code::MethodNotAllowed);

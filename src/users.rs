@@ -65,6 +65,11 @@ impl Users {
         self.directory.by_id(canonical_id).map(|u| u.name).unwrap_or_default()
     }
 
+    /// Whether a canonical id names a user (for grants).
+    pub fn exists(&self, canonical_id: &str) -> bool {
+        canonical_id == self.root.canonical_id || self.directory.by_id(canonical_id).is_ok()
+    }
+
     pub fn by_access_key(&self, key: &str) -> Result<Option<Arc<User>>, firn_storage::EngineError> {
         if key == self.root.access_key {
             return Ok(Some(self.root.clone()));

@@ -36,6 +36,18 @@ impl XmlWriter {
         self
     }
 
+    /// Opens an element with attributes; names and values are our own literals (not escaped).
+    pub fn open_attrs(&mut self, name: &'static str, attrs: &[(&'static str, &'static str)]) -> &mut Self {
+        self.out.push('<');
+        self.out.push_str(name);
+        for (k, v) in attrs {
+            self.out.push_str(&format!(" {k}=\"{v}\""));
+        }
+        self.out.push('>');
+        self.stack.push(name);
+        self
+    }
+
     pub fn close(&mut self) -> &mut Self {
         let name = self.stack.pop().expect("close without open");
         self.out.push_str("</");

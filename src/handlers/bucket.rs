@@ -66,7 +66,12 @@ pub async fn create(mut ctx: Ctx) -> S3Result<Response<Body>> {
         }
     }
     let (engine, bucket, owner) = (&ctx.app.engine, ctx.bucket(), ctx.user().canonical_id.clone());
+    let acl = ctx.requested_acl()?;
     blocking(|| engine.create_bucket(bucket, &owner, &region))?;
+    if let Some(acl) = acl {
+        // A crash between the two leaves the bucket private: the safe side, and unacknowledged.
+        blocking(|| engine.set_bucket_acl(bucket, &acl))?;
+    }
     Ok(Response::builder()
         .status(StatusCode::OK)
         .header(http::header::LOCATION, format!("/{bucket}"))

@@ -2,12 +2,11 @@
 //! directives for metadata and tags, and the `x-amz-copy-source-if-*` conditions.
 
 use super::object::{metadata_from_headers, storage_class};
-use super::{blocking, with_version, Ctx};
+use super::{blocking, with_version, AclPermission, Ctx};
 use crate::auth::sigv4::uri_decode;
 use crate::body::Body;
 use crate::conditions::{iso_date, Conditions, Outcome};
 use crate::error::{Code, S3Error, S3Result};
-use crate::router::Permission;
 use crate::xml::XmlWriter;
 use firn_storage::{BucketName, ObjectKey, ObjectMeta, ObjectRecord};
 use http::Response;
@@ -59,9 +58,8 @@ pub struct CopySource {
 /// The source of a CopyObject or UploadPartCopy: located, access-checked, its conditions met.
 pub fn source_object(ctx: &Ctx) -> S3Result<CopySource> {
     let (src_bucket, src_key, version) = parse_copy_source(ctx.header("x-amz-copy-source").unwrap_or(""))?;
-    ctx.app.check_access(ctx.user.as_deref(), &src_bucket, Permission::Read)?;
-    // A delete marker as the source is refused the way GET refuses it.
-    let src = ctx.load_object(&src_bucket, &src_key, version.as_deref())?;
+    // READ on the source version is what a copy needs of it; a delete marker is refused as GET refuses it.
+    let src = ctx.load_object(&src_bucket, &src_key, version.as_deref(), Some(AclPermission::Read))?;
     match Conditions::from_headers(&ctx.parts.headers, "x-amz-copy-source-").evaluate(&src.etag, src.last_modified_ms) {
         Ok(Outcome::Proceed) => Ok(CopySource { bucket: src_bucket, key: src_key, version, record: src }),
         // For a copy, every failed condition is a 412.
@@ -128,6 +126,8 @@ pub async fn copy_object(ctx: Ctx) -> S3Result<Response<Body>> {
         tags,
         storage_class: class,
         website_redirect: redirect,
+        // S3 does not copy the source's ACL: the copy gets the one asked for, or private.
+        acl: ctx.requested_acl()?,
     };
     // A composite checksum describes parts; the copy is a single blob, so only a full-object one carries over.
     let checksum = src.checksum.clone().filter(|(_, v)| !v.contains('-'));

@@ -1,6 +1,7 @@
 //! One module per family of S3 operations. Each handler takes the request context and returns a
 //! response or an S3 error.
 
+mod acl;
 mod admin;
 mod attributes;
 mod bucket;
@@ -20,7 +21,8 @@ use crate::error::{Code, S3Error, S3Result};
 use crate::payload::Ingest;
 use crate::router::{Op, Query};
 use crate::users::User;
-use firn_storage::{BucketName, BucketRecord, ObjectKey, ObjectRecord, Versioning};
+use firn_storage::acl::Permission as AclPermission;
+use firn_storage::{BucketName, BucketRecord, EngineError, ObjectKey, ObjectRecord, Versioning};
 use http::{request::Parts, Response, StatusCode};
 use hyper::body::Incoming;
 use std::sync::Arc;
@@ -85,15 +87,53 @@ impl Ctx {
         self.bucket_record.as_ref().is_some_and(|b| b.versioning != Versioning::Unversioned)
     }
 
+    /// The ACL the request's `x-amz-acl` / `x-amz-grant-*` headers give a new object (or bucket)
+    /// the caller will own.
+    pub fn requested_acl(&self) -> S3Result<Option<firn_storage::Acl>> {
+        let owner = &self.user().canonical_id;
+        let bucket_owner = self.bucket_record.as_ref().map_or(owner, |b| &b.owner);
+        crate::acl::from_headers(&self.parts.headers, &self.app.users, owner, bucket_owner)
+    }
+
+    /// The caller's canonical id; None for an anonymous request.
+    pub fn who(&self) -> Option<&str> {
+        self.user.as_deref().map(|u| u.canonical_id.as_str())
+    }
+
     /// The object (or the version asked for) as GET sees it: a delete marker is a 404 when it is
-    /// the latest version, and a 405 when asked for by id.
-    pub fn load_object(&self, bucket: &BucketName, key: &ObjectKey, version: Option<&str>) -> S3Result<ObjectRecord> {
+    /// the latest version, and a 405 when asked for by id. `need`: the right the version's ACL
+    /// must grant the caller (None where the bucket's ACL decided already).
+    pub fn load_object(
+        &self,
+        bucket: &BucketName,
+        key: &ObjectKey,
+        version: Option<&str>,
+        need: Option<AclPermission>,
+    ) -> S3Result<ObjectRecord> {
         let engine = &self.app.engine;
-        let rec = match version {
-            Some(v) => engine.object_version(bucket, key, v)?,
-            None => engine.object(bucket, key)?,
+        let found = match version {
+            Some(v) => engine.object_version(bucket, key, v),
+            None => engine.object(bucket, key),
+        };
+        let rec = match found {
+            Ok(rec) => rec,
+            // Only those who may list the bucket learn that a key is absent (as in S3).
+            Err(e @ (EngineError::NoSuchKey | EngineError::NoSuchVersion)) if need.is_some() => {
+                let rec = engine.bucket(bucket)?;
+                return Err(if engine.bucket_acl(&rec)?.allows(self.who(), AclPermission::Read) {
+                    e.into()
+                } else {
+                    S3Error::new(Code::AccessDenied)
+                });
+            }
+            Err(e) => return Err(e.into()),
         };
         if !rec.delete_marker {
+            if let Some(p) = need {
+                if !engine.version_acl(bucket, &rec)?.allows(self.who(), p) {
+                    return Err(S3Error::new(Code::AccessDenied));
+                }
+            }
             return Ok(rec);
         }
         let err = match version {
@@ -163,6 +203,10 @@ pub async fn run(op: Op, ctx: Ctx) -> S3Result<Response<Body>> {
         Op::ListObjectVersions => list::list_versions(ctx).await,
         Op::PostObject => post_object::post_object(ctx).await,
         Op::Admin => admin::admin(ctx).await,
+        Op::GetBucketAcl => acl::get_bucket(ctx).await,
+        Op::PutBucketAcl => acl::put_bucket(ctx).await,
+        Op::GetObjectAcl => acl::get_object(ctx).await,
+        Op::PutObjectAcl => acl::put_object(ctx).await,
         Op::Metrics | Op::HealthLive | Op::HealthReady => Ok(service::endpoint(op, &ctx)),
     }
 }

@@ -1,6 +1,6 @@
 //! PutObject, GetObject, HeadObject, DeleteObject, and the header handling they share with CopyObject.
 
-use super::{blocking, with_version, Ctx};
+use super::{blocking, with_version, AclPermission, Ctx};
 use crate::body::Body;
 use crate::checksum;
 use crate::conditions::{http_date, parse_range, Conditions, Outcome};
@@ -154,6 +154,7 @@ pub fn new_object(ctx: &Ctx) -> S3Result<ObjectMeta> {
         tags: super::tagging::from_header(ctx.header("x-amz-tagging"))?,
         storage_class: storage_class(ctx)?,
         website_redirect: ctx.header("x-amz-website-redirect-location").map(str::to_owned),
+        acl: ctx.requested_acl()?,
     })
 }
 
@@ -244,7 +245,7 @@ pub async fn get(ctx: Ctx, head_only: bool) -> S3Result<Response<Body>> {
         ));
     }
     let engine = &ctx.app.engine;
-    let rec = ctx.load_object(ctx.bucket(), ctx.key(), ctx.version())?;
+    let rec = ctx.load_object(ctx.bucket(), ctx.key(), ctx.version(), Some(AclPermission::Read))?;
     if let Outcome::NotModified =
         Conditions::from_headers(&ctx.parts.headers, "").evaluate(&rec.etag, rec.last_modified_ms)?
     {

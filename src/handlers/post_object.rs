@@ -2,7 +2,7 @@
 //! base64 policy document, signed like a request; every field must satisfy the policy.
 
 use super::object::{check_storage_class, header_value};
-use super::{blocking, Ctx};
+use super::{blocking, AclPermission, Ctx};
 use crate::auth::{self, AuthInput};
 use crate::body::Body;
 use crate::error::{Code, S3Error, S3Result};
@@ -11,7 +11,7 @@ use crate::router::Permission;
 use crate::xml::XmlWriter;
 use base64::Engine as _;
 use bytes::BytesMut;
-use firn_storage::{ContentHeaders, ObjectKey, ObjectMeta, WriteCondition};
+use firn_storage::{Acl, ContentHeaders, ObjectKey, ObjectMeta, WriteCondition};
 use http::{Response, StatusCode};
 
 /// Total size of the fields before the file.
@@ -119,8 +119,10 @@ pub async fn post_object(mut ctx: Ctx) -> S3Result<Response<Body>> {
         query: &[],
     };
     let user = auth::authenticate_post_policy(field, &input)?;
-    ctx.app.check_access(user.as_deref(), ctx.bucket(), Permission::Write)?;
-    let user = user.expect("check_access admits only authenticated users");
+    // Only signed forms: anonymous writes are refused, as for PUT.
+    let user = user.ok_or_else(|| S3Error::new(Code::AccessDenied))?;
+    let bucket = ctx.app.check_access(Some(&user), ctx.bucket(), Permission::Bucket(AclPermission::Write))?;
+    let bucket_owner = bucket.map_or_else(|| user.canonical_id.clone(), |b| b.owner);
     let range = check_policy(&field("policy").unwrap_or_default(), &fields, ctx.bucket().as_str())?;
 
     let key = field("key").ok_or_else(|| {
@@ -175,6 +177,12 @@ pub async fn post_object(mut ctx: Ctx) -> S3Result<Response<Body>> {
         tags,
         storage_class: field("x-amz-storage-class").map_or(Ok("STANDARD".into()), |c| check_storage_class(&c))?,
         website_redirect: field("x-amz-website-redirect-location"),
+        acl: match field("acl") {
+            Some(name) => Some(Acl::canned(&name, &user.canonical_id, &bucket_owner).ok_or_else(|| {
+                S3Error::msg(Code::InvalidArgument, format!("Invalid canned ACL: {name}")).detail("ArgumentName", "acl")
+            })?),
+            None => None,
+        },
     };
 
     // The file, streamed into a blob.

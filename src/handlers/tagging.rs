@@ -1,6 +1,6 @@
 //! Object tagging: Get/Put/DeleteObjectTagging and the `x-amz-tagging` header of PUT and copy.
 
-use super::{blocking, with_version, Ctx};
+use super::{blocking, with_version, AclPermission, Ctx};
 use crate::auth::sigv4::uri_decode;
 use crate::body::Body;
 use crate::error::{Code, S3Error, S3Result};
@@ -48,7 +48,7 @@ pub fn from_header(header: Option<&str>) -> S3Result<Vec<(String, String)>> {
 }
 
 pub async fn get(ctx: Ctx) -> S3Result<Response<Body>> {
-    let rec = ctx.load_object(ctx.bucket(), ctx.key(), ctx.version())?;
+    let rec = ctx.load_object(ctx.bucket(), ctx.key(), ctx.version(), Some(AclPermission::Read))?;
     let mut w = XmlWriter::new("Tagging");
     w.open("TagSet");
     for (k, v) in &rec.meta.tags {
@@ -61,7 +61,8 @@ pub async fn get(ctx: Ctx) -> S3Result<Response<Body>> {
 
 /// Replaces the tags of the current object or of the version asked for.
 async fn replace(ctx: &Ctx, tags: Vec<(String, String)>, status: StatusCode) -> S3Result<Response<Body>> {
-    let rec = ctx.load_object(ctx.bucket(), ctx.key(), ctx.version())?;
+    // Writing tags takes WRITE on the bucket, as overwriting the object would.
+    let rec = ctx.load_object(ctx.bucket(), ctx.key(), ctx.version(), None)?;
     blocking(|| ctx.app.engine.set_tags(ctx.bucket(), ctx.key(), &rec.version_id, tags))?;
     Ok(with_version(Response::builder().status(status), ctx, &rec.version_id)
         .body(Body::Empty)

@@ -106,6 +106,8 @@ pub struct Engine {
     pub(crate) parts: sled::Tree,
     pub(crate) hot: HotTier,
     pub(crate) min_part_size: u64,
+    /// ACLs of buckets, versions and uploads that are not the default `private` (see `acl.rs`).
+    pub(crate) acls: sled::Tree,
     /// Byte quotas of the buckets that have one: bucket name → u64 (big-endian).
     pub(crate) quotas: sled::Tree,
     pub(crate) users: UserDirectory,
@@ -173,6 +175,7 @@ impl Engine {
             uploads: db.open_tree("uploads")?,
             parts: db.open_tree("parts")?,
             quotas: db.open_tree("quotas")?,
+            acls: db.open_tree("acls")?,
             users: UserDirectory::open(&db)?,
             hot: HotTier::open(&cfg.data_dir.join("hot"))?,
             min_part_size: cfg.min_part_size,
@@ -206,6 +209,20 @@ impl Engine {
         }
         if orphans > 0 {
             tracing::info!(orphans, "removed blobs no metadata refers to");
+        }
+        // ACLs are removed after the commit that removes what they govern; a crash in between
+        // leaves one behind, harmless (sequence numbers are never reused) but swept here.
+        for item in self.acls.iter() {
+            let (k, _) = item?;
+            let live = match k.split_first() {
+                Some((b'b', name)) => self.buckets.contains_key(name)?,
+                Some((b'o', vkey)) => self.versions.contains_key(vkey)?,
+                Some((b'u', ukey)) => self.uploads.contains_key(ukey)?,
+                _ => false,
+            };
+            if !live {
+                self.acls.remove(k)?;
+            }
         }
         Ok(())
     }
@@ -243,6 +260,13 @@ impl Engine {
             u.objects += sign;
             u.bytes += sign * rec.size as i64;
         }
+    }
+
+    /// Forgets a version that a commit removed: its usage and its ACL.
+    pub(crate) fn forget_version(&self, bucket: &str, rec: &ObjectRecord) -> Result<()> {
+        self.account(bucket, rec, -1);
+        self.acls.remove(keys::acl_version_key(&keys::version_key(bucket, &rec.key, rec.seq)))?;
+        Ok(())
     }
 
     /// What a bucket stores now.
@@ -413,6 +437,7 @@ impl Engine {
         }
         self.buckets.remove(name.as_str())?;
         self.quotas.remove(name.as_str())?;
+        self.acls.remove(keys::acl_bucket_key(name.as_str()))?;
         self.usage_map().remove(name.as_str());
         self.sync()
     }

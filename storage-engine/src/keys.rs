@@ -84,3 +84,16 @@ pub(crate) fn seq_of_version_key(k: &[u8]) -> u64 {
     let tail: [u8; 8] = k[k.len() - 8..].try_into().expect("version keys end with 8 bytes");
     !u64::from_be_bytes(tail)
 }
+
+/// Keys of the `acls` tree: a kind byte, then the key of what the ACL governs.
+pub(crate) fn acl_bucket_key(bucket: &str) -> Vec<u8> {
+    [b"b".as_slice(), bucket.as_bytes()].concat()
+}
+
+pub(crate) fn acl_version_key(version_key: &[u8]) -> Vec<u8> {
+    [b"o".as_slice(), version_key].concat()
+}
+
+pub(crate) fn acl_upload_key(upload_key: &[u8]) -> Vec<u8> {
+    [b"u".as_slice(), upload_key].concat()
+}

@@ -4,6 +4,7 @@
 //! must, and commits the staged blob with [`Engine::put_object`], which makes it durable before
 //! returning.
 
+pub mod acl;
 mod engine;
 mod error;
 pub(crate) mod hot;
@@ -17,6 +18,7 @@ mod scrub;
 mod users;
 mod versions;
 
+pub use acl::{Acl, Grant, Grantee};
 pub use engine::{BucketUsage, Engine, EngineConfig, EngineStats, Queues, WriteCondition};
 pub use error::{EngineError, Result};
 pub use hot::{BlobWriter, ObjectReader, StagedBlob};

@@ -60,7 +60,7 @@ impl Engine {
     ) -> Result<UploadRecord> {
         self.bucket(bucket)?;
         let (checksum_algorithm, checksum_type) = checksum.unzip();
-        let rec = UploadRecord {
+        let mut rec = UploadRecord {
             key: key.to_string(),
             upload_id: new_upload_id(),
             initiated_ms: now_ms(),
@@ -68,7 +68,18 @@ impl Engine {
             checksum_algorithm,
             checksum_type,
         };
-        self.uploads.insert(keys::upload_key(bucket.as_str(), key.as_str(), &rec.upload_id), record::encode(&rec))?;
+        let ukey = keys::upload_key(bucket.as_str(), key.as_str(), &rec.upload_id);
+        let acl = rec.meta.acl.take().map(|a| record::encode(&a));
+        let encoded = record::encode(&rec);
+        (&self.uploads, &self.acls)
+            .transaction(|(up, ac)| {
+                up.insert(ukey.as_slice(), encoded.as_slice())?;
+                if let Some(acl) = &acl {
+                    ac.insert(keys::acl_upload_key(&ukey), acl.as_slice())?;
+                }
+                Ok(())
+            })
+            .map_err(tx_err)?;
         self.sync()?;
         Ok(rec)
     }
@@ -198,11 +209,14 @@ impl Engine {
                 u128::from_str_radix(&p.etag, 16).map_err(|_| EngineError::Corrupt("part etag".into()))?.to_be_bytes(),
             );
         }
+        let upload_key = keys::upload_key(bucket.as_str(), key.as_str(), &upload.upload_id);
+        let mut meta = upload.meta.clone();
+        meta.acl = self.acls.get(keys::acl_upload_key(&upload_key))?.map(|v| record::decode(&v)).transpose()?;
         let rec = ObjectRecord {
             key: key.to_string(),
             size: parts.iter().map(|p| p.size).sum(),
             etag: format!("{}-{}", hex_lower(&md5s.finalize()), parts.len()),
-            meta: upload.meta.clone(),
+            meta,
             checksum,
             extents: parts.iter().map(|p| p.extent.clone()).collect(),
             parts: parts
@@ -221,13 +235,8 @@ impl Engine {
             }
             remove_parts.push(k.to_vec());
         }
-        let extra = Commit {
-            remove_upload: Some(keys::upload_key(bucket.as_str(), key.as_str(), &upload.upload_id)),
-            remove_parts,
-            drop_blobs,
-            inline: None,
-            blobs_registered: true,
-        };
+        let extra =
+            Commit { remove_upload: Some(upload_key), remove_parts, drop_blobs, inline: None, blobs_registered: true };
         self.commit_record(bucket, key, rec, cond, &extra)
     }
 
@@ -235,11 +244,12 @@ impl Engine {
     pub fn abort_upload(&self, bucket: &BucketName, key: &ObjectKey, upload_id: &str) -> Result<()> {
         let upload_key = keys::upload_key(bucket.as_str(), key.as_str(), upload_id);
         let parts = self.all_parts(upload_id)?;
-        (&self.uploads, &self.parts, &self.blobs, &self.gc)
-            .transaction(|(up, pa, bl, gc)| {
+        (&self.uploads, &self.parts, &self.blobs, &self.gc, &self.acls)
+            .transaction(|(up, pa, bl, gc, ac)| {
                 if up.remove(upload_key.as_slice())?.is_none() {
                     return abort(EngineError::NoSuchUpload);
                 }
+                ac.remove(keys::acl_upload_key(&upload_key))?;
                 for p in &parts {
                     pa.remove(keys::part_key(upload_id, p.number))?;
                     bl.remove(&keys::blob_key(p.extent.blob))?;

@@ -114,6 +114,7 @@ impl Engine {
         rec.version_id = if state == Versioning::Enabled { new_version_id(rec.seq) } else { "null".into() };
         rec.last_modified_ms = now_ms();
         let vkey = keys::version_key(b, k, rec.seq);
+        let acl = rec.meta.acl.take().map(|a| record::encode(&a));
         let encoded = record::encode(&rec);
         let guard = self.lock_key(&okey);
         let trees = (
@@ -126,9 +127,10 @@ impl Engine {
             &self.uploads,
             &self.parts,
             &self.inline,
+            &self.acls,
         );
         let replaced = trees
-            .transaction(|(bt, o, v, n, bl, gc, up, pa, il)| {
+            .transaction(|(bt, o, v, n, bl, gc, up, pa, il, ac)| {
                 let mut replaced = None;
                 if bt.get(b)?.is_none() {
                     return abort(EngineError::NoSuchBucket);
@@ -137,6 +139,10 @@ impl Engine {
                     if up.remove(upload_key.as_slice())?.is_none() {
                         return abort(EngineError::NoSuchUpload);
                     }
+                    ac.remove(keys::acl_upload_key(upload_key))?;
+                }
+                if let Some(acl) = &acl {
+                    ac.insert(keys::acl_version_key(&vkey), acl.as_slice())?;
                 }
                 let current = o.get(&okey)?.map(|c| decode_tx(&c)).transpose()?;
                 if let Err(e) = cond.check(current.as_ref()) {
@@ -168,7 +174,7 @@ impl Engine {
         drop(guard);
         self.account(b, &rec, 1);
         if let Some(old) = &replaced {
-            self.account(b, old, -1);
+            self.forget_version(b, old)?;
         }
         self.sync()?;
         self.collect_garbage()?;
@@ -246,7 +252,7 @@ impl Engine {
             })
             .map_err(tx_err)?;
         if let Some(old) = &removed {
-            self.account(b, old, -1);
+            self.forget_version(b, old)?;
         }
         Ok(DeleteOutcome { version_id: None, delete_marker: false })
     }
@@ -285,7 +291,7 @@ impl Engine {
             })
             .map_err(tx_err)?;
         if let Some(old) = &replaced {
-            self.account(b, old, -1);
+            self.forget_version(b, old)?;
         }
         Ok(DeleteOutcome { version_id: Some(marker.version_id), delete_marker: true })
     }
@@ -328,7 +334,7 @@ impl Engine {
                 Ok(())
             })
             .map_err(tx_err)?;
-        self.account(b, &rec, -1);
+        self.forget_version(b, &rec)?;
         Ok(DeleteOutcome { version_id: Some(id.to_owned()), delete_marker: rec.delete_marker })
     }
 

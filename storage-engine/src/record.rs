@@ -65,6 +65,10 @@ pub struct ObjectMeta {
     pub tags: Vec<(String, String)>,
     pub storage_class: String,
     pub website_redirect: Option<String>,
+    /// The ACL a write asks for. Never part of the record: the commit stores it in the `acls`
+    /// tree (see `acl.rs`), so it is None in every record read back.
+    #[serde(skip)]
+    pub acl: Option<crate::acl::Acl>,
 }
 
 /// A run of bytes of one blob file, with the CRC32C of exactly those bytes.

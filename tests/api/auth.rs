@@ -234,7 +234,7 @@ async fn malformed_requests() {
     req.headers.push(("content-md5".into(), base64_md5(&body)));
     assert_eq!(req.send(body).await.code(), "MalformedXML");
 
-    let r = V4::new("PUT", &host, "/auth/k", "acl=", b"").send(Vec::new()).await;
+    let r = V4::new("PUT", &host, "/auth/k", "retention=", b"").send(Vec::new()).await;
     assert_eq!((r.status, r.code()), (501, "NotImplemented"));
     let r = V4::new("POST", &host, "/auth/k", "", b"").send(Vec::new()).await;
     assert_eq!((r.status, r.code()), (405, "MethodNotAllowed"));

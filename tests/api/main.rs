@@ -1,6 +1,7 @@
 //! Integration tests: each test starts its own `firn` on an ephemeral port with its own data
 //! directory, and drives it with aws-sdk-s3 or with raw signed HTTP requests.
 
+mod acl;
 mod admin;
 mod auth;
 mod buckets;

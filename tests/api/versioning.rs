@@ -4,7 +4,7 @@ use aws_sdk_s3::types::{
 };
 use aws_sdk_s3::Client;
 
-async fn enable(s3: &Client, bucket: &str, status: BucketVersioningStatus) {
+pub(super) async fn enable(s3: &Client, bucket: &str, status: BucketVersioningStatus) {
     s3.put_bucket_versioning()
         .bucket(bucket)
         .versioning_configuration(VersioningConfiguration::builder().status(status).build())

@@ -103,6 +103,20 @@ cli_s3api_tagging() {
   $AWS s3api put-object-tagging --bucket "$B" --key files/small.bin --tagging 'TagSet=[{Key=k,Value=v}]' &&
     $AWS s3api get-object-tagging --bucket "$B" --key files/small.bin | grep >/dev/null '"v"'
 }
+# A public object for a plain curl (the static-site way), and ACL calls through s3api.
+cli_acl_public() {
+  $AWS s3 cp "$work/small.bin" "s3://$B/public/small.bin" --acl public-read >/dev/null &&
+    curl -sf "$endpoint/$B/public/small.bin" -o "$work/dl/$B-public.bin" &&
+    [ "$(md5 "$work/small.bin")" = "$(md5 "$work/dl/$B-public.bin")" ] &&
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$endpoint/$B/files/small.bin")" = 403 ] &&
+    $AWS s3api get-object-acl --bucket "$B" --key public/small.bin | grep >/dev/null AllUsers &&
+    $AWS s3api put-object-acl --bucket "$B" --key public/small.bin --acl private &&
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$endpoint/$B/public/small.bin")" = 403 ] &&
+    $AWS s3api put-bucket-acl --bucket "$B" --acl public-read &&
+    curl -sf "$endpoint/$B?list-type=2" | grep >/dev/null "<Key>public/small.bin</Key>" &&
+    $AWS s3api put-bucket-acl --bucket "$B" --acl private &&
+    [ "$($AWS s3api get-bucket-acl --bucket "$B" --query 'length(Grants)')" = 1 ]
+}
 cli_s3api_versions() {
   $AWS s3api put-bucket-versioning --bucket "$B" --versioning-configuration Status=Enabled &&
     [ "$($AWS s3api get-bucket-versioning --bucket "$B" --query Status --output text)" = Enabled ] &&
@@ -135,6 +149,7 @@ run_cli_suite() {
   scenario "$name presign + curl" cli_presign_curl
   scenario "$name s3api multipart" cli_s3api_multipart
   scenario "$name s3api tagging" cli_s3api_tagging
+  scenario "$name cp --acl public-read + curl, s3api get/put object and bucket ACL" cli_acl_public
   scenario "$name s3api versioning" cli_s3api_versions
   scenario "$name rm --recursive + rb" cli_rm_recursive
 }
@@ -232,7 +247,7 @@ restic_versioned() {
     restic -q -r "$repo" check
 }
 
-# s3cmd: mb, put, get, sync, info, del.
+# s3cmd: mb, put, get, sync, info, setacl (public, then private again, checked with curl), del.
 s3cmd_basics() {
   local host=${endpoint#http://}
   local s="s3cmd --no-ssl --host=$host --host-bucket=$host --access_key=$AWS_ACCESS_KEY_ID --secret_key=$AWS_SECRET_ACCESS_KEY --region=us-east-1 -c /dev/null"
@@ -244,6 +259,13 @@ s3cmd_basics() {
     $s sync "$work/tree/" s3://s3cmd-bucket/tree/ >/dev/null &&
     [ "$($s ls -r s3://s3cmd-bucket/tree/ | grep -c .)" = 6 ] &&
     $s info s3://s3cmd-bucket/small.bin | grep >/dev/null "MD5 sum" &&
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$endpoint/s3cmd-bucket/small.bin")" = 403 ] &&
+    $s setacl --acl-public s3://s3cmd-bucket/small.bin >/dev/null &&
+    curl -sf "$endpoint/s3cmd-bucket/small.bin" -o "$work/dl/s3cmd-public.bin" &&
+    [ "$(md5 "$work/small.bin")" = "$(md5 "$work/dl/s3cmd-public.bin")" ] &&
+    $s info s3://s3cmd-bucket/small.bin | grep -F >/dev/null "*anon*: READ" &&
+    $s setacl --acl-private s3://s3cmd-bucket/small.bin >/dev/null &&
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$endpoint/s3cmd-bucket/small.bin")" = 403 ] &&
     $s del --recursive --force s3://s3cmd-bucket >/dev/null &&
     [ -z "$($s ls s3://s3cmd-bucket)" ]
 }
@@ -256,7 +278,7 @@ for tool in rclone restic s3cmd; do
   case $tool in
     rclone) scenario "rclone $(rclone version | head -1 | cut -d' ' -f2) (Debian) copy/sync/check --download/lsf --s3-versions/delete (versioned bucket)" rclone_versioned rclone rcl-deb ;;
     restic) scenario "restic $(restic version | cut -d' ' -f2) init/backup x2/snapshots/check --read-data/restore/forget --prune (versioned bucket)" restic_versioned ;;
-    s3cmd) scenario "s3cmd mb/put/get/sync/info/del" s3cmd_basics ;;
+    s3cmd) scenario "s3cmd mb/put/get/sync/info/setacl --acl-public + curl/del" s3cmd_basics ;;
   esac
 done
 
