@@ -153,3 +153,56 @@ pub fn to_document(acl: &Acl, users: &Users) -> String {
     }
     w.finish()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::users::{User, ROOT};
+
+    fn users() -> (tempfile::TempDir, Users) {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = firn_storage::Engine::open(&firn_storage::EngineConfig::new(dir.path())).unwrap();
+        let users = Users::new(User::new(ROOT, "AK".into(), "SK".into()), engine.users().clone());
+        (dir, users)
+    }
+
+    #[test]
+    fn document_round_trip_and_golden_grantees() {
+        let (_dir, users) = users();
+        let root = firn_storage::canonical_id(ROOT);
+        let acl = Acl {
+            owner: root.clone(),
+            grants: vec![
+                Grant::user(&root, Permission::FullControl),
+                Grant { grantee: Grantee::AllUsers, permission: Permission::Read },
+            ],
+        };
+        let doc = to_document(&acl, &users);
+        assert!(doc.contains(&format!(
+            "<Grant><Grantee xmlns:xsi=\"{XSI}\" xsi:type=\"CanonicalUser\"><ID>{root}</ID><DisplayName>root</DisplayName></Grantee><Permission>FULL_CONTROL</Permission></Grant>"
+        )));
+        assert!(doc.contains(&format!(
+            "<Grant><Grantee xmlns:xsi=\"{XSI}\" xsi:type=\"Group\"><URI>{ALL_USERS}</URI></Grantee><Permission>READ</Permission></Grant>"
+        )));
+        let parsed = from_document(&crate::xml::parse(doc.as_bytes()).unwrap(), &users, &root).unwrap();
+        assert_eq!(parsed, acl);
+    }
+
+    #[test]
+    fn header_grants() {
+        let (_dir, users) = users();
+        let root = firn_storage::canonical_id(ROOT);
+        let mut h = HeaderMap::new();
+        h.insert("x-amz-grant-read", format!("id=\"{root}\", uri=\"{AUTHENTICATED_USERS}\"").parse().unwrap());
+        h.insert("x-amz-grant-write-acp", format!("uri={LOG_DELIVERY}").parse().unwrap());
+        let acl = from_headers(&h, &users, &root, &root).unwrap().unwrap();
+        assert_eq!(acl.grants.len(), 3);
+        assert!(acl.allows(Some("anyone"), Permission::Read));
+        assert!(!acl.allows(None, Permission::Read));
+        h.insert("x-amz-grant-read", "id=unknown".parse().unwrap());
+        assert_eq!(from_headers(&h, &users, &root, &root).unwrap_err().code, Code::InvalidArgument);
+        h.insert("x-amz-grant-read", "fish=1".parse().unwrap());
+        assert_eq!(from_headers(&h, &users, &root, &root).unwrap_err().code, Code::InvalidArgument);
+        assert_eq!(from_headers(&HeaderMap::new(), &users, &root, &root).unwrap(), None);
+    }
+}
