@@ -55,6 +55,7 @@ impl App {
             .or_else(|| req.headers().get(http::header::CONTENT_LENGTH))
             .and_then(|v| v.to_str().ok()?.parse().ok())
             .unwrap_or(0);
+        let website = self.is_website_host(req.headers());
         let (op, user, result) = self.clone().dispatch(req, &request_id).await;
         let mut resp = match result {
             Ok(r) => r,
@@ -62,7 +63,11 @@ impl App {
                 if e.code.status().is_server_error() && e.code != Code::NotImplemented {
                     tracing::warn!(request_id, code = e.code.as_str(), message = %e.message, "request failed");
                 }
-                error_response(&e, &path, &request_id, is_head)
+                if website {
+                    website_error_response(&e, &request_id, is_head)
+                } else {
+                    error_response(&e, &path, &request_id, is_head)
+                }
             }
         };
         let h = resp.headers_mut();
@@ -87,6 +92,12 @@ impl App {
         resp
     }
 
+    /// Whether the request is for the website endpoint (its errors are HTML pages).
+    fn is_website_host(&self, headers: &http::HeaderMap) -> bool {
+        let host = headers.get(http::header::HOST).and_then(|h| h.to_str().ok());
+        router::website_route(&http::Method::GET, host, self.config.website_domain.as_deref(), "/").is_some()
+    }
+
     async fn dispatch(
         self: Arc<Self>,
         req: Request<Incoming>,
@@ -101,14 +112,23 @@ impl App {
             .map(str::to_owned)
             .or_else(|| parts.uri.host().map(str::to_owned));
         let copy_source = parts.headers.contains_key("x-amz-copy-source");
-        let route = match router::route(
+        let website = router::website_route(
             &parts.method,
             host.as_deref(),
-            self.config.domain.as_deref(),
+            self.config.website_domain.as_deref(),
             parts.uri.path(),
-            &query,
-            copy_source,
-        ) {
+        );
+        let route = website.unwrap_or_else(|| {
+            router::route(
+                &parts.method,
+                host.as_deref(),
+                self.config.domain.as_deref(),
+                parts.uri.path(),
+                &query,
+                copy_source,
+            )
+        });
+        let route = match route {
             Ok(r) => r,
             Err(e) => return (None, None, Err(e)),
         };
@@ -119,7 +139,13 @@ impl App {
             vhost_bucket: route.bucket.as_deref().filter(|_| route.virtual_host),
             query: &query.0,
         };
-        let auth = match auth::authenticate(&parts, &input) {
+        // The website endpoint is anonymous by design: credentials there are ignored, as in S3.
+        let auth = if route.op.is_website() {
+            Ok(auth::Auth { user: None, payload: auth::Payload::Unsigned })
+        } else {
+            auth::authenticate(&parts, &input)
+        };
+        let auth = match auth {
             Ok(a) => a,
             Err(e) => return (Some(route.op), None, Err(e)),
         };
@@ -185,6 +211,14 @@ impl App {
             Err(S3Error::new(Code::AccessDenied))
         }
     }
+}
+
+/// An error on the website endpoint: S3's HTML page (no body for HEAD).
+fn website_error_response(e: &S3Error, request_id: &str, is_head: bool) -> Response<Body> {
+    let builder =
+        Response::builder().status(e.code.status()).header(http::header::CONTENT_TYPE, "text/html; charset=utf-8");
+    let body = if is_head { Body::Empty } else { Body::full(handlers::website_endpoint::error_page(e, request_id)) };
+    builder.body(body).expect("valid response")
 }
 
 pub fn error_response(e: &S3Error, resource: &str, request_id: &str, is_head: bool) -> Response<Body> {

@@ -14,6 +14,9 @@ pub struct Config {
     pub region: String,
     /// Domain for virtual-hosted-style addressing: `bucket.<domain>`. None: path-style only.
     pub domain: Option<String>,
+    /// Domain of the website endpoint: `bucket.<website_domain>` serves the bucket as a static
+    /// website. The default needs no DNS: browsers and curl resolve `*.localhost` to loopback.
+    pub website_domain: Option<String>,
     /// Root credentials; when unset they are read from (or generated into) `<data_dir>/credentials.toml`.
     pub root_access_key: Option<String>,
     pub root_secret_key: Option<String>,
@@ -58,6 +61,7 @@ impl Default for Config {
             data_dir: PathBuf::from("firn-data"),
             region: "us-east-1".into(),
             domain: None,
+            website_domain: Some("s3-website.localhost".into()),
             root_access_key: None,
             root_secret_key: None,
             metadata_cache_mib: 64,
@@ -122,6 +126,9 @@ impl Config {
         }
         if let Some(v) = env("FIRN_DOMAIN") {
             self.domain = Some(v).filter(|d| !d.is_empty());
+        }
+        if let Some(v) = env("FIRN_WEBSITE_DOMAIN") {
+            self.website_domain = Some(v).filter(|d| !d.is_empty());
         }
         if let Some(v) = env("FIRN_ROOT_ACCESS_KEY") {
             self.root_access_key = Some(v);

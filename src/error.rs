@@ -66,6 +66,7 @@ s3_codes! {
     MissingSecurityHeader => (400, "Your request is missing a required header."),
     NoSuchBucket => (404, "The specified bucket does not exist"),
     NoSuchEntity => (404, "The entity does not exist."),
+    NoSuchWebsiteConfiguration => (404, "The specified bucket does not have a website configuration"),
     NoSuchKey => (404, "The specified key does not exist."),
     NoSuchVersion => (404, "The specified version does not exist."),
     NoSuchUpload => (404, "The specified multipart upload does not exist. The upload ID might not be valid, or the multipart upload might have been aborted or completed."),

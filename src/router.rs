@@ -67,6 +67,12 @@ pub enum Op {
     PutBucketAcl,
     GetObjectAcl,
     PutObjectAcl,
+    GetBucketWebsite,
+    PutBucketWebsite,
+    DeleteBucketWebsite,
+    /// GET and HEAD on the website endpoint (`bucket.<website_domain>`): anonymous, website semantics.
+    WebsiteGet,
+    WebsiteHead,
     /// Service endpoints under `/-/`, a path no bucket can have ("-" is not a valid bucket name).
     Metrics,
     HealthLive,
@@ -98,7 +104,7 @@ pub enum Permission {
 
 impl Op {
     /// Every operation, for the README's compatibility table test.
-    pub const ALL: [Op; 36] = [
+    pub const ALL: [Op; 41] = [
         Op::ListBuckets,
         Op::CreateBucket,
         Op::HeadBucket,
@@ -131,16 +137,25 @@ impl Op {
         Op::PutBucketAcl,
         Op::GetObjectAcl,
         Op::PutObjectAcl,
+        Op::GetBucketWebsite,
+        Op::PutBucketWebsite,
+        Op::DeleteBucketWebsite,
+        Op::WebsiteGet,
+        Op::WebsiteHead,
         Op::Metrics,
         Op::HealthLive,
         Op::HealthReady,
         Op::Admin,
     ];
 
+    pub fn is_website(self) -> bool {
+        matches!(self, Op::WebsiteGet | Op::WebsiteHead)
+    }
+
     pub fn permission(self) -> Permission {
         use Op::*;
         match self {
-            Metrics | HealthLive | HealthReady => Permission::Public,
+            Metrics | HealthLive | HealthReady | WebsiteGet | WebsiteHead => Permission::Public,
             Admin => Permission::Admin,
             PostObject => Permission::InForm,
             ListBuckets | CreateBucket => Permission::Authenticated,
@@ -163,7 +178,8 @@ impl Op {
             PutBucketAcl => Permission::Bucket(Acl::WriteAcp),
             GetObjectAcl => Permission::Object(Acl::ReadAcp),
             PutObjectAcl => Permission::Object(Acl::WriteAcp),
-            DeleteBucket | GetBucketLocation | GetBucketVersioning | PutBucketVersioning => Permission::Owner,
+            DeleteBucket | GetBucketLocation | GetBucketVersioning | PutBucketVersioning | GetBucketWebsite
+            | PutBucketWebsite | DeleteBucketWebsite => Permission::Owner,
         }
     }
 
@@ -202,6 +218,11 @@ impl Op {
             PutBucketAcl => "PutBucketAcl",
             GetObjectAcl => "GetObjectAcl",
             PutObjectAcl => "PutObjectAcl",
+            GetBucketWebsite => "GetBucketWebsite",
+            PutBucketWebsite => "PutBucketWebsite",
+            DeleteBucketWebsite => "DeleteBucketWebsite",
+            WebsiteGet => "WebsiteGet",
+            WebsiteHead => "WebsiteHead",
             Metrics => "Metrics",
             HealthLive => "HealthLive",
             HealthReady => "HealthReady",
@@ -296,6 +317,26 @@ fn locate(
     }
 }
 
+/// A request on the website endpoint: `bucket.<website_domain>`, GET or HEAD, any query ignored.
+/// None when the host is not a website host.
+pub fn website_route(
+    method: &Method,
+    host: Option<&str>,
+    website_domain: Option<&str>,
+    raw_path: &str,
+) -> Option<S3Result<Route>> {
+    let host = host?.rsplit_once(':').filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit())).map_or(host?, |(h, _)| h);
+    let bucket = host.strip_suffix(website_domain.filter(|d| !d.is_empty())?)?.strip_suffix('.')?.to_owned();
+    Some(locate(None, None, &format!("/{bucket}{raw_path}")).and_then(|(bucket, key, _)| {
+        let op = match *method {
+            Method::GET => Op::WebsiteGet,
+            Method::HEAD => Op::WebsiteHead,
+            _ => return Err(S3Error::new(Code::MethodNotAllowed)),
+        };
+        Ok(Route { op, bucket, key, virtual_host: true })
+    }))
+}
+
 pub fn route(
     method: &Method,
     host: Option<&str>,
@@ -336,6 +377,9 @@ pub fn route(
             (Method::GET, Some("uploads")) => Op::ListMultipartUploads,
             (Method::GET, Some("acl")) => Op::GetBucketAcl,
             (Method::PUT, Some("acl")) => Op::PutBucketAcl,
+            (Method::GET, Some("website")) => Op::GetBucketWebsite,
+            (Method::PUT, Some("website")) => Op::PutBucketWebsite,
+            (Method::DELETE, Some("website")) => Op::DeleteBucketWebsite,
             (_, Some(s)) => return Err(not_implemented(&format!("The bucket sub-resource '{s}'"))),
             _ => return Err(S3Error::new(Code::MethodNotAllowed)),
         },
@@ -407,6 +451,9 @@ mod tests {
             (Method::GET, "localhost", "/b/k?tagging", Op::GetObjectTagging, Some("b"), Some("k")),
             (Method::GET, "localhost", "/b?acl", Op::GetBucketAcl, Some("b"), None),
             (Method::PUT, "localhost", "/b?acl", Op::PutBucketAcl, Some("b"), None),
+            (Method::PUT, "localhost", "/b?website", Op::PutBucketWebsite, Some("b"), None),
+            (Method::GET, "localhost", "/b?website", Op::GetBucketWebsite, Some("b"), None),
+            (Method::DELETE, "localhost", "/b?website", Op::DeleteBucketWebsite, Some("b"), None),
             (Method::GET, "localhost", "/b/k?acl&versionId=x", Op::GetObjectAcl, Some("b"), Some("k")),
             (Method::PUT, "localhost", "/b/k?acl", Op::PutObjectAcl, Some("b"), Some("k")),
             (Method::PUT, "localhost", "/b/k?tagging", Op::PutObjectTagging, Some("b"), Some("k")),
@@ -458,6 +505,19 @@ mod tests {
         for name in &routed {
             assert!(supported.contains(name), "{name} is routed but missing from the README's compatibility table");
         }
+    }
+
+    #[test]
+    fn website_hosts() {
+        let w = |m: Method, host: &str, path: &str| website_route(&m, Some(host), Some("web.test"), path);
+        let r = w(Method::GET, "site.web.test:9000", "/a/b.html").unwrap().unwrap();
+        assert_eq!((r.op, r.bucket.as_deref(), r.key.as_deref()), (Op::WebsiteGet, Some("site"), Some("a/b.html")));
+        let r = w(Method::HEAD, "site.web.test", "/").unwrap().unwrap();
+        assert_eq!((r.op, r.key), (Op::WebsiteHead, None));
+        assert_eq!(w(Method::PUT, "site.web.test", "/k").unwrap().unwrap_err().code, Code::MethodNotAllowed);
+        assert!(w(Method::GET, "site.s3.test", "/k").is_none());
+        assert!(w(Method::GET, "web.test", "/k").is_none());
+        assert!(website_route(&Method::GET, Some("site.web.test"), None, "/k").is_none());
     }
 
     #[test]

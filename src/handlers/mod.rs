@@ -13,6 +13,8 @@ mod object;
 mod post_object;
 mod service;
 mod tagging;
+mod website;
+pub mod website_endpoint;
 
 use crate::app::App;
 use crate::auth::Payload;
@@ -203,6 +205,11 @@ pub async fn run(op: Op, ctx: Ctx) -> S3Result<Response<Body>> {
         Op::ListObjectVersions => list::list_versions(ctx).await,
         Op::PostObject => post_object::post_object(ctx).await,
         Op::Admin => admin::admin(ctx).await,
+        Op::GetBucketWebsite => website::get(ctx).await,
+        Op::PutBucketWebsite => website::put(ctx).await,
+        Op::DeleteBucketWebsite => website::delete(ctx).await,
+        Op::WebsiteGet => website_endpoint::serve(ctx, false).await,
+        Op::WebsiteHead => website_endpoint::serve(ctx, true).await,
         Op::GetBucketAcl => acl::get_bucket(ctx).await,
         Op::PutBucketAcl => acl::put_bucket(ctx).await,
         Op::GetObjectAcl => acl::get_object(ctx).await,

@@ -7,6 +7,7 @@ use crate::names::BucketName;
 use crate::record::{self, BucketRecord, ObjectRecord, Versioning};
 use crate::users::UserDirectory;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
+use sled::Transactional;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Condvar, Mutex, MutexGuard};
@@ -108,6 +109,8 @@ pub struct Engine {
     pub(crate) min_part_size: u64,
     /// ACLs of buckets, versions and uploads that are not the default `private` (see `acl.rs`).
     pub(crate) acls: sled::Tree,
+    /// Website configurations: bucket name → WebsiteConfig.
+    pub(crate) websites: sled::Tree,
     /// Byte quotas of the buckets that have one: bucket name → u64 (big-endian).
     pub(crate) quotas: sled::Tree,
     pub(crate) users: UserDirectory,
@@ -176,6 +179,7 @@ impl Engine {
             parts: db.open_tree("parts")?,
             quotas: db.open_tree("quotas")?,
             acls: db.open_tree("acls")?,
+            websites: db.open_tree("websites")?,
             users: UserDirectory::open(&db)?,
             hot: HotTier::open(&cfg.data_dir.join("hot"))?,
             min_part_size: cfg.min_part_size,
@@ -435,9 +439,17 @@ impl Engine {
         if self.versions.scan_prefix(&prefix).next().is_some() || self.uploads.scan_prefix(&prefix).next().is_some() {
             return Err(EngineError::BucketNotEmpty);
         }
-        self.buckets.remove(name.as_str())?;
-        self.quotas.remove(name.as_str())?;
-        self.acls.remove(keys::acl_bucket_key(name.as_str()))?;
+        // The bucket and its settings go together: a bucket made again later starts afresh.
+        let acl_key = keys::acl_bucket_key(name.as_str());
+        (&self.buckets, &self.quotas, &self.acls, &self.websites)
+            .transaction(|(b, q, a, w)| {
+                b.remove(name.as_str())?;
+                q.remove(name.as_str())?;
+                a.remove(acl_key.as_slice())?;
+                w.remove(name.as_str())?;
+                Ok(())
+            })
+            .map_err(tx_err)?;
         self.usage_map().remove(name.as_str());
         self.sync()
     }

@@ -17,6 +17,7 @@ mod record;
 mod scrub;
 mod users;
 mod versions;
+pub mod website;
 
 pub use acl::{Acl, Grant, Grantee};
 pub use engine::{BucketUsage, Engine, EngineConfig, EngineStats, Queues, WriteCondition};

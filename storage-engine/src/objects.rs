@@ -578,4 +578,18 @@ mod tests {
         assert_eq!(e.usage(&other), BucketUsage { objects: 2, bytes: 11 });
         assert_eq!(e.quota(&b).unwrap(), None);
     }
+
+    #[test]
+    fn a_bucket_made_again_starts_without_the_old_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        let (e, b) = setup(dir.path());
+        e.set_quota(&b, Some(5)).unwrap();
+        e.set_website(&b, Some(&crate::website::WebsiteConfig::default())).unwrap();
+        e.set_bucket_acl(&b, &crate::Acl::canned("public-read", "me", "me").unwrap()).unwrap();
+        e.delete_bucket(&b).unwrap();
+        let rec = e.create_bucket(&b, "other", "us-east-1").unwrap();
+        assert_eq!(e.quota(&b).unwrap(), None);
+        assert_eq!(e.website(&b).unwrap(), None);
+        assert_eq!(e.bucket_acl(&rec).unwrap(), crate::Acl::private("other"));
+    }
 }

@@ -15,3 +15,4 @@ mod post_object;
 mod raw;
 mod service;
 mod versioning;
+mod website;

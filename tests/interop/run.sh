@@ -282,6 +282,27 @@ for tool in rclone restic s3cmd; do
   esac
 done
 
+# A static site: aws s3 sync --acl public-read, aws s3 website, then browse it with curl on the
+# website endpoint (*.localhost resolves to loopback, so no DNS is needed).
+website_site() {
+  local A="$venv/bin/aws --endpoint-url $endpoint" port=${endpoint##*:} site
+  site="http://site.s3-website.localhost:$port"
+  mkdir -p "$work/site/docs" && echo "<h1>home</h1>" >"$work/site/index.html" &&
+    echo "<h1>docs</h1>" >"$work/site/docs/index.html" && echo "<h1>missing</h1>" >"$work/site/404.html" &&
+    $A s3 mb s3://site >/dev/null &&
+    $A s3 sync "$work/site" s3://site --acl public-read >/dev/null &&
+    $A s3 website s3://site --index-document index.html --error-document 404.html &&
+    curl -sf "$site/" | grep >/dev/null "<h1>home</h1>" &&
+    curl -sf "$site/docs/" | grep >/dev/null "<h1>docs</h1>" &&
+    [ "$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' "$site/docs")" = "302 $site/docs/" ] &&
+    [ "$(curl -s -o "$work/dl/404.html" -w '%{http_code}' "$site/nothing")" = 404 ] &&
+    grep >/dev/null "<h1>missing</h1>" "$work/dl/404.html" &&
+    $A s3api get-bucket-website --bucket site | grep >/dev/null index.html &&
+    $A s3api delete-bucket-website --bucket site &&
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$site/")" = 404 ]
+}
+scenario "static website: aws s3 sync --acl public-read, aws s3 website, curl index/dir redirect/error document" website_site
+
 # firn admin against the running server: a second user with its own keys, isolated from root's
 # buckets, with a quota; a revoked key stops working.
 admin_users() {

@@ -1,0 +1,125 @@
+//! The website endpoint: anonymous GET and HEAD on `bucket.<website_domain>`, with S3's website
+//! semantics. `dir/` serves `dir/<index>`; `dir` redirects to `dir/` when that index exists; objects
+//! must be public (an ACL granting AllUsers READ); `x-amz-website-redirect-location` redirects; routing
+//! rules redirect by key prefix or by the error a request met; failures serve the error document
+//! with the original status, or an HTML error page (rendered by the app).
+
+use super::{object, Ctx};
+use crate::body::Body;
+use crate::error::{Code, S3Error, S3Result};
+use crate::router::Query;
+use firn_storage::acl::Permission;
+use firn_storage::website::{Redirect, WebsiteConfig};
+use firn_storage::{EngineError, ObjectKey, ObjectRecord};
+use http::{Response, StatusCode};
+
+fn redirect(status: u16, location: &str) -> Response<Body> {
+    Response::builder()
+        .status(status)
+        .header(http::header::LOCATION, location)
+        .body(Body::Empty)
+        .expect("valid response")
+}
+
+/// Where a routing rule (or RedirectAllRequestsTo) sends a request for `key`.
+fn rule_location(r: &Redirect, matched_prefix: &str, key: &str, host: &str) -> String {
+    let new_key = match (&r.replace_key_with, &r.replace_key_prefix_with) {
+        (Some(k), _) => k.clone(),
+        (None, Some(p)) => format!("{p}{}", &key[matched_prefix.len().min(key.len())..]),
+        (None, None) => key.to_owned(),
+    };
+    let protocol = r.protocol.as_deref().unwrap_or("http");
+    format!("{protocol}://{}/{new_key}", r.host_name.as_deref().unwrap_or(host))
+}
+
+/// The first routing rule for `key` (and, after a failure, for its status), as a redirect.
+fn routed(cfg: &WebsiteConfig, key: &str, host: &str, error: Option<u16>) -> Option<Response<Body>> {
+    let rule = cfg.routing_rules.iter().find(|r| {
+        r.key_prefix_equals.as_deref().is_none_or(|p| key.starts_with(p)) && r.http_error_code_returned_equals == error
+    })?;
+    let prefix = rule.key_prefix_equals.as_deref().unwrap_or("");
+    Some(redirect(rule.redirect.http_redirect_code.unwrap_or(301), &rule_location(&rule.redirect, prefix, key, host)))
+}
+
+/// A public, live object at `key`, or the S3 error a website visitor gets instead.
+fn public_object(ctx: &Ctx, key: &str) -> S3Result<ObjectRecord> {
+    let engine = &ctx.app.engine;
+    let okey = ObjectKey::parse(key).map_err(|_| S3Error::new(Code::NoSuchKey))?;
+    let rec = match engine.object(ctx.bucket(), &okey) {
+        Ok(rec) if !rec.delete_marker => rec,
+        Ok(_) | Err(EngineError::NoSuchKey) => return Err(S3Error::new(Code::NoSuchKey).detail("Key", key)),
+        Err(e) => return Err(e.into()),
+    };
+    if !engine.version_acl(ctx.bucket(), &rec)?.allows(None, Permission::Read) {
+        return Err(S3Error::new(Code::AccessDenied));
+    }
+    Ok(rec)
+}
+
+/// Serves `key` through the object GET path (ranges, conditions, content headers).
+async fn serve_object(mut ctx: Ctx, key: &str, head: bool) -> S3Result<Response<Body>> {
+    ctx.key = Some(ObjectKey::parse(key)?);
+    ctx.query = Query::default();
+    object::get(ctx, head).await
+}
+
+pub async fn serve(ctx: Ctx, head: bool) -> S3Result<Response<Body>> {
+    let engine = &ctx.app.engine;
+    engine.bucket(ctx.bucket())?;
+    let cfg = engine.website(ctx.bucket())?.ok_or_else(|| S3Error::new(Code::NoSuchWebsiteConfiguration))?;
+    let host = ctx.header("host").unwrap_or("").to_owned();
+    let key = ctx.key.as_ref().map(|k| k.as_str().to_owned()).unwrap_or_default();
+    if let Some(all) = &cfg.redirect_all {
+        return Ok(redirect(301, &rule_location(all, "", &key, &host)));
+    }
+    if let Some(r) = routed(&cfg, &key, &host, None) {
+        return Ok(r);
+    }
+    let index = cfg.index_suffix.as_deref().unwrap_or("index.html");
+    let target = if key.is_empty() || key.ends_with('/') { format!("{key}{index}") } else { key.clone() };
+    let failure = match public_object(&ctx, &target) {
+        Ok(rec) => match &rec.meta.website_redirect {
+            Some(location) => return Ok(redirect(301, location)),
+            None => return serve_object(ctx, &target, head).await,
+        },
+        Err(e) if e.code == Code::NoSuchKey && !target.ends_with('/') => {
+            // `dir` with a `dir/index.html`: send the browser to `dir/`, as S3 does.
+            match public_object(&ctx, &format!("{target}/{index}")) {
+                Ok(_) => return Ok(redirect(302, &format!("/{target}/"))),
+                Err(_) => e,
+            }
+        }
+        Err(e) => e,
+    };
+    let status = failure.code.status().as_u16();
+    if let Some(r) = routed(&cfg, &key, &host, Some(status)) {
+        return Ok(r);
+    }
+    if let Some(error_key) = cfg.error_key.as_deref().filter(|_| failure.code.status().is_client_error()) {
+        if public_object(&ctx, error_key).is_ok() {
+            let mut ctx = ctx;
+            // The error document is served whole, whatever the request's range or conditions.
+            for h in ["range", "if-match", "if-none-match", "if-modified-since", "if-unmodified-since"] {
+                ctx.parts.headers.remove(h);
+            }
+            let mut resp = serve_object(ctx, error_key, head).await?;
+            *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::NOT_FOUND);
+            return Ok(resp);
+        }
+    }
+    Err(failure)
+}
+
+/// S3's HTML error page for the website endpoint.
+pub fn error_page(e: &S3Error, request_id: &str) -> String {
+    let status = e.code.status();
+    let title = format!("{} {}", status.as_u16(), status.canonical_reason().unwrap_or(""));
+    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let mut items = format!("<li>Code: {}</li><li>Message: {}</li>", e.code.as_str(), esc(&e.message));
+    for (name, value) in &e.details {
+        items.push_str(&format!("<li>{name}: {}</li>", esc(value)));
+    }
+    format!(
+        "<html>\n<head><title>{title}</title></head>\n<body>\n<h1>{title}</h1>\n<ul>\n{items}<li>RequestId: {request_id}</li>\n</ul>\n<hr/>\n</body>\n</html>\n"
+    )
+}
