@@ -55,8 +55,17 @@ impl App {
             .or_else(|| req.headers().get(http::header::CONTENT_LENGTH))
             .and_then(|v| v.to_str().ok()?.parse().ok())
             .unwrap_or(0);
-        let website = self.is_website_host(req.headers());
-        let (op, user, result) = self.clone().dispatch(req, &request_id).await;
+        let host = req
+            .headers()
+            .get(http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .map(str::to_owned)
+            .or_else(|| req.uri().host().map(str::to_owned));
+        // Routed once here: website errors are HTML pages, so the answer is needed after dispatch too.
+        let website_route =
+            router::website_route(&method, host.as_deref(), self.config.website_domain.as_deref(), &path);
+        let website = website_route.is_some();
+        let (op, user, result) = self.clone().dispatch(req, host.as_deref(), website_route, &request_id).await;
         let mut resp = match result {
             Ok(r) => r,
             Err(e) => {
@@ -92,41 +101,19 @@ impl App {
         resp
     }
 
-    /// Whether the request is for the website endpoint (its errors are HTML pages).
-    fn is_website_host(&self, headers: &http::HeaderMap) -> bool {
-        let host = headers.get(http::header::HOST).and_then(|h| h.to_str().ok());
-        router::website_route(&http::Method::GET, host, self.config.website_domain.as_deref(), "/").is_some()
-    }
-
+    /// `website`: the request's website-endpoint route, if its host is a website host.
     async fn dispatch(
         self: Arc<Self>,
         req: Request<Incoming>,
+        host: Option<&str>,
+        website: Option<S3Result<router::Route>>,
         request_id: &str,
     ) -> (Option<router::Op>, Option<Arc<User>>, S3Result<Response<Body>>) {
         let (parts, incoming) = req.into_parts();
         let query = Query::parse(parts.uri.query());
-        let host = parts
-            .headers
-            .get(http::header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .map(str::to_owned)
-            .or_else(|| parts.uri.host().map(str::to_owned));
         let copy_source = parts.headers.contains_key("x-amz-copy-source");
-        let website = router::website_route(
-            &parts.method,
-            host.as_deref(),
-            self.config.website_domain.as_deref(),
-            parts.uri.path(),
-        );
         let route = website.unwrap_or_else(|| {
-            router::route(
-                &parts.method,
-                host.as_deref(),
-                self.config.domain.as_deref(),
-                parts.uri.path(),
-                &query,
-                copy_source,
-            )
+            router::route(&parts.method, host, self.config.domain.as_deref(), parts.uri.path(), &query, copy_source)
         });
         let route = match route {
             Ok(r) => r,

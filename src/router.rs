@@ -286,6 +286,11 @@ fn not_implemented(what: &str) -> S3Error {
     S3Error::msg(Code::NotImplemented, format!("{what} is not implemented"))
 }
 
+/// The Host header's name, without a `:port`.
+fn without_port(host: &str) -> &str {
+    host.rsplit_once(':').filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit())).map_or(host, |(h, _)| h)
+}
+
 /// Splits host and path into bucket and key: `bucket.<domain>` first, else the first path segment.
 fn locate(
     host: Option<&str>,
@@ -299,8 +304,7 @@ fn locate(
         return Err(invalid());
     }
     let path = path.into_owned();
-    let host =
-        host.map(|h| h.rsplit_once(':').filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit())).map_or(h, |(h, _)| h));
+    let host = host.map(without_port);
     if let (Some(host), Some(domain)) = (host, domain) {
         if let Some(bucket) = host.strip_suffix(domain).and_then(|b| b.strip_suffix('.')) {
             let key = path.strip_prefix('/').unwrap_or(&path);
@@ -325,7 +329,7 @@ pub fn website_route(
     website_domain: Option<&str>,
     raw_path: &str,
 ) -> Option<S3Result<Route>> {
-    let host = host?.rsplit_once(':').filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit())).map_or(host?, |(h, _)| h);
+    let host = without_port(host?);
     let bucket = host.strip_suffix(website_domain.filter(|d| !d.is_empty())?)?.strip_suffix('.')?.to_owned();
     Some(locate(None, None, &format!("/{bucket}{raw_path}")).and_then(|(bucket, key, _)| {
         let op = match *method {

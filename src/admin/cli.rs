@@ -5,7 +5,7 @@
 use super::client::Remote;
 use super::{execute, Reply, Request};
 use crate::config::Config;
-use crate::users::{known_root_credentials, root_credentials, User, ROOT};
+use crate::users::{known_root_credentials, root_credentials, User, Users, ROOT};
 use clap::Subcommand;
 use firn_storage::Engine;
 use std::process::ExitCode;
@@ -155,13 +155,13 @@ fn offline(cfg: &Config, req: &Request) -> Result<Option<Reply>, String> {
         Err(e) => return Err(format!("opening {}: {e}", cfg.data_dir.display())),
     };
     let (access, secret) = root_credentials(&cfg.data_dir, cfg.root_access_key.clone(), cfg.root_secret_key.clone())?;
-    let root = User::new(ROOT, access, secret);
+    let users = Users::new(User::new(ROOT, access, secret), engine.users().clone());
     let progress = (*req == Request::Scrub).then(|| {
         let b = bar(engine.stats().hot_bytes.max(0) as u64);
         b.set_message("scrub");
         b
     });
-    let reply = execute(&engine, &root, req, &mut |_, bytes| {
+    let reply = execute(&engine, &users, req, &mut |_, bytes| {
         if let Some(p) = &progress {
             p.set_position(bytes);
         }

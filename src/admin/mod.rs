@@ -9,7 +9,7 @@ pub mod client;
 
 use crate::conditions::iso_date;
 use crate::error::{Code, S3Error, S3Result};
-use crate::users::{generate_keys, User, ROOT};
+use crate::users::{generate_keys, User, Users, ROOT};
 use firn_storage::{AccessKey, BucketName, BucketRecord, Engine, ScrubReport, Versioning};
 use serde::{Deserialize, Serialize};
 
@@ -118,14 +118,11 @@ fn key_reply(user: &str, key: &AccessKey) -> Reply {
     Reply::Key { user: user.to_owned(), access_key: key.access_key.clone(), secret_key: key.secret_key.clone() }
 }
 
-fn bucket_info(engine: &Engine, root: &User, b: BucketRecord) -> S3Result<BucketInfo> {
+fn bucket_info(engine: &Engine, users: &Users, b: BucketRecord) -> S3Result<BucketInfo> {
     let name = BucketName::parse(&b.name)?;
     let usage = engine.usage(&name);
-    let owner = if b.owner == root.canonical_id {
-        ROOT.to_owned()
-    } else {
-        engine.users().by_id(&b.owner).map(|u| u.name).unwrap_or(b.owner)
-    };
+    // A bucket whose owner is gone shows the owner's canonical id.
+    let owner = Some(users.display_name(&b.owner)).filter(|n| !n.is_empty()).unwrap_or(b.owner);
     Ok(BucketInfo {
         quota: engine.quota(&name)?,
         name: b.name,
@@ -143,8 +140,9 @@ fn bucket_info(engine: &Engine, root: &User, b: BucketRecord) -> S3Result<Bucket
 }
 
 /// Runs one operation. `progress` hears scrub's running totals (versions, bytes) as it goes.
-pub fn execute(engine: &Engine, root: &User, req: &Request, progress: &mut dyn FnMut(u64, u64)) -> S3Result<Reply> {
-    let users = engine.users();
+pub fn execute(engine: &Engine, users: &Users, req: &Request, progress: &mut dyn FnMut(u64, u64)) -> S3Result<Reply> {
+    let root = users.root();
+    let directory = users.directory();
     let reserved = |name: &str| {
         if name == ROOT {
             Err(S3Error::msg(Code::InvalidInput, "root is configured, not managed here"))
@@ -156,7 +154,7 @@ pub fn execute(engine: &Engine, root: &User, req: &Request, progress: &mut dyn F
         Request::UserAdd { name } => {
             reserved(name)?;
             let key = new_key(root);
-            users.create(name, key.clone())?;
+            directory.create(name, key.clone())?;
             key_reply(name, &key)
         }
         Request::UserList => {
@@ -166,7 +164,7 @@ pub fn execute(engine: &Engine, root: &User, req: &Request, progress: &mut dyn F
                 access_keys: vec![root.access_key.clone()],
                 created: None,
             }];
-            list.extend(users.list()?.into_iter().map(|u| UserInfo {
+            list.extend(directory.list()?.into_iter().map(|u| UserInfo {
                 access_keys: u.keys.iter().map(|k| k.access_key.clone()).collect(),
                 created: Some(iso_date(u.created_ms)),
                 name: u.name,
@@ -182,26 +180,26 @@ pub fn execute(engine: &Engine, root: &User, req: &Request, progress: &mut dyn F
         Request::KeyAdd { user } => {
             reserved(user)?;
             let key = new_key(root);
-            users.add_key(user, key.clone())?;
+            directory.add_key(user, key.clone())?;
             key_reply(user, &key)
         }
         Request::KeyRemove { access_key } => {
             if *access_key == root.access_key {
                 return Err(S3Error::msg(Code::InvalidInput, "the root key is configured, not managed here"));
             }
-            let user = users.remove_key(access_key)?;
+            let user = directory.remove_key(access_key)?;
             Reply::Done { message: format!("removed key {access_key} of user {}", user.name) }
         }
         Request::BucketList => Reply::Buckets {
             buckets: engine
                 .list_buckets()?
                 .into_iter()
-                .map(|b| bucket_info(engine, root, b))
+                .map(|b| bucket_info(engine, users, b))
                 .collect::<S3Result<_>>()?,
         },
         Request::BucketStats { bucket } => {
             let rec = engine.bucket(&BucketName::parse(bucket)?)?;
-            Reply::Buckets { buckets: vec![bucket_info(engine, root, rec)?] }
+            Reply::Buckets { buckets: vec![bucket_info(engine, users, rec)?] }
         }
         Request::BucketQuota { bucket, bytes } => {
             let name = BucketName::parse(bucket)?;
@@ -249,8 +247,8 @@ mod tests {
     fn users_keys_quotas_offline() {
         let dir = tempfile::tempdir().unwrap();
         let engine = Engine::open(&firn_storage::EngineConfig::new(dir.path())).unwrap();
-        let root = User::new(ROOT, "ROOTKEY".into(), "rootsecret".into());
-        let run = |req: Request| execute(&engine, &root, &req, &mut |_, _| {});
+        let users = Users::new(User::new(ROOT, "ROOTKEY".into(), "rootsecret".into()), engine.users().clone());
+        let run = |req: Request| execute(&engine, &users, &req, &mut |_, _| {});
         let Reply::Key { access_key, secret_key, .. } = run(Request::UserAdd { name: "alice".into() }).unwrap() else {
             panic!("a key")
         };

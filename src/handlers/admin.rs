@@ -16,10 +16,9 @@ pub async fn admin(mut ctx: Ctx) -> S3Result<Response<Body>> {
         .map_err(|e| S3Error::msg(Code::InvalidInput, format!("not an admin request: {e}")))?;
     let app = ctx.app.clone();
     // Scrub reads every object: run it off the request workers.
-    let reply =
-        tokio::task::spawn_blocking(move || admin::execute(&app.engine, app.users.root(), &req, &mut |_, _| {}))
-            .await
-            .map_err(S3Error::internal)??;
+    let reply = tokio::task::spawn_blocking(move || admin::execute(&app.engine, &app.users, &req, &mut |_, _| {}))
+        .await
+        .map_err(S3Error::internal)??;
     let json = serde_json::to_vec(&reply).map_err(S3Error::internal)?;
     Ok(Response::builder()
         .header(http::header::CONTENT_TYPE, "application/json")

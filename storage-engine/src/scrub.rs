@@ -32,7 +32,6 @@ impl Engine {
             if rec.delete_marker {
                 continue;
             }
-            let bucket_end = k.iter().position(|&c| c == 0).unwrap_or(0);
             let mut reader = self.reader(&rec, 0, rec.size);
             let mut read = 0u64;
             let outcome = loop {
@@ -46,7 +45,7 @@ impl Engine {
             report.bytes += read;
             if let Err(reason) = outcome {
                 report.damaged.push(Damage {
-                    bucket: String::from_utf8_lossy(&k[..bucket_end]).into_owned(),
+                    bucket: crate::keys::bucket_of(&k).unwrap_or_default().to_owned(),
                     key: rec.key.clone(),
                     version_id: rec.version_id.clone(),
                     reason,
