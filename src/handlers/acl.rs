@@ -8,16 +8,10 @@ use crate::error::{Code, S3Error, S3Result};
 use firn_storage::acl::Acl;
 use http::{Response, StatusCode};
 
-fn has_body(ctx: &Ctx) -> bool {
-    ctx.header("content-length").is_some_and(|l| l != "0")
-        || ctx.header("x-amz-decoded-content-length").is_some_and(|l| l != "0")
-        || ctx.header("transfer-encoding").is_some()
-}
-
 /// The new ACL of a Put*Acl request for a resource owned by `owner`.
 async fn requested(ctx: &mut Ctx, owner: &str, bucket_owner: &str) -> S3Result<Acl> {
     let from_headers = acl::from_headers(&ctx.parts.headers, &ctx.app.users, owner, bucket_owner)?;
-    match (from_headers, has_body(ctx)) {
+    match (from_headers, ctx.has_body()) {
         (Some(_), true) => Err(S3Error::msg(Code::UnexpectedContent, "This request does not support content")),
         (Some(a), false) => Ok(a),
         (None, true) => {

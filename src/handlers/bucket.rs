@@ -48,10 +48,8 @@ pub async fn list_buckets(ctx: Ctx) -> S3Result<Response<Body>> {
 }
 
 pub async fn create(mut ctx: Ctx) -> S3Result<Response<Body>> {
-    let has_body = ctx.header("content-length").is_some_and(|l| l != "0")
-        || ctx.header("x-amz-decoded-content-length").is_some_and(|l| l != "0");
     let region = ctx.app.config.region.clone();
-    if has_body {
+    if ctx.has_body() {
         let doc = ctx.xml_body().await?;
         if doc.name != "CreateBucketConfiguration" {
             return Err(S3Error::new(Code::MalformedXML));

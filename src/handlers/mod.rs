@@ -61,6 +61,13 @@ impl Ctx {
         self.parts.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
+    /// Whether the request carries a body: a non-zero length, or one sent chunked without a length.
+    pub fn has_body(&self) -> bool {
+        self.header("content-length").is_some_and(|l| l != "0")
+            || self.header("x-amz-decoded-content-length").is_some_and(|l| l != "0")
+            || self.header("transfer-encoding").is_some()
+    }
+
     /// The body as a verified stream, capped at `limit` bytes.
     pub fn ingest(&mut self, limit: u64) -> S3Result<Ingest> {
         let incoming = self.body.take().expect("body taken once");
