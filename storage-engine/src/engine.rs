@@ -214,20 +214,6 @@ impl Engine {
         if orphans > 0 {
             tracing::info!(orphans, "removed blobs no metadata refers to");
         }
-        // ACLs are removed after the commit that removes what they govern; a crash in between
-        // leaves one behind, harmless (sequence numbers are never reused) but swept here.
-        for item in self.acls.iter() {
-            let (k, _) = item?;
-            let live = match k.split_first() {
-                Some((b'b', name)) => self.buckets.contains_key(name)?,
-                Some((b'o', vkey)) => self.versions.contains_key(vkey)?,
-                Some((b'u', ukey)) => self.uploads.contains_key(ukey)?,
-                _ => false,
-            };
-            if !live {
-                self.acls.remove(k)?;
-            }
-        }
         Ok(())
     }
 
@@ -264,13 +250,6 @@ impl Engine {
             u.objects += sign;
             u.bytes += sign * rec.size as i64;
         }
-    }
-
-    /// Forgets a version that a commit removed: its usage and its ACL.
-    pub(crate) fn forget_version(&self, bucket: &str, rec: &ObjectRecord) -> Result<()> {
-        self.account(bucket, rec, -1);
-        self.acls.remove(keys::acl_version_key(&keys::version_key(bucket, &rec.key, rec.seq)))?;
-        Ok(())
     }
 
     /// What a bucket stores now.

@@ -35,24 +35,32 @@ fn decode_tx(v: &[u8]) -> TxResult<ObjectRecord> {
     record::decode(v).map_err(ConflictableTransactionError::Abort)
 }
 
-/// Forgets a version's blobs: they are queued for deletion after the commit.
-fn release_blobs(rec: &ObjectRecord, blobs: &TransactionalTree, gc: &TransactionalTree) -> TxResult<()> {
+/// Forgets what hangs on a removed version, in its transaction: its ACL, and its blobs, which are
+/// queued for deletion after the commit. `trees` are blobs, gc and acls.
+fn release_version(
+    bucket: &str,
+    rec: &ObjectRecord,
+    trees: (&TransactionalTree, &TransactionalTree, &TransactionalTree),
+) -> TxResult<()> {
+    let (blobs, gc, acls) = trees;
     for id in rec.blob_ids() {
         blobs.remove(&keys::blob_key(id))?;
         gc.insert(&keys::blob_key(id), &[])?;
     }
+    acls.remove(keys::acl_version_key(&keys::version_key(bucket, &rec.key, rec.seq)))?;
     Ok(())
 }
 
 /// Points the key's null version at `new_seq` (or at nothing), removing the null version it
-/// replaces, with its blobs. Returns that old version. `trees` are versions, nulls, blobs and gc.
+/// replaces, with its blobs and ACL. Returns that old version. `trees` are versions, nulls, blobs,
+/// gc and acls.
 fn replace_null(
-    trees: (&TransactionalTree, &TransactionalTree, &TransactionalTree, &TransactionalTree),
+    trees: (&TransactionalTree, &TransactionalTree, &TransactionalTree, &TransactionalTree, &TransactionalTree),
     bucket: &str,
     key: &str,
     new_seq: Option<u64>,
 ) -> TxResult<Option<ObjectRecord>> {
-    let (versions, nulls, blobs, gc) = trees;
+    let (versions, nulls, blobs, gc, acls) = trees;
     let okey = keys::object_key(bucket, key);
     let prev = match new_seq {
         Some(seq) => nulls.insert(okey.as_slice(), &seq.to_be_bytes())?,
@@ -62,7 +70,7 @@ fn replace_null(
     let prev_seq = u64::from_be_bytes(prev.as_ref().try_into().unwrap_or_default());
     let Some(old) = versions.remove(keys::version_key(bucket, key, prev_seq))? else { return Ok(None) };
     let old = decode_tx(&old)?;
-    release_blobs(&old, blobs, gc)?;
+    release_version(bucket, &old, (blobs, gc, acls))?;
     Ok(Some(old))
 }
 
@@ -159,7 +167,7 @@ impl Engine {
                     il.insert(&keys::blob_key(*id), bytes.as_slice())?;
                 }
                 if state != Versioning::Enabled {
-                    replaced = replace_null((v, n, bl, gc), b, k, Some(rec.seq))?;
+                    replaced = replace_null((v, n, bl, gc, ac), b, k, Some(rec.seq))?;
                 }
                 for id in &extra.drop_blobs {
                     bl.remove(&keys::blob_key(*id))?;
@@ -174,7 +182,7 @@ impl Engine {
         drop(guard);
         self.account(b, &rec, 1);
         if let Some(old) = &replaced {
-            self.forget_version(b, old)?;
+            self.account(b, old, -1);
         }
         self.sync()?;
         self.collect_garbage()?;
@@ -245,14 +253,14 @@ impl Engine {
         let (b, k) = (bucket.as_str(), key.as_str());
         let okey = keys::object_key(b, k);
         let _guard = self.lock_key(&okey);
-        let removed = (&self.objects, &self.versions, &self.nulls, &self.blobs, &self.gc)
-            .transaction(|(o, v, n, bl, gc)| {
+        let removed = (&self.objects, &self.versions, &self.nulls, &self.blobs, &self.gc, &self.acls)
+            .transaction(|(o, v, n, bl, gc, ac)| {
                 o.remove(okey.as_slice())?;
-                replace_null((v, n, bl, gc), b, k, None)
+                replace_null((v, n, bl, gc, ac), b, k, None)
             })
             .map_err(tx_err)?;
         if let Some(old) = &removed {
-            self.forget_version(b, old)?;
+            self.account(b, old, -1);
         }
         Ok(DeleteOutcome { version_id: None, delete_marker: false })
     }
@@ -279,19 +287,19 @@ impl Engine {
         let vkey = keys::version_key(b, k, seq);
         let encoded = record::encode(&marker);
         let _guard = self.lock_key(&okey);
-        let replaced = (&self.objects, &self.versions, &self.nulls, &self.blobs, &self.gc)
-            .transaction(|(o, v, n, bl, gc)| {
+        let replaced = (&self.objects, &self.versions, &self.nulls, &self.blobs, &self.gc, &self.acls)
+            .transaction(|(o, v, n, bl, gc, ac)| {
                 o.remove(okey.as_slice())?;
                 v.insert(vkey.as_slice(), encoded.as_slice())?;
                 if state == Versioning::Suspended {
                     // The marker becomes the null version, replacing any earlier one.
-                    return replace_null((v, n, bl, gc), b, k, Some(seq));
+                    return replace_null((v, n, bl, gc, ac), b, k, Some(seq));
                 }
                 Ok(None)
             })
             .map_err(tx_err)?;
         if let Some(old) = &replaced {
-            self.forget_version(b, old)?;
+            self.account(b, old, -1);
         }
         Ok(DeleteOutcome { version_id: Some(marker.version_id), delete_marker: true })
     }
@@ -314,10 +322,10 @@ impl Engine {
         let is_latest = newest.next().transpose()?.is_some_and(|(first, _)| first.as_ref() == vkey.as_slice());
         let next: Option<ObjectRecord> =
             if is_latest { newest.next().transpose()?.map(|(_, v)| record::decode(&v)).transpose()? } else { None };
-        (&self.objects, &self.versions, &self.nulls, &self.blobs, &self.gc)
-            .transaction(|(o, v, n, bl, gc)| {
+        (&self.objects, &self.versions, &self.nulls, &self.blobs, &self.gc, &self.acls)
+            .transaction(|(o, v, n, bl, gc, ac)| {
                 v.remove(vkey.as_slice())?;
-                release_blobs(&rec, bl, gc)?;
+                release_version(b, &rec, (bl, gc, ac))?;
                 if rec.version_id == "null" {
                     n.remove(okey.as_slice())?;
                 }
@@ -334,7 +342,7 @@ impl Engine {
                 Ok(())
             })
             .map_err(tx_err)?;
-        self.forget_version(b, &rec)?;
+        self.account(b, &rec, -1);
         Ok(DeleteOutcome { version_id: Some(id.to_owned()), delete_marker: rec.delete_marker })
     }
 
