@@ -20,11 +20,19 @@ pub struct Config {
     /// Root credentials; when unset they are read from (or generated into) `<data_dir>/credentials.toml`.
     pub root_access_key: Option<String>,
     pub root_secret_key: Option<String>,
-    /// sled's page cache, in MiB.
+    /// The metadata store's page cache, in MiB.
     pub metadata_cache_mib: u64,
     /// `text` or `json`.
     pub log_format: String,
+    pub metadata: Metadata,
     pub limits: Limits,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Metadata {
+    /// `sled` (on disk, the default) or `memory` (nothing survives a restart: tests and trials).
+    pub backend: firn_storage::Backend,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -66,6 +74,7 @@ impl Default for Config {
             root_secret_key: None,
             metadata_cache_mib: 64,
             log_format: "text".into(),
+            metadata: Metadata::default(),
             limits: Limits::default(),
         }
     }
@@ -93,6 +102,7 @@ impl Config {
     pub fn engine_config(&self) -> firn_storage::EngineConfig {
         firn_storage::EngineConfig {
             data_dir: self.data_dir.clone(),
+            backend: self.metadata.backend,
             cache_bytes: self.metadata_cache_mib << 20,
             min_part_size: self.limits.min_part_size,
         }
@@ -138,6 +148,10 @@ impl Config {
         }
         if let Some(v) = env("FIRN_METADATA_CACHE_MIB") {
             self.metadata_cache_mib = num("FIRN_METADATA_CACHE_MIB", v)?;
+        }
+        if let Some(v) = env("FIRN_METADATA_BACKEND") {
+            self.metadata.backend = firn_storage::Backend::parse(&v)
+                .ok_or_else(|| format!("FIRN_METADATA_BACKEND must be sled or memory, not {v}"))?;
         }
         if let Some(v) = env("FIRN_LOG_FORMAT") {
             self.log_format = v;
@@ -203,5 +217,8 @@ mod tests {
         assert_eq!(cfg.region, "eu-west-1");
         assert_eq!(cfg.limits.max_object_size, 10);
         assert!(Config::load(None, |k| (k == "FIRN_MAX_OBJECT_SIZE").then(|| "x".into())).is_err());
+        let memory = Config::load(None, |k| (k == "FIRN_METADATA_BACKEND").then(|| "memory".into())).unwrap();
+        assert_eq!(memory.metadata.backend, firn_storage::Backend::Memory);
+        assert!(Config::load(None, |k| (k == "FIRN_METADATA_BACKEND").then(|| "mongo".into())).is_err());
     }
 }

@@ -155,7 +155,7 @@ impl From<EngineError> for S3Error {
                 S3Error::msg(Code::EntityAlreadyExists, e.to_string())
             }
             e @ EngineError::InvalidUserName => S3Error::msg(Code::InvalidInput, e.to_string()),
-            e @ EngineError::TooManyKeys => S3Error::msg(Code::LimitExceeded, e.to_string()),
+            e @ EngineError::TooManyKeys(_) => S3Error::msg(Code::LimitExceeded, e.to_string()),
             e @ (EngineError::UserOwnsBuckets(_) | EngineError::Conflict) => {
                 S3Error::msg(Code::DeleteConflict, e.to_string())
             }

@@ -17,6 +17,7 @@ pub mod form;
 pub mod handlers;
 pub mod metrics;
 pub mod payload;
+pub mod pipeline;
 pub mod router;
 pub mod server;
 pub mod users;

@@ -95,12 +95,18 @@ async fn serve(mut cfg: Config) -> Result<(), String> {
     let (access, secret) = root_credentials(&cfg.data_dir, cfg.root_access_key.clone(), cfg.root_secret_key.clone())?;
     let engine = Engine::open(&cfg.engine_config())
         .map_err(|e| format!("opening {}: {e} (is a server running on it?)", cfg.data_dir.display()))?;
+    if !engine.durable() {
+        tracing::warn!("metadata.backend is memory: nothing stored survives a restart");
+    }
     let listener =
         tokio::net::TcpListener::bind(&cfg.listen).await.map_err(|e| format!("listening on {}: {e}", cfg.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     println!("Firn {} listening on http://{addr}", env!("CARGO_PKG_VERSION"));
     println!("  region:     {}", cfg.region);
     println!("  data dir:   {}", cfg.data_dir.display());
+    if !engine.durable() {
+        println!("  metadata:   memory (nothing survives a restart)");
+    }
     tracing::info!(open_files, max_connections = cfg.limits.max_connections, "limits");
     println!("  access key: {access}");
     if from_env {

@@ -148,6 +148,11 @@ fn spinner(msg: &str) -> indicatif::ProgressBar {
 
 /// Runs the operation on the data directory, or returns None if a server holds it.
 fn offline(cfg: &Config, req: &Request) -> Result<Option<Reply>, String> {
+    // A memory store lives in the server alone; opening the directory here would also sweep the
+    // server's blobs as orphans.
+    if cfg.metadata.backend == firn_storage::Backend::Memory {
+        return Ok(None);
+    }
     let engine = match Engine::open(&cfg.engine_config()) {
         Ok(e) => e,
         // sled 0.34 reports its held file lock as an `Other` error that says so.

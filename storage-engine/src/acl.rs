@@ -2,17 +2,9 @@
 //! READ_ACP, WRITE_ACP or FULL_CONTROL to users (by canonical id) or to the predefined groups.
 //! Evaluation is a pure function of the list, the owner and who asks.
 //!
-//! Stored in the `acls` tree apart from the records they govern, so records keep their format:
-//! `b` bucket → the bucket's ACL, `o` version key → a version's, `u` upload key → the ACL the
-//! completed object will get. No entry means the canned `private`: the owner has FULL_CONTROL.
+//! Where they are stored: `acl_store.rs`.
 
-use crate::engine::{abort, tx_err};
-use crate::error::{EngineError, Result};
-use crate::names::BucketName;
-use crate::record::{self, BucketRecord, ObjectRecord};
-use crate::{keys, Engine};
 use serde::{Deserialize, Serialize};
-use sled::Transactional;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Grantee {
@@ -129,47 +121,6 @@ impl Grant {
     }
 }
 
-impl Engine {
-    /// The bucket's ACL (`private` to its owner unless set otherwise).
-    pub fn bucket_acl(&self, bucket: &BucketRecord) -> Result<Acl> {
-        match self.acls.get(keys::acl_bucket_key(&bucket.name))? {
-            Some(v) => record::decode(&v),
-            None => Ok(Acl::private(&bucket.owner)),
-        }
-    }
-
-    pub fn set_bucket_acl(&self, bucket: &BucketName, acl: &Acl) -> Result<()> {
-        self.bucket(bucket)?;
-        self.acls.insert(keys::acl_bucket_key(bucket.as_str()), record::encode(acl))?;
-        self.sync()
-    }
-
-    /// One version's ACL (`private` to its writer unless set otherwise).
-    pub fn version_acl(&self, bucket: &BucketName, rec: &ObjectRecord) -> Result<Acl> {
-        let vkey = keys::version_key(bucket.as_str(), &rec.key, rec.seq);
-        match self.acls.get(keys::acl_version_key(&vkey))? {
-            Some(v) => record::decode(&v),
-            None => Ok(Acl::private(&rec.meta.owner)),
-        }
-    }
-
-    /// Replaces one version's ACL; NoSuchVersion if the version went away meanwhile.
-    pub fn set_version_acl(&self, bucket: &BucketName, rec: &ObjectRecord, acl: &Acl) -> Result<()> {
-        let vkey = keys::version_key(bucket.as_str(), &rec.key, rec.seq);
-        let encoded = record::encode(acl);
-        (&self.versions, &self.acls)
-            .transaction(|(v, ac)| {
-                if v.get(&vkey)?.is_none() {
-                    return abort(EngineError::NoSuchVersion);
-                }
-                ac.insert(keys::acl_version_key(&vkey), encoded.as_slice())?;
-                Ok(())
-            })
-            .map_err(tx_err)?;
-        self.sync()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,56 +140,6 @@ mod tests {
         assert!(bo.allows(Some("bo"), Permission::WriteAcp));
         assert!(!Acl::canned("bucket-owner-read", "writer", "bo").unwrap().allows(Some("bo"), Permission::Write));
         assert!(Acl::canned("nope", "o", "o").is_none());
-    }
-
-    #[test]
-    fn acls_are_stored_with_versions_and_uploads_and_go_with_them() {
-        use crate::{EngineConfig, ObjectKey, ObjectMeta, WriteCondition};
-        let dir = tempfile::tempdir().unwrap();
-        let e = Engine::open(&EngineConfig::new(dir.path())).unwrap();
-        let b = BucketName::parse("bkt").unwrap();
-        let brec = e.create_bucket(&b, "me", "r").unwrap();
-        assert_eq!(e.bucket_acl(&brec).unwrap(), Acl::private("me"));
-        let public = Acl::canned("public-read", "me", "me").unwrap();
-        e.set_bucket_acl(&b, &public).unwrap();
-        assert_eq!(e.bucket_acl(&brec).unwrap(), public);
-
-        let k = ObjectKey::parse("k").unwrap();
-        let put = |acl: Option<Acl>| {
-            let mut w = e.new_blob().unwrap();
-            w.write(b"data").unwrap();
-            let meta = ObjectMeta { owner: "me".into(), acl, ..Default::default() };
-            e.put_object(&b, &k, w.finish().unwrap(), meta, None, &WriteCondition::default()).unwrap()
-        };
-        let v1 = put(Some(public.clone()));
-        assert_eq!(v1.meta.acl, None, "the record does not carry it");
-        assert_eq!(e.version_acl(&b, &v1).unwrap(), public);
-        assert_eq!(e.acls.len(), 2);
-        let v2 = put(None);
-        assert_eq!(e.version_acl(&b, &v2).unwrap(), Acl::private("me"));
-        assert_eq!(e.acls.len(), 1, "the overwritten version's ACL went with it");
-        e.set_version_acl(&b, &v2, &public).unwrap();
-        assert!(matches!(e.set_version_acl(&b, &v1, &public), Err(EngineError::NoSuchVersion)));
-
-        let up = e
-            .create_upload(
-                &b,
-                &k,
-                ObjectMeta { owner: "me".into(), acl: Some(public.clone()), ..Default::default() },
-                None,
-            )
-            .unwrap();
-        let done = e.complete_upload(&b, &k, &up, &[], None, &WriteCondition::default()).unwrap();
-        assert_eq!(e.version_acl(&b, &done).unwrap(), public, "the upload's ACL passes to the object");
-        let up2 =
-            e.create_upload(&b, &k, ObjectMeta { acl: Some(public.clone()), ..Default::default() }, None).unwrap();
-        e.abort_upload(&b, &k, &up2.upload_id).unwrap();
-        assert_eq!(e.acls.len(), 2, "the bucket's and the completed object's");
-        e.delete_object(&b, &k, None, "me").unwrap();
-        assert_eq!(e.acls.len(), 1, "only the bucket's ACL is left");
-        drop(e);
-        let e = Engine::open(&EngineConfig::new(dir.path())).unwrap();
-        assert_eq!(e.acls.len(), 1);
     }
 
     #[test]

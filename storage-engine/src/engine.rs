@@ -1,22 +1,32 @@
-//! The engine: buckets and objects over sled metadata and the hot tier.
+//! The engine: a thin facade over the capabilities, wired to one metadata store and the hot tier.
 
+use crate::acl::Acl;
+use crate::acl_store::Acls;
+use crate::buckets::Buckets;
 use crate::error::{EngineError, Result};
-use crate::hot::{BlobWriter, HotTier, ObjectReader};
-use crate::keys;
-use crate::names::BucketName;
-use crate::record::{self, BucketRecord, ObjectRecord, Versioning};
+use crate::gc::Gc;
+use crate::hot::{BlobWriter, HotTier, StagedBlob};
+use crate::list::{ListPage, ListQuery, Listing};
+use crate::meta::{self, Backend, Keyspace, Meta};
+use crate::multipart::{CompletedPart, UploadListQuery, UploadPage, Uploads};
+use crate::names::{BucketName, ObjectKey};
+use crate::objects::{DeleteOutcome, Objects, WriteCondition};
+use crate::reader::ObjectReader;
+use crate::record::{BucketRecord, ObjectMeta, ObjectRecord, PartRecord, UploadRecord, Versioning};
+use crate::scrub::ScrubReport;
+use crate::usage::{BucketUsage, Usage};
 use crate::users::UserDirectory;
-use sled::transaction::{ConflictableTransactionError, TransactionError};
-use sled::Transactional;
-use std::collections::HashMap;
+use crate::versions::{VersionPage, VersionQuery, Versions};
+use crate::website::{WebsiteConfig, Websites};
 use std::path::PathBuf;
-use std::sync::{Condvar, Mutex, MutexGuard};
 
 #[derive(Clone, Debug)]
 pub struct EngineConfig {
     /// Root of the data directory; metadata and the hot tier live below it.
     pub data_dir: PathBuf,
-    /// sled's page cache in bytes.
+    /// Where the metadata lives (`metadata.backend`).
+    pub backend: Backend,
+    /// The metadata store's page cache in bytes.
     pub cache_bytes: u64,
     /// Smallest multipart part except the last (S3: 5 MiB). Lower only for tests and benchmarks.
     pub min_part_size: u64,
@@ -25,107 +35,13 @@ pub struct EngineConfig {
 impl EngineConfig {
     /// S3's defaults for everything but the data directory.
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
-        EngineConfig { data_dir: data_dir.into(), cache_bytes: 64 << 20, min_part_size: crate::MIN_PART_SIZE }
-    }
-}
-
-/// Conditions checked atomically with a write (conditional PUT).
-#[derive(Clone, Debug, Default)]
-pub struct WriteCondition {
-    /// `If-Match`: the current ETag (unquoted) must equal this.
-    pub if_match: Option<String>,
-    /// `If-None-Match: *`: no current object may exist.
-    pub if_none_match_any: bool,
-}
-
-impl WriteCondition {
-    pub(crate) fn check(&self, current: Option<&ObjectRecord>) -> Result<()> {
-        match (current, &self.if_match) {
-            (None, Some(_)) => return Err(EngineError::NoSuchKey),
-            (Some(cur), Some(etag)) if etag != "*" && *etag != cur.etag => return Err(EngineError::PreconditionFailed),
-            _ => {}
+        EngineConfig {
+            data_dir: data_dir.into(),
+            backend: Backend::Sled,
+            cache_bytes: 64 << 20,
+            min_part_size: crate::MIN_PART_SIZE,
         }
-        if self.if_none_match_any && current.is_some() {
-            return Err(EngineError::PreconditionFailed);
-        }
-        Ok(())
     }
-}
-
-/// Bookkeeping committed in the same batch as an object record (multipart completion).
-#[derive(Default)]
-pub(crate) struct Commit {
-    /// The upload record to remove; the commit fails with NoSuchUpload if it is gone.
-    pub remove_upload: Option<Vec<u8>>,
-    pub remove_parts: Vec<Vec<u8>>,
-    /// Blobs no longer needed (parts left out of the completed object).
-    pub drop_blobs: Vec<u128>,
-    /// A small blob's bytes, stored with the record.
-    pub inline: Option<(u128, Vec<u8>)>,
-    /// The record's blobs are registered already (they were an upload's parts).
-    pub blobs_registered: bool,
-}
-
-/// Group commit state: tickets are handed out after a commit; a flush makes durable every ticket
-/// below the count it saw when it started.
-#[derive(Default)]
-pub(crate) struct GroupCommit {
-    state: Mutex<GroupState>,
-    flushed: Condvar,
-}
-
-#[derive(Default)]
-struct GroupState {
-    next_ticket: u64,
-    durable_below: u64,
-    flushing: bool,
-}
-
-/// Stripes of the per-key lock that serializes read-modify-write of one key's versions.
-const KEY_LOCKS: usize = 64;
-
-pub struct Engine {
-    pub(crate) db: sled::Db,
-    pub(crate) buckets: sled::Tree,
-    /// The current version of each live key: bucket 0x00 key → ObjectRecord. Plain GETs and
-    /// listings read only this tree; keys whose latest version is a delete marker are absent.
-    pub(crate) objects: sled::Tree,
-    /// Every version and delete marker: bucket 0x00 key 0x00 !seq → ObjectRecord, newest first.
-    pub(crate) versions: sled::Tree,
-    /// Where each key's "null" version is: bucket 0x00 key → seq.
-    pub(crate) nulls: sled::Tree,
-    /// Every blob some record refers to: blob id → the key that registered it (a version or an upload;
-    /// informational). Presence is what keeps a blob: files and inline blobs not in here are orphans.
-    pub(crate) blobs: sled::Tree,
-    /// Blobs made unreachable by a commit, deleted after it: blob id → ().
-    pub(crate) gc: sled::Tree,
-    /// Small blobs kept in the metadata store: blob id → bytes.
-    pub(crate) inline: sled::Tree,
-    /// Multipart uploads in progress: bucket 0x00 key 0x00 upload-id → UploadRecord.
-    pub(crate) uploads: sled::Tree,
-    /// Their parts: upload-id 0x00 part-number → PartRecord.
-    pub(crate) parts: sled::Tree,
-    pub(crate) hot: HotTier,
-    pub(crate) min_part_size: u64,
-    /// ACLs of buckets, versions and uploads that are not the default `private` (see `acl.rs`).
-    pub(crate) acls: sled::Tree,
-    /// Website configurations: bucket name → WebsiteConfig.
-    pub(crate) websites: sled::Tree,
-    /// Byte quotas of the buckets that have one: bucket name → u64 (big-endian).
-    pub(crate) quotas: sled::Tree,
-    pub(crate) users: UserDirectory,
-    key_locks: Vec<Mutex<()>>,
-    group: GroupCommit,
-    /// Object versions (not delete markers) stored per bucket, and their bytes: counted at start-up,
-    /// kept current by each commit; for metrics, `admin` and quotas.
-    pub(crate) usage: Mutex<HashMap<String, BucketUsage>>,
-}
-
-/// What one bucket stores: every version (noncurrent ones too; delete markers excluded).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct BucketUsage {
-    pub objects: i64,
-    pub bytes: i64,
 }
 
 /// Work waiting: blobs to delete, multipart uploads not yet completed or aborted.
@@ -146,19 +62,21 @@ pub struct EngineStats {
     pub gc_queue: usize,
 }
 
-pub(crate) fn abort<T>(e: EngineError) -> std::result::Result<T, ConflictableTransactionError<EngineError>> {
-    Err(ConflictableTransactionError::Abort(e))
-}
-
-pub(crate) fn tx_err(e: TransactionError<EngineError>) -> EngineError {
-    match e {
-        TransactionError::Abort(e) => e,
-        TransactionError::Storage(e) => EngineError::Meta(e),
-    }
-}
-
-pub(crate) fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
+pub struct Engine {
+    meta: Meta,
+    /// Who this process is when it holds a lease on background work.
+    holder: String,
+    hot: HotTier,
+    buckets: Buckets,
+    versions: Versions,
+    objects: Objects,
+    listing: Listing,
+    uploads: Uploads,
+    acls: Acls,
+    websites: Websites,
+    users: UserDirectory,
+    usage: Usage,
+    gc: Gc,
 }
 
 impl Engine {
@@ -166,123 +84,245 @@ impl Engine {
     /// blobs that no record refers to are removed.
     pub fn open(cfg: &EngineConfig) -> Result<Engine> {
         std::fs::create_dir_all(&cfg.data_dir)?;
-        let db = sled::Config::new().path(cfg.data_dir.join("meta")).cache_capacity(cfg.cache_bytes).open()?;
-        let engine = Engine {
-            buckets: db.open_tree("buckets")?,
-            objects: db.open_tree("objects")?,
-            versions: db.open_tree("versions")?,
-            nulls: db.open_tree("nulls")?,
-            blobs: db.open_tree("blobs")?,
-            gc: db.open_tree("gc")?,
-            inline: db.open_tree("inline")?,
-            uploads: db.open_tree("uploads")?,
-            parts: db.open_tree("parts")?,
-            quotas: db.open_tree("quotas")?,
-            acls: db.open_tree("acls")?,
-            websites: db.open_tree("websites")?,
-            users: UserDirectory::open(&db)?,
-            hot: HotTier::open(&cfg.data_dir.join("hot"))?,
-            min_part_size: cfg.min_part_size,
-            key_locks: (0..KEY_LOCKS).map(|_| Mutex::new(())).collect(),
-            group: GroupCommit::default(),
-            usage: Mutex::new(HashMap::new()),
-            db,
-        };
-        engine.recover()?;
-        engine.count_stored()?;
-        Ok(engine)
-    }
-
-    fn recover(&self) -> Result<()> {
-        self.collect_garbage()?;
-        let mut orphans = 0;
-        for id in self.hot.all_blob_ids()? {
-            if !self.blobs.contains_key(keys::blob_key(id))? {
-                self.hot.remove(id)?;
-                orphans += 1;
-            }
-        }
-        // Inline blobs are written in the same batch as their record, but an upload part may lose its
-        // upload in between; sweep those too.
-        for item in self.inline.iter() {
-            let (k, _) = item?;
-            if !self.blobs.contains_key(&k)? {
-                self.inline.remove(k)?;
-                orphans += 1;
-            }
-        }
+        let store = meta::open(cfg.backend, &cfg.data_dir.join("meta"), cfg.cache_bytes)?;
+        let meta = Meta::new(store);
+        let hot = HotTier::open(&cfg.data_dir.join("hot"))?;
+        let gc = Gc::new(meta.clone(), hot.clone());
+        gc.collect()?;
+        let orphans = gc.sweep_orphans()?;
         if orphans > 0 {
             tracing::info!(orphans, "removed blobs no metadata refers to");
         }
+        let usage = Usage::count(meta.clone())?;
+        let buckets = Buckets::new(meta.clone());
+        let versions = Versions::new(meta.clone(), buckets.clone());
+        let objects =
+            Objects::new(meta.clone(), hot.clone(), buckets.clone(), versions.clone(), usage.clone(), gc.clone());
+        let uploads =
+            Uploads::new(meta.clone(), hot.clone(), buckets.clone(), objects.clone(), gc.clone(), cfg.min_part_size);
+        Ok(Engine {
+            listing: Listing::new(meta.clone(), buckets.clone()),
+            acls: Acls::new(meta.clone(), buckets.clone()),
+            websites: Websites::new(meta.clone(), buckets.clone()),
+            users: UserDirectory::new(meta.clone()),
+            meta,
+            holder: uuid::Uuid::new_v4().to_string(),
+            hot,
+            buckets,
+            versions,
+            objects,
+            uploads,
+            usage,
+            gc,
+        })
+    }
+
+    /// False when the metadata store keeps nothing across a restart (`memory`).
+    pub fn durable(&self) -> bool {
+        self.meta.durable()
+    }
+
+    // ---- buckets ----
+
+    pub fn create_bucket(&self, name: &BucketName, owner: &str, region: &str) -> Result<BucketRecord> {
+        self.buckets.create(name, owner, region)
+    }
+
+    pub fn bucket(&self, name: &BucketName) -> Result<BucketRecord> {
+        self.buckets.get(name)
+    }
+
+    pub fn list_buckets(&self) -> Result<Vec<BucketRecord>> {
+        self.buckets.list()
+    }
+
+    /// Enables or suspends versioning. A bucket cannot return to unversioned.
+    pub fn set_versioning(&self, name: &BucketName, state: Versioning) -> Result<()> {
+        self.buckets.set_versioning(name, state)
+    }
+
+    /// Removes an empty bucket, with its quota, ACL and website configuration.
+    pub fn delete_bucket(&self, name: &BucketName) -> Result<()> {
+        self.buckets.delete(name)?;
+        self.usage.forget(name);
         Ok(())
     }
 
-    /// Counts what is stored, once at start-up; commits keep the counts current after that.
-    fn count_stored(&self) -> Result<()> {
-        let mut usage: HashMap<String, BucketUsage> = HashMap::new();
-        for item in self.versions.iter() {
-            let (k, v) = item?;
-            let rec: ObjectRecord = record::decode(&v)?;
-            if !rec.delete_marker {
-                let bucket = keys::bucket_of(&k).ok_or_else(|| EngineError::Corrupt("version key".into()))?;
-                let u = usage.entry(bucket.to_owned()).or_default();
-                u.objects += 1;
-                u.bytes += rec.size as i64;
-            }
-        }
-        *self.usage_map() = usage;
-        Ok(())
-    }
-
-    fn usage_map(&self) -> MutexGuard<'_, HashMap<String, BucketUsage>> {
-        self.usage.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Accounts for versions of `bucket` added (`sign` 1) or removed (`sign` -1).
-    pub(crate) fn account(&self, bucket: &str, rec: &ObjectRecord, sign: i64) {
-        if !rec.delete_marker {
-            let mut map = self.usage_map();
-            // Look up before inserting: the common case needs no allocation.
-            if !map.contains_key(bucket) {
-                map.insert(bucket.to_owned(), BucketUsage::default());
-            }
-            let u = map.get_mut(bucket).expect("inserted above");
-            u.objects += sign;
-            u.bytes += sign * rec.size as i64;
-        }
-    }
+    // ---- usage and quotas ----
 
     /// What a bucket stores now.
     pub fn usage(&self, bucket: &BucketName) -> BucketUsage {
-        self.usage_map().get(bucket.as_str()).copied().unwrap_or_default()
+        self.usage.of(bucket)
     }
 
     /// The bucket's byte quota, if it has one.
     pub fn quota(&self, bucket: &BucketName) -> Result<Option<u64>> {
-        Ok(self.quotas.get(bucket.as_str())?.and_then(|v| v.as_ref().try_into().ok().map(u64::from_be_bytes)))
+        self.usage.quota(bucket)
     }
 
     /// Sets (or with None removes) the bucket's byte quota. A quota below what the bucket holds
     /// refuses new writes until enough is deleted; nothing stored is touched.
     pub fn set_quota(&self, bucket: &BucketName, bytes: Option<u64>) -> Result<()> {
-        self.bucket(bucket)?;
-        match bytes {
-            Some(q) => self.quotas.insert(bucket.as_str(), &q.to_be_bytes())?,
-            None => self.quotas.remove(bucket.as_str())?,
-        };
-        self.sync()
+        self.buckets.get(bucket)?;
+        self.usage.set_quota(bucket, bytes)
     }
 
-    /// Refuses a write of `incoming` bytes that would take the bucket past its quota. Checked
-    /// before a commit, not inside it: concurrent writers may overshoot by what they have in flight.
-    pub(crate) fn check_quota(&self, bucket: &BucketName, incoming: u64) -> Result<()> {
-        if let Some(q) = self.quota(bucket)? {
-            if self.usage(bucket).bytes.max(0) as u64 + incoming > q {
-                return Err(EngineError::QuotaExceeded(q));
-            }
-        }
-        Ok(())
+    // ---- objects ----
+
+    pub fn new_blob(&self) -> Result<BlobWriter> {
+        Ok(self.hot.new_writer())
     }
+
+    /// A reader over bytes `start..end` of the object.
+    pub fn reader(&self, rec: &ObjectRecord, start: u64, end: u64) -> ObjectReader {
+        ObjectReader::new(self.hot.clone(), self.meta.clone(), rec, start, end)
+    }
+
+    /// Commits a staged blob as a new version of `key`. Durable on return.
+    pub fn put_object(
+        &self,
+        bucket: &BucketName,
+        key: &ObjectKey,
+        staged: StagedBlob,
+        meta: ObjectMeta,
+        checksum: Option<(String, String)>,
+        cond: &WriteCondition,
+    ) -> Result<ObjectRecord> {
+        self.objects.put(bucket, key, staged, meta, checksum, cond)
+    }
+
+    /// The current version of `key`; if the key's latest version is a delete marker, that marker.
+    pub fn object(&self, bucket: &BucketName, key: &ObjectKey) -> Result<ObjectRecord> {
+        self.objects.current(bucket, key)
+    }
+
+    /// One version (or delete marker) by id.
+    pub fn object_version(&self, bucket: &BucketName, key: &ObjectKey, id: &str) -> Result<ObjectRecord> {
+        self.versions.get(bucket, key, id)
+    }
+
+    /// S3's DELETE, with or without a version id (see `Objects::delete`).
+    pub fn delete_object(
+        &self,
+        bucket: &BucketName,
+        key: &ObjectKey,
+        version: Option<&str>,
+        owner: &str,
+    ) -> Result<DeleteOutcome> {
+        self.objects.delete(bucket, key, version, owner)
+    }
+
+    /// Replaces the tag set of one version.
+    pub fn set_tags(
+        &self,
+        bucket: &BucketName,
+        key: &ObjectKey,
+        version_id: &str,
+        tags: Vec<(String, String)>,
+    ) -> Result<()> {
+        self.objects.set_tags(bucket, key, version_id, tags)
+    }
+
+    pub fn list_objects(&self, bucket: &BucketName, q: &ListQuery) -> Result<ListPage> {
+        self.listing.list(bucket, q)
+    }
+
+    pub fn list_versions(&self, bucket: &BucketName, q: &VersionQuery) -> Result<VersionPage> {
+        self.versions.list(bucket, q)
+    }
+
+    // ---- multipart uploads ----
+
+    pub fn create_upload(
+        &self,
+        bucket: &BucketName,
+        key: &ObjectKey,
+        meta: ObjectMeta,
+        checksum: Option<(String, String)>,
+    ) -> Result<UploadRecord> {
+        self.uploads.create(bucket, key, meta, checksum)
+    }
+
+    pub fn upload(&self, bucket: &BucketName, key: &ObjectKey, upload_id: &str) -> Result<UploadRecord> {
+        self.uploads.get(bucket, key, upload_id)
+    }
+
+    /// Stores a part, replacing an earlier upload of the same number. Durable on return.
+    pub fn put_part(
+        &self,
+        bucket: &BucketName,
+        key: &ObjectKey,
+        upload_id: &str,
+        number: u32,
+        staged: StagedBlob,
+        checksum: Option<(String, String)>,
+    ) -> Result<PartRecord> {
+        self.uploads.put_part(bucket, key, upload_id, number, staged, checksum)
+    }
+
+    /// Parts after `after`, at most `max`, and whether more follow.
+    pub fn list_parts(&self, upload_id: &str, after: u32, max: usize) -> Result<(Vec<PartRecord>, bool)> {
+        self.uploads.list_parts(upload_id, after, max)
+    }
+
+    /// Validates the requested parts against those uploaded and returns them in order.
+    pub fn check_completion(&self, upload_id: &str, requested: &[CompletedPart]) -> Result<Vec<PartRecord>> {
+        self.uploads.check_completion(upload_id, requested)
+    }
+
+    /// Completes an upload from `parts` (as returned by `check_completion`). Durable on return.
+    pub fn complete_upload(
+        &self,
+        bucket: &BucketName,
+        key: &ObjectKey,
+        upload: &UploadRecord,
+        parts: &[PartRecord],
+        checksum: Option<(String, String)>,
+        cond: &WriteCondition,
+    ) -> Result<ObjectRecord> {
+        self.uploads.complete(bucket, key, upload, parts, checksum, cond)
+    }
+
+    /// Abandons an upload and deletes its parts.
+    pub fn abort_upload(&self, bucket: &BucketName, key: &ObjectKey, upload_id: &str) -> Result<()> {
+        self.uploads.abort(bucket, key, upload_id)
+    }
+
+    pub fn list_uploads(&self, bucket: &BucketName, q: &UploadListQuery) -> Result<UploadPage> {
+        self.uploads.list(bucket, q)
+    }
+
+    // ---- ACLs and website ----
+
+    /// The bucket's ACL (`private` to its owner unless set otherwise).
+    pub fn bucket_acl(&self, bucket: &BucketRecord) -> Result<Acl> {
+        self.acls.bucket(bucket)
+    }
+
+    pub fn set_bucket_acl(&self, bucket: &BucketName, acl: &Acl) -> Result<()> {
+        self.acls.set_bucket(bucket, acl)
+    }
+
+    /// One version's ACL (`private` to its writer unless set otherwise).
+    pub fn version_acl(&self, bucket: &BucketName, rec: &ObjectRecord) -> Result<Acl> {
+        self.acls.version(bucket, rec)
+    }
+
+    /// Replaces one version's ACL; NoSuchVersion if the version went away meanwhile.
+    pub fn set_version_acl(&self, bucket: &BucketName, rec: &ObjectRecord, acl: &Acl) -> Result<()> {
+        self.acls.set_version(bucket, rec, acl)
+    }
+
+    pub fn website(&self, bucket: &BucketName) -> Result<Option<WebsiteConfig>> {
+        self.websites.get(bucket)
+    }
+
+    /// Sets the bucket's website configuration, or with None removes it.
+    pub fn set_website(&self, bucket: &BucketName, config: Option<&WebsiteConfig>) -> Result<()> {
+        self.websites.set(bucket, config)
+    }
+
+    // ---- users ----
 
     /// The users and their keys.
     pub fn users(&self) -> &UserDirectory {
@@ -299,156 +339,73 @@ impl Engine {
         self.users.remove(name).map(|_| ())
     }
 
+    // ---- operating ----
+
     pub fn stats(&self) -> EngineStats {
-        let (hot_versions, hot_bytes) =
-            self.usage_map().values().fold((0, 0), |(o, b), u| (o + u.objects, b + u.bytes));
-        EngineStats { buckets: self.buckets.len(), hot_versions, hot_bytes, gc_queue: self.gc.len() }
+        let total = self.usage.total();
+        EngineStats {
+            buckets: self.buckets.count(),
+            hot_versions: total.objects,
+            hot_bytes: total.bytes,
+            gc_queue: self.gc.queued().unwrap_or(0),
+        }
     }
 
     /// The work waiting in the background queues. Counts by scanning: for `admin`, not for metrics.
     pub fn queues(&self) -> Result<Queues> {
-        Ok(Queues { gc: self.gc.len(), uploads: self.uploads.len() })
+        Ok(Queues { gc: self.gc.queued()?, uploads: self.meta.len(Keyspace::Uploads)? })
     }
 
     /// True when the metadata store answers; for readiness checks.
     pub fn ready(&self) -> bool {
-        self.buckets.first().is_ok()
+        self.buckets.ready()
     }
 
     /// Deletes the blobs queued by earlier commits; returns how many. Idempotent: a crash part-way
     /// repeats it safely. Commits run it themselves; `admin gc` runs it on demand.
     pub fn collect_garbage(&self) -> Result<usize> {
-        let mut removed = 0;
-        for item in self.gc.iter() {
-            let (k, _) = item?;
-            let id = u128::from_be_bytes(k.as_ref().try_into().map_err(|_| EngineError::Corrupt("gc key".into()))?);
-            self.hot.remove(id)?;
-            self.inline.remove(&k)?;
-            self.gc.remove(k)?;
-            removed += 1;
-        }
-        Ok(removed)
+        self.gc.collect()
     }
 
-    /// Makes every committed change durable (sled otherwise syncs only every ~500 ms). Group
-    /// commit: concurrent callers share one flush. A flush covers every commit made before it
-    /// started, so a caller waits for the first flush that starts after its own commit.
-    pub(crate) fn sync(&self) -> Result<()> {
-        let mut st = self.group.state.lock().unwrap_or_else(|p| p.into_inner());
-        let ticket = st.next_ticket;
-        st.next_ticket += 1;
-        loop {
-            if ticket < st.durable_below {
-                return Ok(());
-            }
-            if !st.flushing {
-                st.flushing = true;
-                let covers = st.next_ticket;
-                drop(st);
-                let result = self.db.flush();
-                st = self.group.state.lock().unwrap_or_else(|p| p.into_inner());
-                st.flushing = false;
-                if result.is_ok() {
-                    st.durable_below = covers;
-                }
-                self.group.flushed.notify_all();
-                result?;
-                continue;
-            }
-            st = self.group.flushed.wait(st).unwrap_or_else(|p| p.into_inner());
-        }
+    /// Claims the unit of background work `work` for this process for `ttl_ms` (renewing it if
+    /// held already). False while another process holds it: that process does the work.
+    pub fn claim(&self, work: &str, now_ms: i64, ttl_ms: i64) -> Result<bool> {
+        self.meta.claim(work, &self.holder, now_ms, ttl_ms)
     }
 
-    /// Serializes writers of one key (by stripe). Held across the read-then-commit of a write,
-    /// released before the flush, so only the decision is serialized, not the I/O.
-    pub(crate) fn lock_key(&self, okey: &[u8]) -> MutexGuard<'_, ()> {
-        let h = okey.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ *b as u64).wrapping_mul(0x100_0000_01b3));
-        self.key_locks[(h % KEY_LOCKS as u64) as usize].lock().unwrap_or_else(|p| p.into_inner())
+    /// Who holds the claim on `work` at `now_ms`, if anyone.
+    pub fn lease(&self, work: &str, now_ms: i64) -> Result<Option<meta::Lease>> {
+        self.meta.lease(work, now_ms)
     }
 
-    // ---- buckets ----
-
-    pub fn create_bucket(&self, name: &BucketName, owner: &str, region: &str) -> Result<BucketRecord> {
-        let rec = BucketRecord {
-            name: name.to_string(),
-            owner: owner.to_owned(),
-            region: region.to_owned(),
-            created_ms: now_ms(),
-            versioning: Versioning::Unversioned,
-        };
-        let prev = self.buckets.compare_and_swap(name.as_str(), None::<&[u8]>, Some(record::encode(&rec)))?;
-        if let Err(cas) = prev {
-            let existing: BucketRecord = record::decode(&cas.current.expect("CAS failed on a present key"))?;
-            return Err(if existing.owner == owner {
-                EngineError::BucketAlreadyOwnedByYou
-            } else {
-                EngineError::BucketAlreadyExists
-            });
-        }
-        self.sync()?;
-        Ok(rec)
+    /// Gives up a claim early (on shutdown), so that another process need not wait for it to run out.
+    pub fn release(&self, work: &str) -> Result<()> {
+        self.meta.release(work, &self.holder)
     }
 
-    pub fn bucket(&self, name: &BucketName) -> Result<BucketRecord> {
-        match self.buckets.get(name.as_str())? {
-            Some(v) => record::decode(&v),
-            None => Err(EngineError::NoSuchBucket),
-        }
-    }
-
-    pub fn list_buckets(&self) -> Result<Vec<BucketRecord>> {
-        self.buckets.iter().map(|item| record::decode(&item?.1)).collect()
-    }
-
-    /// Enables or suspends versioning. A bucket cannot return to unversioned.
-    pub fn set_versioning(&self, name: &BucketName, state: Versioning) -> Result<()> {
-        if state == Versioning::Unversioned {
-            return Err(EngineError::Corrupt("a bucket cannot return to unversioned".into()));
-        }
-        let mut rec = self.bucket(name)?;
-        rec.versioning = state;
-        self.buckets.insert(name.as_str(), record::encode(&rec))?;
-        self.sync()
-    }
-
-    pub fn delete_bucket(&self, name: &BucketName) -> Result<()> {
-        self.bucket(name)?;
-        let prefix = keys::bucket_prefix(name.as_str());
-        // Any version or delete marker keeps a bucket non-empty, as do uploads in progress.
-        if self.versions.scan_prefix(&prefix).next().is_some() || self.uploads.scan_prefix(&prefix).next().is_some() {
-            return Err(EngineError::BucketNotEmpty);
-        }
-        // The bucket and its settings go together: a bucket made again later starts afresh.
-        let acl_key = keys::acl_bucket_key(name.as_str());
-        (&self.buckets, &self.quotas, &self.acls, &self.websites)
-            .transaction(|(b, q, a, w)| {
-                b.remove(name.as_str())?;
-                q.remove(name.as_str())?;
-                a.remove(acl_key.as_slice())?;
-                w.remove(name.as_str())?;
-                Ok(())
-            })
-            .map_err(tx_err)?;
-        self.usage_map().remove(name.as_str());
-        self.sync()
-    }
-
-    pub fn new_blob(&self) -> Result<BlobWriter> {
-        Ok(self.hot.new_writer())
-    }
-
-    /// A reader over bytes `start..end` of the object.
-    pub fn reader(&self, rec: &ObjectRecord, start: u64, end: u64) -> ObjectReader {
-        ObjectReader::new(self.hot.clone(), self.inline.clone(), rec, start, end)
+    /// Verifies every version. `progress` is called after each one with the running totals.
+    pub fn scrub(&self, progress: impl FnMut(&ScrubReport)) -> Result<ScrubReport> {
+        crate::scrub::scrub(&self.meta, &self.hot, progress)
     }
 
     #[cfg(test)]
     /// Stored blobs: files on the hot tier plus inline blobs in the metadata store.
     pub(crate) fn blob_count(&self) -> usize {
-        self.hot.all_blob_ids().unwrap().len() + self.inline.len()
+        self.hot.all_blob_ids().unwrap().len() + self.meta.len(Keyspace::Inline).unwrap()
     }
-}
 
-pub(crate) fn hex_lower(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    #[cfg(test)]
+    pub(crate) fn hot(&self) -> &HotTier {
+        &self.hot
+    }
+
+    #[cfg(test)]
+    pub(crate) fn acl_count(&self) -> usize {
+        self.meta.len(Keyspace::Acls).unwrap()
+    }
+
+    #[cfg(test)]
+    pub(crate) fn inline_count(&self) -> usize {
+        self.meta.len(Keyspace::Inline).unwrap()
+    }
 }

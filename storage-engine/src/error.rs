@@ -45,8 +45,8 @@ pub enum EngineError {
     NoSuchAccessKey,
     #[error("that access key is in use")]
     AccessKeyInUse,
-    #[error("a user may hold at most {} access keys", crate::users::MAX_KEYS_PER_USER)]
-    TooManyKeys,
+    #[error("a user may hold at most {0} access keys")]
+    TooManyKeys(usize),
     #[error("the user still owns buckets: {0}")]
     UserOwnsBuckets(String),
     #[error("the record changed meanwhile; try again")]
@@ -55,8 +55,9 @@ pub enum EngineError {
     Corrupt(String),
     #[error("io: {0}")]
     Io(#[from] io::Error),
+    /// A metadata store failure other than I/O (which is `Io`).
     #[error("metadata store: {0}")]
-    Meta(#[from] sled::Error),
+    Meta(String),
 }
 
 pub type Result<T, E = EngineError> = std::result::Result<T, E>;
@@ -70,7 +71,7 @@ impl EngineError {
     /// The operating-system error behind a data or metadata failure (a full or read-only disk).
     pub fn io_error(&self) -> Option<&std::io::Error> {
         match self {
-            EngineError::Io(e) | EngineError::Meta(sled::Error::Io(e)) => Some(e),
+            EngineError::Io(e) => Some(e),
             _ => None,
         }
     }

@@ -3,33 +3,51 @@
 //! It knows nothing of HTTP. The daemon streams bodies into a [`BlobWriter`], verifies what it
 //! must, and commits the staged blob with [`Engine::put_object`], which makes it durable before
 //! returning.
+//!
+//! Layers, from the bottom up (no module uses one above it):
+//! 1. `names`, `keys`, `record`, `acl`, `error`: validated names, key encodings, versioned records,
+//!    ACL documents and their evaluation.
+//! 2. `meta` (the metadata store trait, its sled and memory backends, group commit, leases) and
+//!    `hot` (the hot tier's blob files).
+//! 3. Capabilities, each holding only the stores it needs: `buckets`, `gc`, `usage`, `versions`,
+//!    `objects`, `list`, `multipart`, `acl_store`, `website`, `users`, `reader`, `scrub`.
+//! 4. `engine`: the facade the daemon uses.
 
 pub mod acl;
+mod acl_store;
+mod buckets;
 mod engine;
 mod error;
+mod gc;
 pub(crate) mod hot;
 mod keys;
 mod list;
+pub mod meta;
 mod multipart;
 mod names;
 mod objects;
+mod reader;
 mod record;
 mod scrub;
+mod usage;
 mod users;
 mod versions;
 pub mod website;
 
 pub use acl::{Acl, Grant, Grantee};
-pub use engine::{BucketUsage, Engine, EngineConfig, EngineStats, Queues, WriteCondition};
+pub use engine::{Engine, EngineConfig, EngineStats, Queues};
 pub use error::{EngineError, Result};
-pub use hot::{BlobWriter, ObjectReader, StagedBlob};
+pub use hot::{BlobWriter, StagedBlob};
 pub use list::{ListPage, ListQuery};
+pub use meta::Backend;
 pub use multipart::{CompletedPart, UploadListQuery, UploadPage, MAX_PART_NUMBER, MIN_PART_SIZE};
 pub use names::{BucketName, ObjectKey, MAX_KEY_LEN};
-pub use objects::DeleteOutcome;
+pub use objects::{DeleteOutcome, WriteCondition};
+pub use reader::ObjectReader;
 pub use record::{
     BucketRecord, ContentHeaders, Extent, ObjectMeta, ObjectPart, ObjectRecord, PartRecord, UploadRecord, Versioning,
 };
 pub use scrub::{Damage, ScrubReport};
+pub use usage::BucketUsage;
 pub use users::{canonical_id, AccessKey, UserDirectory, UserRecord, MAX_KEYS_PER_USER};
 pub use versions::{VersionEntry, VersionPage, VersionQuery};

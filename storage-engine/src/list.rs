@@ -1,9 +1,10 @@
 //! Listing in key order. A page seeks once to its start and reads forward; a common prefix is
 //! skipped with one more seek, so a page costs O(page) however large the bucket.
 
-use crate::engine::Engine;
+use crate::buckets::Buckets;
 use crate::error::Result;
 use crate::keys;
+use crate::meta::{Keyspace, Meta};
 use crate::names::BucketName;
 use crate::record::{self, ObjectRecord};
 use std::ops::Bound;
@@ -26,9 +27,19 @@ pub struct ListPage {
     pub last: Option<String>,
 }
 
-impl Engine {
-    pub fn list_objects(&self, bucket: &BucketName, q: &ListQuery) -> Result<ListPage> {
-        self.bucket(bucket)?;
+#[derive(Clone)]
+pub(crate) struct Listing {
+    meta: Meta,
+    buckets: Buckets,
+}
+
+impl Listing {
+    pub(crate) fn new(meta: Meta, buckets: Buckets) -> Listing {
+        Listing { meta, buckets }
+    }
+
+    pub(crate) fn list(&self, bucket: &BucketName, q: &ListQuery) -> Result<ListPage> {
+        self.buckets.get(bucket)?;
         let b = bucket.as_str();
         let mut page = ListPage::default();
         if q.max_keys == 0 {
@@ -42,7 +53,9 @@ impl Engine {
         let end = keys::after_prefix(b, &q.prefix);
         let delimiter = q.delimiter.as_deref().filter(|d| !d.is_empty());
         'seek: loop {
-            for item in self.objects.range((from.clone(), Bound::Excluded(end.clone()))) {
+            for item in
+                self.meta.range(Keyspace::Objects, from.as_ref().map(Vec::as_slice), Bound::Excluded(end.as_slice()))
+            {
                 let (k, v) = item?;
                 let key = std::str::from_utf8(&k[base_len..])
                     .map_err(|_| crate::EngineError::Corrupt("non-UTF-8 key".into()))?;
@@ -78,7 +91,7 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{EngineConfig, ObjectKey, ObjectMeta, WriteCondition};
+    use crate::{Engine, EngineConfig, ObjectKey, ObjectMeta, WriteCondition};
 
     fn setup(keys: &[&str]) -> (tempfile::TempDir, Engine, BucketName) {
         let dir = tempfile::tempdir().unwrap();

@@ -1,14 +1,16 @@
 //! Multipart uploads. Each part is its own blob; completing an upload writes one object record
 //! whose extents are the parts' blobs, so completion copies no data and costs O(parts).
 
-use crate::engine::{abort, hex_lower, now_ms, tx_err, Commit, Engine, WriteCondition};
+use crate::buckets::{now_ms, Buckets};
 use crate::error::{EngineError, Result};
-use crate::hot::StagedBlob;
+use crate::gc::{drop_blob, Gc};
+use crate::hot::{HotTier, StagedBlob};
 use crate::keys;
+use crate::meta::{abort, Keyspace, Meta};
 use crate::names::{BucketName, ObjectKey};
-use crate::record::{self, ObjectMeta, ObjectPart, ObjectRecord, PartRecord, UploadRecord};
+use crate::objects::{Commit, Objects, WriteCondition};
+use crate::record::{self, hex_lower, ObjectMeta, ObjectPart, ObjectRecord, PartRecord, UploadRecord};
 use md5::{Digest, Md5};
-use sled::transaction::Transactional;
 use std::ops::Bound;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -50,15 +52,36 @@ fn new_upload_id() -> String {
     format!("{stamp:014x}{}", &uuid::Uuid::new_v4().simple().to_string()[..18])
 }
 
-impl Engine {
-    pub fn create_upload(
+#[derive(Clone)]
+pub(crate) struct Uploads {
+    meta: Meta,
+    hot: HotTier,
+    buckets: Buckets,
+    objects: Objects,
+    gc: Gc,
+    min_part_size: u64,
+}
+
+impl Uploads {
+    pub(crate) fn new(
+        meta: Meta,
+        hot: HotTier,
+        buckets: Buckets,
+        objects: Objects,
+        gc: Gc,
+        min_part_size: u64,
+    ) -> Uploads {
+        Uploads { meta, hot, buckets, objects, gc, min_part_size }
+    }
+
+    pub(crate) fn create(
         &self,
         bucket: &BucketName,
         key: &ObjectKey,
         meta: ObjectMeta,
         checksum: Option<(String, String)>,
     ) -> Result<UploadRecord> {
-        self.bucket(bucket)?;
+        self.buckets.get(bucket)?;
         let (checksum_algorithm, checksum_type) = checksum.unzip();
         let mut rec = UploadRecord {
             key: key.to_string(),
@@ -71,31 +94,30 @@ impl Engine {
         let ukey = keys::upload_key(bucket.as_str(), key.as_str(), &rec.upload_id);
         let acl = rec.meta.acl.take().map(|a| record::encode(&a));
         let encoded = record::encode(&rec);
-        (&self.uploads, &self.acls)
-            .transaction(|(up, ac)| {
-                up.insert(ukey.as_slice(), encoded.as_slice())?;
-                if let Some(acl) = &acl {
-                    ac.insert(keys::acl_upload_key(&ukey), acl.as_slice())?;
-                }
-                Ok(())
-            })
-            .map_err(tx_err)?;
-        self.sync()?;
+        self.meta.transaction(|tx| {
+            tx.insert(Keyspace::Uploads, &ukey, &encoded)?;
+            if let Some(acl) = &acl {
+                tx.insert(Keyspace::Acls, &keys::acl_upload_key(&ukey), acl)?;
+            }
+            Ok(())
+        })?;
+        self.meta.sync()?;
         Ok(rec)
     }
 
-    pub fn upload(&self, bucket: &BucketName, key: &ObjectKey, upload_id: &str) -> Result<UploadRecord> {
-        match self.uploads.get(keys::upload_key(bucket.as_str(), key.as_str(), upload_id))? {
-            Some(v) => record::decode(&v),
+    pub(crate) fn get(&self, bucket: &BucketName, key: &ObjectKey, upload_id: &str) -> Result<UploadRecord> {
+        let ukey = keys::upload_key(bucket.as_str(), key.as_str(), upload_id);
+        match self.meta.get_record(Keyspace::Uploads, ukey)? {
+            Some(rec) => Ok(rec),
             None => {
-                self.bucket(bucket)?;
+                self.buckets.get(bucket)?;
                 Err(EngineError::NoSuchUpload)
             }
         }
     }
 
     /// Stores a part, replacing an earlier upload of the same number. Durable on return.
-    pub fn put_part(
+    pub(crate) fn put_part(
         &self,
         bucket: &BucketName,
         key: &ObjectKey,
@@ -116,43 +138,39 @@ impl Engine {
         self.hot.install(&mut staged)?;
         let inline = staged.inline.take();
         let pkey = keys::part_key(upload_id, number);
-        let trees = (&self.uploads, &self.parts, &self.blobs, &self.gc, &self.inline);
-        let result = trees.transaction(|(up, pa, bl, gc, il)| {
-            if up.get(&upload_key)?.is_none() {
+        let encoded = record::encode(&part);
+        let result = self.meta.transaction(|tx| {
+            if tx.get(Keyspace::Uploads, &upload_key)?.is_none() {
                 return abort(EngineError::NoSuchUpload);
             }
-            if let Some(old) = pa.insert(pkey.as_slice(), record::encode(&part))? {
-                let old: PartRecord =
-                    record::decode(&old).map_err(sled::transaction::ConflictableTransactionError::Abort)?;
-                bl.remove(&keys::blob_key(old.extent.blob))?;
-                gc.insert(&keys::blob_key(old.extent.blob), &[])?;
+            if let Some(old) = tx.insert(Keyspace::Parts, &pkey, &encoded)? {
+                let old: PartRecord = record::decode(&old)?;
+                drop_blob(tx, old.extent.blob)?;
             }
-            bl.insert(&keys::blob_key(part.extent.blob), upload_key.as_slice())?;
+            tx.insert(Keyspace::Blobs, &keys::blob_key(part.extent.blob), &upload_key)?;
             if let Some(bytes) = &inline {
-                il.insert(&keys::blob_key(part.extent.blob), bytes.as_slice())?;
+                tx.insert(Keyspace::Inline, &keys::blob_key(part.extent.blob), bytes)?;
             }
             Ok(())
         });
         if let Err(e) = result {
             self.hot.remove(staged.id)?;
-            return Err(match tx_err(e) {
-                EngineError::NoSuchUpload if self.bucket(bucket).is_err() => EngineError::NoSuchBucket,
-                e => e,
-            });
+            return Err(self.upload_error(bucket, e));
         }
-        self.sync()?;
-        self.collect_garbage()?;
+        self.meta.sync()?;
+        self.gc.collect()?;
         Ok(part)
     }
 
     /// Parts after `after`, at most `max`, and whether more follow.
-    pub fn list_parts(&self, upload_id: &str, after: u32, max: usize) -> Result<(Vec<PartRecord>, bool)> {
+    pub(crate) fn list_parts(&self, upload_id: &str, after: u32, max: usize) -> Result<(Vec<PartRecord>, bool)> {
         let prefix = keys::part_prefix(upload_id);
         let start = keys::part_key(upload_id, after.saturating_add(1));
         let mut end = prefix.clone();
         end.push(0xFF);
         let mut parts = Vec::new();
-        for item in self.parts.range(start..end) {
+        for item in self.meta.range(Keyspace::Parts, Bound::Included(start.as_slice()), Bound::Excluded(end.as_slice()))
+        {
             if parts.len() == max {
                 return Ok((parts, true));
             }
@@ -162,11 +180,14 @@ impl Engine {
     }
 
     fn all_parts(&self, upload_id: &str) -> Result<Vec<PartRecord>> {
-        self.parts.scan_prefix(keys::part_prefix(upload_id)).map(|item| record::decode(&item?.1)).collect()
+        self.meta
+            .scan_prefix(Keyspace::Parts, &keys::part_prefix(upload_id))
+            .map(|item| record::decode(&item?.1))
+            .collect()
     }
 
     /// Validates the requested parts against those uploaded and returns them in order.
-    pub fn check_completion(&self, upload_id: &str, requested: &[CompletedPart]) -> Result<Vec<PartRecord>> {
+    pub(crate) fn check_completion(&self, upload_id: &str, requested: &[CompletedPart]) -> Result<Vec<PartRecord>> {
         let uploaded = self.all_parts(upload_id)?;
         let mut chosen = Vec::with_capacity(requested.len());
         let mut previous = 0;
@@ -194,7 +215,7 @@ impl Engine {
 
     /// Completes an upload as the object `key` from `parts` (as returned by `check_completion`).
     /// Parts left out are deleted. Durable on return.
-    pub fn complete_upload(
+    pub(crate) fn complete(
         &self,
         bucket: &BucketName,
         key: &ObjectKey,
@@ -211,7 +232,7 @@ impl Engine {
         }
         let upload_key = keys::upload_key(bucket.as_str(), key.as_str(), &upload.upload_id);
         let mut meta = upload.meta.clone();
-        meta.acl = self.acls.get(keys::acl_upload_key(&upload_key))?.map(|v| record::decode(&v)).transpose()?;
+        meta.acl = self.meta.get_record(Keyspace::Acls, keys::acl_upload_key(&upload_key))?;
         let rec = ObjectRecord {
             key: key.to_string(),
             size: parts.iter().map(|p| p.size).sum(),
@@ -227,48 +248,51 @@ impl Engine {
         };
         // Every part record goes; only the parts left out need decoding, to drop their blobs.
         let (mut remove_parts, mut drop_blobs) = (Vec::new(), Vec::new());
-        for item in self.parts.scan_prefix(keys::part_prefix(&upload.upload_id)) {
+        for item in self.meta.scan_prefix(Keyspace::Parts, &keys::part_prefix(&upload.upload_id)) {
             let (k, v) = item?;
             let number = u32::from_be_bytes(k[k.len() - 4..].try_into().expect("part keys end with the number"));
             if parts.binary_search_by_key(&number, |c| c.number).is_err() {
                 drop_blobs.push(record::decode::<PartRecord>(&v)?.extent.blob);
             }
-            remove_parts.push(k.to_vec());
+            remove_parts.push(k);
         }
         let extra =
             Commit { remove_upload: Some(upload_key), remove_parts, drop_blobs, inline: None, blobs_registered: true };
-        self.commit_record(bucket, key, rec, cond, &extra)
+        self.objects.commit(bucket, key, rec, cond, &extra)
     }
 
     /// Abandons an upload and deletes its parts.
-    pub fn abort_upload(&self, bucket: &BucketName, key: &ObjectKey, upload_id: &str) -> Result<()> {
+    pub(crate) fn abort(&self, bucket: &BucketName, key: &ObjectKey, upload_id: &str) -> Result<()> {
         let upload_key = keys::upload_key(bucket.as_str(), key.as_str(), upload_id);
         let parts = self.all_parts(upload_id)?;
-        (&self.uploads, &self.parts, &self.blobs, &self.gc, &self.acls)
-            .transaction(|(up, pa, bl, gc, ac)| {
-                if up.remove(upload_key.as_slice())?.is_none() {
+        self.meta
+            .transaction(|tx| {
+                if tx.remove(Keyspace::Uploads, &upload_key)?.is_none() {
                     return abort(EngineError::NoSuchUpload);
                 }
-                ac.remove(keys::acl_upload_key(&upload_key))?;
+                tx.remove(Keyspace::Acls, &keys::acl_upload_key(&upload_key))?;
                 for p in &parts {
-                    pa.remove(keys::part_key(upload_id, p.number))?;
-                    bl.remove(&keys::blob_key(p.extent.blob))?;
-                    gc.insert(&keys::blob_key(p.extent.blob), &[])?;
+                    tx.remove(Keyspace::Parts, &keys::part_key(upload_id, p.number))?;
+                    drop_blob(tx, p.extent.blob)?;
                 }
                 Ok(())
             })
-            .map_err(tx_err)
-            .map_err(|e| match e {
-                EngineError::NoSuchUpload if self.bucket(bucket).is_err() => EngineError::NoSuchBucket,
-                e => e,
-            })?;
-        self.sync()?;
-        self.collect_garbage().map(|_| ())
+            .map_err(|e| self.upload_error(bucket, e))?;
+        self.meta.sync()?;
+        self.gc.collect().map(|_| ())
+    }
+
+    /// An upload that is gone because its bucket is gone is NoSuchBucket.
+    fn upload_error(&self, bucket: &BucketName, e: EngineError) -> EngineError {
+        match e {
+            EngineError::NoSuchUpload if self.buckets.get(bucket).is_err() => EngineError::NoSuchBucket,
+            e => e,
+        }
     }
 
     /// Uploads in key order, then by start time, with the same prefix/delimiter rules as listing.
-    pub fn list_uploads(&self, bucket: &BucketName, q: &UploadListQuery) -> Result<UploadPage> {
-        self.bucket(bucket)?;
+    pub(crate) fn list(&self, bucket: &BucketName, q: &UploadListQuery) -> Result<UploadPage> {
+        self.buckets.get(bucket)?;
         let b = bucket.as_str();
         let base_len = keys::bucket_prefix(b).len();
         let mut page = UploadPage::default();
@@ -286,7 +310,8 @@ impl Engine {
         let end = keys::after_prefix(b, &q.prefix);
         let delimiter = q.delimiter.as_deref().filter(|d| !d.is_empty());
         'seek: loop {
-            for item in self.uploads.range((from.clone(), Bound::Excluded(end.clone()))) {
+            let lo = from.as_ref().map(Vec::as_slice);
+            for item in self.meta.range(Keyspace::Uploads, lo, Bound::Excluded(end.as_slice())) {
                 let (k, v) = item?;
                 let full = &k[base_len..];
                 let key_end = full.iter().rposition(|&c| c == 0).unwrap_or(full.len());
@@ -319,7 +344,7 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::EngineConfig;
+    use crate::{Engine, EngineConfig};
     use std::io::Read;
 
     fn staged(e: &Engine, data: &[u8]) -> StagedBlob {

@@ -1,16 +1,20 @@
 //! Object versions: writes, reads and deletes with S3's versioning rules.
 //!
-//! Every write adds a record to `versions`; the current live version is also kept in `objects`,
+//! Every write adds a record to `Versions`; the current live version is also kept in `Objects`,
 //! so plain GETs and listings never look at old versions. In an unversioned or suspended bucket
 //! a write replaces the key's "null" version; in an enabled bucket it adds a version.
 
-use crate::engine::{abort, hex_lower, now_ms, tx_err, Commit, Engine, WriteCondition};
+use crate::buckets::{now_ms, Buckets};
 use crate::error::{EngineError, Result};
-use crate::hot::StagedBlob;
+use crate::gc::{drop_blob, Gc};
+use crate::hot::{HotTier, StagedBlob};
 use crate::keys;
+use crate::meta::{abort, Keyspace, Meta, TxResult, Txn};
 use crate::names::{BucketName, ObjectKey};
-use crate::record::{self, ObjectMeta, ObjectRecord, Versioning};
-use sled::transaction::{ConflictableTransactionError, Transactional, TransactionalTree};
+use crate::record::{self, hex_lower, ObjectMeta, ObjectRecord, Versioning};
+use crate::usage::Usage;
+use crate::versions::{new_version_id, Versions};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// What a DELETE did: the version it created or removed, and whether that is a delete marker.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,64 +23,107 @@ pub struct DeleteOutcome {
     pub delete_marker: bool,
 }
 
-/// Version ids carry their sequence number (to find the record) and a random tail (so they
-/// cannot be guessed from one another).
-fn new_version_id(seq: u64) -> String {
-    format!("{seq:016x}{:016x}", uuid::Uuid::new_v4().as_u128() as u64)
+/// Conditions checked atomically with a write (conditional PUT).
+#[derive(Clone, Debug, Default)]
+pub struct WriteCondition {
+    /// `If-Match`: the current ETag (unquoted) must equal this.
+    pub if_match: Option<String>,
+    /// `If-None-Match: *`: no current object may exist.
+    pub if_none_match_any: bool,
 }
 
-fn parse_version_id(id: &str) -> Option<u64> {
-    (id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())).then(|| u64::from_str_radix(&id[..16], 16).ok())?
+impl WriteCondition {
+    fn check(&self, current: Option<&ObjectRecord>) -> Result<()> {
+        match (current, &self.if_match) {
+            (None, Some(_)) => return Err(EngineError::NoSuchKey),
+            (Some(cur), Some(etag)) if etag != "*" && *etag != cur.etag => return Err(EngineError::PreconditionFailed),
+            _ => {}
+        }
+        if self.if_none_match_any && current.is_some() {
+            return Err(EngineError::PreconditionFailed);
+        }
+        Ok(())
+    }
 }
 
-type TxResult<T> = std::result::Result<T, ConflictableTransactionError<EngineError>>;
+/// Bookkeeping committed in the same transaction as an object record (multipart completion).
+#[derive(Default)]
+pub(crate) struct Commit {
+    /// The upload record to remove; the commit fails with NoSuchUpload if it is gone.
+    pub remove_upload: Option<Vec<u8>>,
+    pub remove_parts: Vec<Vec<u8>>,
+    /// Blobs no longer needed (parts left out of the completed object).
+    pub drop_blobs: Vec<u128>,
+    /// A small blob's bytes, stored with the record.
+    pub inline: Option<(u128, Vec<u8>)>,
+    /// The record's blobs are registered already (they were an upload's parts).
+    pub blobs_registered: bool,
+}
 
-fn decode_tx(v: &[u8]) -> TxResult<ObjectRecord> {
-    record::decode(v).map_err(ConflictableTransactionError::Abort)
+/// Stripes of the per-key lock that serializes read-modify-write of one key's versions.
+const KEY_LOCKS: usize = 64;
+
+/// Serializes writers of one key (by stripe). Held across the read-then-commit of a write,
+/// released before the flush, so only the decision is serialized, not the I/O.
+pub(crate) struct KeyLocks(Vec<Mutex<()>>);
+
+impl KeyLocks {
+    fn new() -> KeyLocks {
+        KeyLocks((0..KEY_LOCKS).map(|_| Mutex::new(())).collect())
+    }
+
+    fn lock(&self, okey: &[u8]) -> MutexGuard<'_, ()> {
+        let h = okey.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ *b as u64).wrapping_mul(0x100_0000_01b3));
+        self.0[(h % KEY_LOCKS as u64) as usize].lock().unwrap_or_else(|p| p.into_inner())
+    }
 }
 
 /// Forgets what hangs on a removed version, in its transaction: its ACL, and its blobs, which are
-/// queued for deletion after the commit. `trees` are blobs, gc and acls.
-fn release_version(
-    bucket: &str,
-    rec: &ObjectRecord,
-    trees: (&TransactionalTree, &TransactionalTree, &TransactionalTree),
-) -> TxResult<()> {
-    let (blobs, gc, acls) = trees;
+/// queued for deletion after the commit.
+fn release_version(tx: &mut dyn Txn, bucket: &str, rec: &ObjectRecord) -> TxResult<()> {
     for id in rec.blob_ids() {
-        blobs.remove(&keys::blob_key(id))?;
-        gc.insert(&keys::blob_key(id), &[])?;
+        drop_blob(tx, id)?;
     }
-    acls.remove(keys::acl_version_key(&keys::version_key(bucket, &rec.key, rec.seq)))?;
+    tx.remove(Keyspace::Acls, &keys::acl_version_key(&keys::version_key(bucket, &rec.key, rec.seq)))?;
     Ok(())
 }
 
 /// Points the key's null version at `new_seq` (or at nothing), removing the null version it
-/// replaces, with its blobs and ACL. Returns that old version. `trees` are versions, nulls, blobs,
-/// gc and acls.
-fn replace_null(
-    trees: (&TransactionalTree, &TransactionalTree, &TransactionalTree, &TransactionalTree, &TransactionalTree),
-    bucket: &str,
-    key: &str,
-    new_seq: Option<u64>,
-) -> TxResult<Option<ObjectRecord>> {
-    let (versions, nulls, blobs, gc, acls) = trees;
+/// replaces, with its blobs and ACL. Returns that old version.
+fn replace_null(tx: &mut dyn Txn, bucket: &str, key: &str, new_seq: Option<u64>) -> TxResult<Option<ObjectRecord>> {
     let okey = keys::object_key(bucket, key);
     let prev = match new_seq {
-        Some(seq) => nulls.insert(okey.as_slice(), &seq.to_be_bytes())?,
-        None => nulls.remove(okey.as_slice())?,
+        Some(seq) => tx.insert(Keyspace::Nulls, &okey, &seq.to_be_bytes())?,
+        None => tx.remove(Keyspace::Nulls, &okey)?,
     };
     let Some(prev) = prev else { return Ok(None) };
-    let prev_seq = u64::from_be_bytes(prev.as_ref().try_into().unwrap_or_default());
-    let Some(old) = versions.remove(keys::version_key(bucket, key, prev_seq))? else { return Ok(None) };
-    let old = decode_tx(&old)?;
-    release_version(bucket, &old, (blobs, gc, acls))?;
+    let prev_seq = u64::from_be_bytes(prev.as_slice().try_into().unwrap_or_default());
+    let Some(old) = tx.remove(Keyspace::Versions, &keys::version_key(bucket, key, prev_seq))? else {
+        return Ok(None);
+    };
+    let old: ObjectRecord = record::decode(&old)?;
+    release_version(tx, bucket, &old)?;
     Ok(Some(old))
 }
 
-impl Engine {
+#[derive(Clone)]
+pub(crate) struct Objects {
+    meta: Meta,
+    hot: HotTier,
+    buckets: Buckets,
+    versions: Versions,
+    usage: Usage,
+    gc: Gc,
+    locks: Arc<KeyLocks>,
+}
+
+impl Objects {
+    pub(crate) fn new(meta: Meta, hot: HotTier, buckets: Buckets, versions: Versions, usage: Usage, gc: Gc) -> Objects {
+        Objects { meta, hot, buckets, versions, usage, gc, locks: Arc::new(KeyLocks::new()) }
+    }
+
     /// Commits a staged blob as a new version of `key`. Durable on return.
-    pub fn put_object(
+    pub(crate) fn put(
         &self,
         bucket: &BucketName,
         key: &ObjectKey,
@@ -96,7 +143,7 @@ impl Engine {
         };
         self.hot.install(&mut staged)?;
         let extra = Commit { inline: staged.inline.take().map(|b| (staged.id, b)), ..Default::default() };
-        let result = self.commit_record(bucket, key, rec, cond, &extra);
+        let result = self.commit(bucket, key, rec, cond, &extra);
         if result.is_err() {
             // The new blob is referenced by nothing; remove it now rather than at the next start.
             self.hot.remove(staged.id)?;
@@ -104,9 +151,9 @@ impl Engine {
         result
     }
 
-    /// Stores `rec` as the newest version of `key`, in one atomic batch with the bookkeeping in
+    /// Stores `rec` as the newest version of `key`, in one transaction with the bookkeeping in
     /// `extra`; queues the blobs of any version it replaces, makes it durable, then deletes them.
-    pub(crate) fn commit_record(
+    pub(crate) fn commit(
         &self,
         bucket: &BucketName,
         key: &ObjectKey,
@@ -116,151 +163,108 @@ impl Engine {
     ) -> Result<ObjectRecord> {
         let (b, k) = (bucket.as_str(), key.as_str());
         let okey = keys::object_key(b, k);
-        let state = self.bucket(bucket)?.versioning;
-        self.check_quota(bucket, rec.size)?;
-        rec.seq = self.db.generate_id()?;
+        let state = self.buckets.get(bucket)?.versioning;
+        self.usage.check_quota(bucket, rec.size)?;
+        rec.seq = self.meta.generate_id()?;
         rec.version_id = if state == Versioning::Enabled { new_version_id(rec.seq) } else { "null".into() };
         rec.last_modified_ms = now_ms();
         let vkey = keys::version_key(b, k, rec.seq);
         let acl = rec.meta.acl.take().map(|a| record::encode(&a));
         let encoded = record::encode(&rec);
-        let guard = self.lock_key(&okey);
-        let trees = (
-            &self.buckets,
-            &self.objects,
-            &self.versions,
-            &self.nulls,
-            &self.blobs,
-            &self.gc,
-            &self.uploads,
-            &self.parts,
-            &self.inline,
-            &self.acls,
-        );
-        let replaced = trees
-            .transaction(|(bt, o, v, n, bl, gc, up, pa, il, ac)| {
-                let mut replaced = None;
-                if bt.get(b)?.is_none() {
-                    return abort(EngineError::NoSuchBucket);
+        let guard = self.locks.lock(&okey);
+        let replaced = self.meta.transaction(|tx| {
+            let mut replaced = None;
+            if tx.get(Keyspace::Buckets, b.as_bytes())?.is_none() {
+                return abort(EngineError::NoSuchBucket);
+            }
+            if let Some(upload_key) = &extra.remove_upload {
+                if tx.remove(Keyspace::Uploads, upload_key)?.is_none() {
+                    return abort(EngineError::NoSuchUpload);
                 }
-                if let Some(upload_key) = &extra.remove_upload {
-                    if up.remove(upload_key.as_slice())?.is_none() {
-                        return abort(EngineError::NoSuchUpload);
-                    }
-                    ac.remove(keys::acl_upload_key(upload_key))?;
+                tx.remove(Keyspace::Acls, &keys::acl_upload_key(upload_key))?;
+            }
+            if let Some(acl) = &acl {
+                tx.insert(Keyspace::Acls, &keys::acl_version_key(&vkey), acl)?;
+            }
+            let current = tx.get_record::<ObjectRecord>(Keyspace::Objects, &okey)?;
+            cond.check(current.as_ref())?;
+            tx.insert(Keyspace::Objects, &okey, &encoded)?;
+            tx.insert(Keyspace::Versions, &vkey, &encoded)?;
+            if !extra.blobs_registered {
+                for id in rec.blob_ids() {
+                    tx.insert(Keyspace::Blobs, &keys::blob_key(id), &vkey)?;
                 }
-                if let Some(acl) = &acl {
-                    ac.insert(keys::acl_version_key(&vkey), acl.as_slice())?;
-                }
-                let current = o.get(&okey)?.map(|c| decode_tx(&c)).transpose()?;
-                if let Err(e) = cond.check(current.as_ref()) {
-                    return abort(e);
-                }
-                o.insert(okey.as_slice(), encoded.as_slice())?;
-                v.insert(vkey.as_slice(), encoded.as_slice())?;
-                if !extra.blobs_registered {
-                    for id in rec.blob_ids() {
-                        bl.insert(&keys::blob_key(id), vkey.as_slice())?;
-                    }
-                }
-                if let Some((id, bytes)) = &extra.inline {
-                    il.insert(&keys::blob_key(*id), bytes.as_slice())?;
-                }
-                if state != Versioning::Enabled {
-                    replaced = replace_null((v, n, bl, gc, ac), b, k, Some(rec.seq))?;
-                }
-                for id in &extra.drop_blobs {
-                    bl.remove(&keys::blob_key(*id))?;
-                    gc.insert(&keys::blob_key(*id), &[])?;
-                }
-                for part in &extra.remove_parts {
-                    pa.remove(part.as_slice())?;
-                }
-                Ok(replaced)
-            })
-            .map_err(tx_err)?;
+            }
+            if let Some((id, bytes)) = &extra.inline {
+                tx.insert(Keyspace::Inline, &keys::blob_key(*id), bytes)?;
+            }
+            if state != Versioning::Enabled {
+                replaced = replace_null(tx, b, k, Some(rec.seq))?;
+            }
+            for id in &extra.drop_blobs {
+                drop_blob(tx, *id)?;
+            }
+            for part in &extra.remove_parts {
+                tx.remove(Keyspace::Parts, part)?;
+            }
+            Ok(replaced)
+        })?;
         drop(guard);
-        self.account(b, &rec, 1);
+        self.usage.account(b, &rec, 1);
         if let Some(old) = &replaced {
-            self.account(b, old, -1);
+            self.usage.account(b, old, -1);
         }
-        self.sync()?;
-        self.collect_garbage()?;
+        self.meta.sync()?;
+        self.gc.collect()?;
         Ok(rec)
     }
 
     /// The current version of `key`; if the key's latest version is a delete marker, that marker.
-    pub fn object(&self, bucket: &BucketName, key: &ObjectKey) -> Result<ObjectRecord> {
-        if let Some(v) = self.objects.get(keys::object_key(bucket.as_str(), key.as_str()))? {
-            return record::decode(&v);
+    pub(crate) fn current(&self, bucket: &BucketName, key: &ObjectKey) -> Result<ObjectRecord> {
+        let okey = keys::object_key(bucket.as_str(), key.as_str());
+        if let Some(rec) = self.meta.get_record::<ObjectRecord>(Keyspace::Objects, okey)? {
+            return Ok(rec);
         }
-        if let Some(item) = self.versions.scan_prefix(keys::version_prefix(bucket.as_str(), key.as_str())).next() {
-            let latest: ObjectRecord = record::decode(&item?.1)?;
+        if let Some(latest) = self.versions.latest(bucket, key)? {
             if latest.delete_marker {
                 return Ok(latest);
             }
         }
-        self.bucket(bucket)?;
+        self.buckets.get(bucket)?;
         Err(EngineError::NoSuchKey)
-    }
-
-    /// The sequence number of a version id of `key` ("null" included), if it names one.
-    fn resolve_version(&self, okey: &[u8], id: &str) -> Result<Option<u64>> {
-        if id == "null" {
-            return Ok(self.nulls.get(okey)?.map(|s| u64::from_be_bytes(s.as_ref().try_into().unwrap_or_default())));
-        }
-        parse_version_id(id).map(Some).ok_or(EngineError::InvalidVersionId)
-    }
-
-    /// One version (or delete marker) by id.
-    pub fn object_version(&self, bucket: &BucketName, key: &ObjectKey, id: &str) -> Result<ObjectRecord> {
-        let (b, k) = (bucket.as_str(), key.as_str());
-        let found = match self.resolve_version(&keys::object_key(b, k), id)? {
-            Some(seq) => self.versions.get(keys::version_key(b, k, seq))?,
-            None => None,
-        };
-        match found.map(|v| record::decode::<ObjectRecord>(&v)).transpose()? {
-            Some(rec) if rec.version_id == id => Ok(rec),
-            _ => {
-                self.bucket(bucket)?;
-                Err(EngineError::NoSuchVersion)
-            }
-        }
     }
 
     /// DELETE without a version: removes the null version when unversioned, otherwise adds a
     /// delete marker. With a version: removes exactly that version, and if it was the latest the
     /// next newest becomes current. Deleting what does not exist succeeds, as in S3.
-    pub fn delete_object(
+    pub(crate) fn delete(
         &self,
         bucket: &BucketName,
         key: &ObjectKey,
         version: Option<&str>,
         owner: &str,
     ) -> Result<DeleteOutcome> {
-        let state = self.bucket(bucket)?.versioning;
+        let state = self.buckets.get(bucket)?.versioning;
         let outcome = match version {
             Some(id) => self.delete_version(bucket, key, id)?,
             None if state == Versioning::Unversioned => self.delete_null(bucket, key)?,
             None => self.add_delete_marker(bucket, key, state, owner)?,
         };
-        self.sync()?;
-        self.collect_garbage()?;
+        self.meta.sync()?;
+        self.gc.collect()?;
         Ok(outcome)
     }
 
     fn delete_null(&self, bucket: &BucketName, key: &ObjectKey) -> Result<DeleteOutcome> {
         let (b, k) = (bucket.as_str(), key.as_str());
         let okey = keys::object_key(b, k);
-        let _guard = self.lock_key(&okey);
-        let removed = (&self.objects, &self.versions, &self.nulls, &self.blobs, &self.gc, &self.acls)
-            .transaction(|(o, v, n, bl, gc, ac)| {
-                o.remove(okey.as_slice())?;
-                replace_null((v, n, bl, gc, ac), b, k, None)
-            })
-            .map_err(tx_err)?;
+        let _guard = self.locks.lock(&okey);
+        let removed = self.meta.transaction(|tx| {
+            tx.remove(Keyspace::Objects, &okey)?;
+            replace_null(tx, b, k, None)
+        })?;
         if let Some(old) = &removed {
-            self.account(b, old, -1);
+            self.usage.account(b, old, -1);
         }
         Ok(DeleteOutcome { version_id: None, delete_marker: false })
     }
@@ -274,7 +278,7 @@ impl Engine {
     ) -> Result<DeleteOutcome> {
         let (b, k) = (bucket.as_str(), key.as_str());
         let okey = keys::object_key(b, k);
-        let seq = self.db.generate_id()?;
+        let seq = self.meta.generate_id()?;
         let marker = ObjectRecord {
             key: k.to_owned(),
             version_id: if state == Versioning::Enabled { new_version_id(seq) } else { "null".into() },
@@ -286,20 +290,18 @@ impl Engine {
         };
         let vkey = keys::version_key(b, k, seq);
         let encoded = record::encode(&marker);
-        let _guard = self.lock_key(&okey);
-        let replaced = (&self.objects, &self.versions, &self.nulls, &self.blobs, &self.gc, &self.acls)
-            .transaction(|(o, v, n, bl, gc, ac)| {
-                o.remove(okey.as_slice())?;
-                v.insert(vkey.as_slice(), encoded.as_slice())?;
-                if state == Versioning::Suspended {
-                    // The marker becomes the null version, replacing any earlier one.
-                    return replace_null((v, n, bl, gc, ac), b, k, Some(seq));
-                }
-                Ok(None)
-            })
-            .map_err(tx_err)?;
+        let _guard = self.locks.lock(&okey);
+        let replaced = self.meta.transaction(|tx| {
+            tx.remove(Keyspace::Objects, &okey)?;
+            tx.insert(Keyspace::Versions, &vkey, &encoded)?;
+            if state == Versioning::Suspended {
+                // The marker becomes the null version, replacing any earlier one.
+                return replace_null(tx, b, k, Some(seq));
+            }
+            Ok(None)
+        })?;
         if let Some(old) = &replaced {
-            self.account(b, old, -1);
+            self.usage.account(b, old, -1);
         }
         Ok(DeleteOutcome { version_id: Some(marker.version_id), delete_marker: true })
     }
@@ -308,46 +310,39 @@ impl Engine {
         let (b, k) = (bucket.as_str(), key.as_str());
         let okey = keys::object_key(b, k);
         let gone = DeleteOutcome { version_id: Some(id.to_owned()), delete_marker: false };
-        let _guard = self.lock_key(&okey);
-        let Some(seq) = self.resolve_version(&okey, id)? else { return Ok(gone) };
+        let _guard = self.locks.lock(&okey);
+        let Some(seq) = self.versions.resolve(&okey, id)? else { return Ok(gone) };
         let vkey = keys::version_key(b, k, seq);
-        let Some(rec) = self.versions.get(&vkey)?.map(|v| record::decode::<ObjectRecord>(&v)).transpose()? else {
-            return Ok(gone);
-        };
+        let Some(rec) = self.meta.get_record::<ObjectRecord>(Keyspace::Versions, &vkey)? else { return Ok(gone) };
         if rec.version_id != id {
             return Ok(gone);
         }
         // The two newest versions of the key: if the one removed is the newest, the next becomes current.
-        let mut newest = self.versions.scan_prefix(keys::version_prefix(b, k));
-        let is_latest = newest.next().transpose()?.is_some_and(|(first, _)| first.as_ref() == vkey.as_slice());
+        let mut newest = self.meta.scan_prefix(Keyspace::Versions, &keys::version_prefix(b, k));
+        let is_latest = newest.next().transpose()?.is_some_and(|(first, _)| first == vkey);
         let next: Option<ObjectRecord> =
             if is_latest { newest.next().transpose()?.map(|(_, v)| record::decode(&v)).transpose()? } else { None };
-        (&self.objects, &self.versions, &self.nulls, &self.blobs, &self.gc, &self.acls)
-            .transaction(|(o, v, n, bl, gc, ac)| {
-                v.remove(vkey.as_slice())?;
-                release_version(b, &rec, (bl, gc, ac))?;
-                if rec.version_id == "null" {
-                    n.remove(okey.as_slice())?;
-                }
-                if is_latest {
-                    match &next {
-                        Some(next) if !next.delete_marker => {
-                            o.insert(okey.as_slice(), record::encode(next))?;
-                        }
-                        _ => {
-                            o.remove(okey.as_slice())?;
-                        }
-                    }
-                }
-                Ok(())
-            })
-            .map_err(tx_err)?;
-        self.account(b, &rec, -1);
+        drop(newest);
+        self.meta.transaction(|tx| {
+            tx.remove(Keyspace::Versions, &vkey)?;
+            release_version(tx, b, &rec)?;
+            if rec.version_id == "null" {
+                tx.remove(Keyspace::Nulls, &okey)?;
+            }
+            if is_latest {
+                match &next {
+                    Some(next) if !next.delete_marker => tx.insert(Keyspace::Objects, &okey, &record::encode(next))?,
+                    _ => tx.remove(Keyspace::Objects, &okey)?,
+                };
+            }
+            Ok(())
+        })?;
+        self.usage.account(b, &rec, -1);
         Ok(DeleteOutcome { version_id: Some(id.to_owned()), delete_marker: rec.delete_marker })
     }
 
     /// Replaces the tag set of one version (the current record too, if it is current).
-    pub fn set_tags(
+    pub(crate) fn set_tags(
         &self,
         bucket: &BucketName,
         key: &ObjectKey,
@@ -356,32 +351,29 @@ impl Engine {
     ) -> Result<()> {
         let (b, k) = (bucket.as_str(), key.as_str());
         let okey = keys::object_key(b, k);
-        let _guard = self.lock_key(&okey);
-        let seq = self.resolve_version(&okey, version_id)?.ok_or(EngineError::NoSuchVersion)?;
+        let _guard = self.locks.lock(&okey);
+        let seq = self.versions.resolve(&okey, version_id)?.ok_or(EngineError::NoSuchVersion)?;
         let vkey = keys::version_key(b, k, seq);
-        (&self.objects, &self.versions)
-            .transaction(|(o, v)| {
-                let Some(found) = v.get(&vkey)? else { return abort(EngineError::NoSuchVersion) };
-                let mut rec = decode_tx(&found)?;
-                rec.meta.tags = tags.clone();
-                let encoded = record::encode(&rec);
-                v.insert(vkey.as_slice(), encoded.as_slice())?;
-                if let Some(cur) = o.get(&okey)? {
-                    if decode_tx(&cur)?.seq == rec.seq {
-                        o.insert(okey.as_slice(), encoded)?;
-                    }
-                }
-                Ok(())
-            })
-            .map_err(tx_err)?;
-        self.sync()
+        self.meta.transaction(|tx| {
+            let Some(mut rec) = tx.get_record::<ObjectRecord>(Keyspace::Versions, &vkey)? else {
+                return abort(EngineError::NoSuchVersion);
+            };
+            rec.meta.tags = tags.clone();
+            let encoded = record::encode(&rec);
+            tx.insert(Keyspace::Versions, &vkey, &encoded)?;
+            if tx.get_record::<ObjectRecord>(Keyspace::Objects, &okey)?.is_some_and(|cur| cur.seq == rec.seq) {
+                tx.insert(Keyspace::Objects, &okey, &encoded)?;
+            }
+            Ok(())
+        })?;
+        self.meta.sync()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{BucketUsage, EngineConfig};
+    use crate::{BucketUsage, Engine, EngineConfig};
     use std::io::Read;
 
     fn engine(dir: &std::path::Path) -> Engine {
@@ -471,7 +463,7 @@ mod tests {
             let mut w = e.new_blob().unwrap();
             w.write(&vec![7u8; crate::hot::INLINE_MAX + 1]).unwrap();
             let mut staged = w.finish().unwrap();
-            e.hot.install(&mut staged).unwrap();
+            e.hot().install(&mut staged).unwrap();
             // A second upload still in tmp/ when the process dies.
             let mut w2 = e.new_blob().unwrap();
             w2.write(&vec![8u8; crate::hot::INLINE_MAX + 1]).unwrap();
@@ -493,7 +485,7 @@ mod tests {
         let s = put(&e, &b, "small", &small).unwrap();
         let l = put(&e, &b, "large", &large).unwrap();
         assert!(s.extents[0].inline && !l.extents[0].inline);
-        assert_eq!((e.hot.all_blob_ids().unwrap().len(), e.inline.len()), (1, 1));
+        assert_eq!((e.hot().all_blob_ids().unwrap().len(), e.inline_count()), (1, 1));
         assert_eq!(read_all(&e, &b, "small"), small);
         assert_eq!(read_all(&e, &b, "large"), large);
         // Ranged reads of an inline blob.
@@ -501,7 +493,7 @@ mod tests {
         e.reader(&s, 10, 20).read_to_end(&mut out).unwrap();
         assert_eq!(out, vec![1u8; 10]);
         e.delete_object(&b, &key("small"), None, "me").unwrap();
-        assert_eq!(e.inline.len(), 0, "an inline blob is deleted with its object");
+        assert_eq!(e.inline_count(), 0, "an inline blob is deleted with its object");
     }
 
     #[test]

@@ -134,6 +134,11 @@ pub struct PartRecord {
     pub checksum: Option<(String, String)>,
 }
 
+/// Lower-case hex, as ETags and canonical ids are written.
+pub(crate) fn hex_lower(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 impl ObjectRecord {
     pub(crate) fn blob_ids(&self) -> impl Iterator<Item = u128> + '_ {
         self.extents.iter().map(|e| e.blob)

@@ -1,7 +1,9 @@
 //! Scrub: reads every stored version in full and checks each extent against its CRC32C.
 
-use crate::engine::Engine;
 use crate::error::Result;
+use crate::hot::HotTier;
+use crate::meta::{Keyspace, Meta};
+use crate::reader::ObjectReader;
 use crate::record::{self, ObjectRecord};
 use std::io::Read;
 
@@ -21,40 +23,38 @@ pub struct ScrubReport {
     pub damaged: Vec<Damage>,
 }
 
-impl Engine {
-    /// Verifies every version. `progress` is called after each one with the running totals.
-    pub fn scrub(&self, mut progress: impl FnMut(&ScrubReport)) -> Result<ScrubReport> {
-        let mut report = ScrubReport::default();
-        let mut buf = vec![0u8; 1 << 20];
-        for item in self.versions.iter() {
-            let (k, v) = item?;
-            let rec: ObjectRecord = record::decode(&v)?;
-            if rec.delete_marker {
-                continue;
-            }
-            let mut reader = self.reader(&rec, 0, rec.size);
-            let mut read = 0u64;
-            let outcome = loop {
-                match reader.read(&mut buf) {
-                    Ok(0) => break Ok(()),
-                    Ok(n) => read += n as u64,
-                    Err(e) => break Err(e.to_string()),
-                }
-            };
-            report.versions += 1;
-            report.bytes += read;
-            if let Err(reason) = outcome {
-                report.damaged.push(Damage {
-                    bucket: crate::keys::bucket_of(&k).unwrap_or_default().to_owned(),
-                    key: rec.key.clone(),
-                    version_id: rec.version_id.clone(),
-                    reason,
-                });
-            }
-            progress(&report);
+/// Verifies every version. `progress` is called after each one with the running totals.
+pub(crate) fn scrub(meta: &Meta, hot: &HotTier, mut progress: impl FnMut(&ScrubReport)) -> Result<ScrubReport> {
+    let mut report = ScrubReport::default();
+    let mut buf = vec![0u8; 1 << 20];
+    for item in meta.iter(Keyspace::Versions) {
+        let (k, v) = item?;
+        let rec: ObjectRecord = record::decode(&v)?;
+        if rec.delete_marker {
+            continue;
         }
-        Ok(report)
+        let mut reader = ObjectReader::new(hot.clone(), meta.clone(), &rec, 0, rec.size);
+        let mut read = 0u64;
+        let outcome = loop {
+            match reader.read(&mut buf) {
+                Ok(0) => break Ok(()),
+                Ok(n) => read += n as u64,
+                Err(e) => break Err(e.to_string()),
+            }
+        };
+        report.versions += 1;
+        report.bytes += read;
+        if let Err(reason) = outcome {
+            report.damaged.push(Damage {
+                bucket: crate::keys::bucket_of(&k).unwrap_or_default().to_owned(),
+                key: rec.key.clone(),
+                version_id: rec.version_id.clone(),
+                reason,
+            });
+        }
+        progress(&report);
     }
+    Ok(report)
 }
 
 #[cfg(test)]
@@ -75,7 +75,7 @@ mod tests {
             e.put_object(&b, &k, w.finish().unwrap(), ObjectMeta::default(), None, &WriteCondition::default()).unwrap();
         }
         let bad = e.object(&b, &ObjectKey::parse("bad").unwrap()).unwrap();
-        let mut f = std::fs::OpenOptions::new().write(true).open(e.hot.blob_path(bad.extents[0].blob)).unwrap();
+        let mut f = std::fs::OpenOptions::new().write(true).open(e.hot().blob_path(bad.extents[0].blob)).unwrap();
         f.seek(SeekFrom::Start(1234)).unwrap();
         f.write_all(&[9]).unwrap();
         drop(f);

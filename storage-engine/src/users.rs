@@ -3,6 +3,7 @@
 //! credentials come from the daemon's configuration.
 
 use crate::error::{EngineError, Result};
+use crate::meta::{abort, Keyspace, Meta};
 use crate::record;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -28,7 +29,7 @@ pub struct UserRecord {
 
 /// A user's canonical id: derived from the name, so it is stable and the same on every gateway.
 pub fn canonical_id(name: &str) -> String {
-    crate::engine::hex_lower(&Sha256::digest(format!("firn-user:{name}").as_bytes()))
+    crate::record::hex_lower(&Sha256::digest(format!("firn-user:{name}").as_bytes()))
 }
 
 /// A user name: 1 to 64 characters of letters, digits and `+=,.@_-` (IAM's rule).
@@ -42,26 +43,16 @@ fn check_name(name: &str) -> Result<()> {
     }
 }
 
-/// A cheap handle on the user trees: users by canonical id, and the name and access-key indexes.
+/// A cheap handle on the user keyspaces: users by canonical id (`Users`), and the name and
+/// access-key indexes (`UserNames`, `AccessKeys`).
 #[derive(Clone)]
 pub struct UserDirectory {
-    db: sled::Db,
-    /// canonical id → UserRecord
-    users: sled::Tree,
-    /// name → canonical id
-    names: sled::Tree,
-    /// access key → canonical id
-    keys: sled::Tree,
+    meta: Meta,
 }
 
 impl UserDirectory {
-    pub(crate) fn open(db: &sled::Db) -> Result<UserDirectory> {
-        Ok(UserDirectory {
-            users: db.open_tree("users")?,
-            names: db.open_tree("user_names")?,
-            keys: db.open_tree("access_keys")?,
-            db: db.clone(),
-        })
+    pub(crate) fn new(meta: Meta) -> UserDirectory {
+        UserDirectory { meta }
     }
 
     /// Creates a user holding one key. Names and access keys are unique (the root's included: the
@@ -79,24 +70,25 @@ impl UserDirectory {
     }
 
     pub fn by_name(&self, name: &str) -> Result<UserRecord> {
-        let id = self.names.get(name)?.ok_or(EngineError::NoSuchUser)?;
+        let id = self.meta.get(Keyspace::UserNames, name)?.ok_or(EngineError::NoSuchUser)?;
         self.by_id(std::str::from_utf8(&id).map_err(|_| EngineError::Corrupt("user index".into()))?)
     }
 
     pub fn by_id(&self, canonical_id: &str) -> Result<UserRecord> {
-        record::decode(&self.users.get(canonical_id)?.ok_or(EngineError::NoSuchUser)?)
+        self.meta.get_record(Keyspace::Users, canonical_id)?.ok_or(EngineError::NoSuchUser)
     }
 
     /// The user holding `access_key` and that key's secret.
     pub fn by_access_key(&self, access_key: &str) -> Result<Option<(UserRecord, String)>> {
-        let Some(id) = self.keys.get(access_key)? else { return Ok(None) };
+        let Some(id) = self.meta.get(Keyspace::AccessKeys, access_key)? else { return Ok(None) };
         let rec = self.by_id(std::str::from_utf8(&id).map_err(|_| EngineError::Corrupt("key index".into()))?)?;
         let secret = rec.keys.iter().find(|k| k.access_key == access_key).map(|k| k.secret_key.clone());
         Ok(secret.map(|s| (rec, s)))
     }
 
     pub fn list(&self) -> Result<Vec<UserRecord>> {
-        let mut all: Vec<UserRecord> = self.users.iter().map(|item| record::decode(&item?.1)).collect::<Result<_>>()?;
+        let mut all: Vec<UserRecord> =
+            self.meta.iter(Keyspace::Users).map(|item| record::decode(&item?.1)).collect::<Result<_>>()?;
         all.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(all)
     }
@@ -104,7 +96,7 @@ impl UserDirectory {
     pub fn add_key(&self, name: &str, key: AccessKey) -> Result<UserRecord> {
         let old = self.by_name(name)?;
         if old.keys.len() >= MAX_KEYS_PER_USER {
-            return Err(EngineError::TooManyKeys);
+            return Err(EngineError::TooManyKeys(MAX_KEYS_PER_USER));
         }
         let mut rec = old.clone();
         rec.keys.push(key);
@@ -131,42 +123,37 @@ impl UserDirectory {
     /// Replaces `old` by `new` in the record tree and both indexes, atomically, and makes it durable.
     /// Fails if a name or access key that `new` adds is taken, or `old` changed meanwhile.
     fn write(&self, old: Option<&UserRecord>, new: Option<&UserRecord>) -> Result<()> {
-        use crate::engine::{abort, tx_err};
-        use sled::Transactional;
         let id = new.or(old).map(|r| r.canonical_id.clone()).expect("a record to write");
         let old_bytes = old.map(record::encode);
-        (&self.users, &self.names, &self.keys)
-            .transaction(|(u, n, k)| {
-                if u.get(&id)?.map(|v| v.to_vec()) != old_bytes {
-                    return abort(if old.is_none() { EngineError::UserAlreadyExists } else { EngineError::Conflict });
+        self.meta.transaction(|tx| {
+            if tx.get(Keyspace::Users, id.as_bytes())? != old_bytes {
+                return abort(if old.is_none() { EngineError::UserAlreadyExists } else { EngineError::Conflict });
+            }
+            if let Some(old) = old {
+                tx.remove(Keyspace::UserNames, old.name.as_bytes())?;
+                for key in &old.keys {
+                    tx.remove(Keyspace::AccessKeys, key.access_key.as_bytes())?;
                 }
-                if let Some(old) = old {
-                    n.remove(old.name.as_str())?;
-                    for key in &old.keys {
-                        k.remove(key.access_key.as_str())?;
+            }
+            match new {
+                Some(new) => {
+                    if tx.insert(Keyspace::UserNames, new.name.as_bytes(), id.as_bytes())?.is_some() {
+                        return abort(EngineError::UserAlreadyExists);
                     }
-                }
-                match new {
-                    Some(new) => {
-                        if n.insert(new.name.as_str(), id.as_str())?.is_some() {
-                            return abort(EngineError::UserAlreadyExists);
+                    for key in &new.keys {
+                        if tx.insert(Keyspace::AccessKeys, key.access_key.as_bytes(), id.as_bytes())?.is_some() {
+                            return abort(EngineError::AccessKeyInUse);
                         }
-                        for key in &new.keys {
-                            if k.insert(key.access_key.as_str(), id.as_str())?.is_some() {
-                                return abort(EngineError::AccessKeyInUse);
-                            }
-                        }
-                        u.insert(id.as_str(), record::encode(new))?;
                     }
-                    None => {
-                        u.remove(id.as_str())?;
-                    }
+                    tx.insert(Keyspace::Users, id.as_bytes(), &record::encode(new))?;
                 }
-                Ok(())
-            })
-            .map_err(tx_err)?;
-        self.db.flush()?;
-        Ok(())
+                None => {
+                    tx.remove(Keyspace::Users, id.as_bytes())?;
+                }
+            }
+            Ok(())
+        })?;
+        self.meta.sync()
     }
 }
 
@@ -178,15 +165,13 @@ mod tests {
         AccessKey { access_key: a.into(), secret_key: format!("secret-{a}"), created_ms: 1 }
     }
 
-    fn dir() -> (tempfile::TempDir, UserDirectory) {
-        let tmp = tempfile::tempdir().unwrap();
-        let db = sled::Config::new().path(tmp.path()).temporary(true).open().unwrap();
-        (tmp, UserDirectory::open(&db).unwrap())
+    fn dir() -> UserDirectory {
+        UserDirectory::new(Meta::new(std::sync::Arc::new(crate::meta::MemoryStore::default())))
     }
 
     #[test]
     fn create_lookup_keys_and_remove() {
-        let (_tmp, d) = dir();
+        let d = dir();
         let alice = d.create("alice", key("AK1")).unwrap();
         assert_eq!(alice.canonical_id, canonical_id("alice"));
         assert!(matches!(d.create("alice", key("AK9")), Err(EngineError::UserAlreadyExists)));
@@ -195,7 +180,7 @@ mod tests {
         assert!(matches!(d.create("bad name", key("AK2")), Err(EngineError::InvalidUserName)));
 
         d.add_key("alice", key("AK2")).unwrap();
-        assert!(matches!(d.add_key("alice", key("AK3")), Err(EngineError::TooManyKeys)));
+        assert!(matches!(d.add_key("alice", key("AK3")), Err(EngineError::TooManyKeys(_))));
         let (u, secret) = d.by_access_key("AK2").unwrap().unwrap();
         assert_eq!((u.name.as_str(), secret.as_str()), ("alice", "secret-AK2"));
 

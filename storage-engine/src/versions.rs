@@ -1,12 +1,30 @@
-//! ListObjectVersions: every version and delete marker, in key order, newest first within a key.
-//! Like listing, a page seeks once and reads forward; a common prefix is skipped with one seek.
+//! Versions by id, and ListObjectVersions: every version and delete marker, in key order, newest
+//! first within a key. Like listing, a page seeks once and reads forward; a common prefix is skipped
+//! with one seek.
 
-use crate::engine::Engine;
+use crate::buckets::Buckets;
 use crate::error::{EngineError, Result};
 use crate::keys;
-use crate::names::BucketName;
+use crate::meta::{Keyspace, Meta};
+use crate::names::{BucketName, ObjectKey};
 use crate::record::{self, ObjectRecord};
 use std::ops::Bound;
+
+/// Version ids carry their sequence number (to find the record) and a random tail (so they
+/// cannot be guessed from one another).
+pub(crate) fn new_version_id(seq: u64) -> String {
+    format!("{seq:016x}{:016x}", uuid::Uuid::new_v4().as_u128() as u64)
+}
+
+fn parse_version_id(id: &str) -> Option<u64> {
+    (id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())).then(|| u64::from_str_radix(&id[..16], 16).ok())?
+}
+
+#[derive(Clone)]
+pub(crate) struct Versions {
+    meta: Meta,
+    buckets: Buckets,
+}
 
 #[derive(Clone, Debug, Default)]
 pub struct VersionQuery {
@@ -33,9 +51,49 @@ pub struct VersionPage {
     pub next_version_id_marker: Option<String>,
 }
 
-impl Engine {
-    pub fn list_versions(&self, bucket: &BucketName, q: &VersionQuery) -> Result<VersionPage> {
-        self.bucket(bucket)?;
+impl Versions {
+    pub(crate) fn new(meta: Meta, buckets: Buckets) -> Versions {
+        Versions { meta, buckets }
+    }
+
+    /// The sequence number of a version id of `key` ("null" included), if it names one.
+    pub(crate) fn resolve(&self, okey: &[u8], id: &str) -> Result<Option<u64>> {
+        if id == "null" {
+            let seq = self.meta.get(Keyspace::Nulls, okey)?;
+            return Ok(seq.map(|s| u64::from_be_bytes(s.as_slice().try_into().unwrap_or_default())));
+        }
+        parse_version_id(id).map(Some).ok_or(EngineError::InvalidVersionId)
+    }
+
+    /// One version (or delete marker) by id.
+    pub(crate) fn get(&self, bucket: &BucketName, key: &ObjectKey, id: &str) -> Result<ObjectRecord> {
+        let (b, k) = (bucket.as_str(), key.as_str());
+        let found = match self.resolve(&keys::object_key(b, k), id)? {
+            Some(seq) => self.meta.get_record::<ObjectRecord>(Keyspace::Versions, keys::version_key(b, k, seq))?,
+            None => None,
+        };
+        match found {
+            Some(rec) if rec.version_id == id => Ok(rec),
+            _ => {
+                self.buckets.get(bucket)?;
+                Err(EngineError::NoSuchVersion)
+            }
+        }
+    }
+
+    /// The newest version or delete marker of `key`, if it has any.
+    pub(crate) fn latest(&self, bucket: &BucketName, key: &ObjectKey) -> Result<Option<ObjectRecord>> {
+        let prefix = keys::version_prefix(bucket.as_str(), key.as_str());
+        self.meta
+            .scan_prefix(Keyspace::Versions, &prefix)
+            .next()
+            .transpose()?
+            .map(|(_, v)| record::decode(&v))
+            .transpose()
+    }
+
+    pub(crate) fn list(&self, bucket: &BucketName, q: &VersionQuery) -> Result<VersionPage> {
+        self.buckets.get(bucket)?;
         let b = bucket.as_str();
         let mut page = VersionPage::default();
         if q.max_keys == 0 {
@@ -48,7 +106,7 @@ impl Engine {
         if let Some(marker) = q.key_marker.as_deref().filter(|m| *m >= q.prefix.as_str()) {
             from = Bound::Included(keys::after_versions(b, marker));
             if let Some(id) = &q.version_id_marker {
-                let marked = self.object_version(bucket, &crate::ObjectKey::parse(marker)?, id);
+                let marked = self.get(bucket, &ObjectKey::parse(marker)?, id);
                 if let Ok(rec) = marked {
                     from = Bound::Excluded(keys::version_key(b, marker, rec.seq));
                     previous_key = Some(marker.to_owned());
@@ -59,7 +117,9 @@ impl Engine {
         let delimiter = q.delimiter.as_deref().filter(|d| !d.is_empty());
         let full = |page: &VersionPage| page.entries.len() + page.common_prefixes.len() == q.max_keys;
         'seek: loop {
-            for item in self.versions.range((from.clone(), Bound::Excluded(end.clone()))) {
+            for item in
+                self.meta.range(Keyspace::Versions, from.as_ref().map(Vec::as_slice), Bound::Excluded(end.as_slice()))
+            {
                 let (k, v) = item?;
                 let key = std::str::from_utf8(&k[base_len..k.len() - keys::VERSION_SUFFIX])
                     .map_err(|_| EngineError::Corrupt("non-UTF-8 key".into()))?;
@@ -104,7 +164,7 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{EngineConfig, ObjectKey, ObjectMeta, Versioning, WriteCondition};
+    use crate::{Engine, EngineConfig, ObjectMeta, Versioning, WriteCondition};
 
     #[test]
     fn versions_in_order_with_latest_flags_and_paging() {

@@ -1,9 +1,11 @@
 //! A bucket's static-website configuration, as S3's `WebsiteConfiguration` defines it. Stored per
-//! bucket in the `websites` tree; the daemon parses and renders the XML and serves the endpoint.
+//! bucket in the `Websites` keyspace; the daemon parses and renders the XML and serves the endpoint.
 
+use crate::buckets::Buckets;
 use crate::error::Result;
+use crate::meta::{Keyspace, Meta};
 use crate::names::BucketName;
-use crate::{record, Engine};
+use crate::record;
 use serde::{Deserialize, Serialize};
 
 /// Where a redirect goes. Fields left None keep the request's own.
@@ -36,18 +38,28 @@ pub struct WebsiteConfig {
     pub routing_rules: Vec<RoutingRule>,
 }
 
-impl Engine {
-    pub fn website(&self, bucket: &BucketName) -> Result<Option<WebsiteConfig>> {
-        self.websites.get(bucket.as_str())?.map(|v| record::decode(&v)).transpose()
+#[derive(Clone)]
+pub(crate) struct Websites {
+    meta: Meta,
+    buckets: Buckets,
+}
+
+impl Websites {
+    pub(crate) fn new(meta: Meta, buckets: Buckets) -> Websites {
+        Websites { meta, buckets }
+    }
+
+    pub(crate) fn get(&self, bucket: &BucketName) -> Result<Option<WebsiteConfig>> {
+        self.meta.get_record(Keyspace::Websites, bucket.as_str())
     }
 
     /// Sets the bucket's website configuration, or with None removes it.
-    pub fn set_website(&self, bucket: &BucketName, config: Option<&WebsiteConfig>) -> Result<()> {
-        self.bucket(bucket)?;
+    pub(crate) fn set(&self, bucket: &BucketName, config: Option<&WebsiteConfig>) -> Result<()> {
+        self.buckets.get(bucket)?;
         match config {
-            Some(c) => self.websites.insert(bucket.as_str(), record::encode(c))?,
-            None => self.websites.remove(bucket.as_str())?,
+            Some(c) => self.meta.insert(Keyspace::Websites, bucket.as_str(), record::encode(c))?,
+            None => self.meta.remove(Keyspace::Websites, bucket.as_str())?,
         };
-        self.sync()
+        self.meta.sync()
     }
 }

@@ -4,8 +4,8 @@
 
 use firn_storage::website::WebsiteConfig;
 use firn_storage::{
-    AccessKey, Acl, BucketName, Engine, EngineConfig, ListQuery, ObjectKey, ObjectMeta, UploadListQuery,
-    VersionQuery, Versioning, WriteCondition,
+    AccessKey, Acl, BucketName, Engine, EngineConfig, ListQuery, ObjectKey, ObjectMeta, UploadListQuery, VersionQuery,
+    Versioning, WriteCondition,
 };
 use std::io::Read;
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! `firn admin`: users and keys, quotas, usage and scrub, through a running server and offline on
 //! its data directory; and what the users it makes may do over S3.
 
-use super::harness::{code, status, Server, ACCESS_KEY, SECRET_KEY};
+use super::harness::{code, status, Server, ACCESS_KEY, ON_DISK, SECRET_KEY};
 use firn::admin::client::Remote;
 use firn::admin::{Reply, Request};
 use std::process::{Command, Output};
@@ -15,6 +15,7 @@ fn admin(server: &Server, args: &[&str]) -> Output {
         .env("FIRN_ROOT_ACCESS_KEY", ACCESS_KEY)
         .env("FIRN_ROOT_SECRET_KEY", SECRET_KEY)
         .env("RUST_LOG", "warn")
+        .envs(server.env.iter().map(|(k, v)| (k, v)))
         .output()
         .expect("run firn admin")
 }
@@ -35,7 +36,7 @@ fn new_key(server: &Server, args: &[&str]) -> (String, String) {
 
 #[tokio::test]
 async fn users_keys_and_access_through_a_running_server() {
-    let mut server = Server::start();
+    let mut server = Server::start_with(&[ON_DISK]);
     let root = server.client();
     root.create_bucket().bucket("roots").send().await.unwrap();
 

@@ -8,11 +8,17 @@ use std::process::{Child, Command, Stdio};
 pub const ACCESS_KEY: &str = "FIRNTESTACCESSKEY000";
 pub const SECRET_KEY: &str = "firn-test-secret-key/0123456789abcdefghij";
 
+/// For tests of what survives a restart or is read offline: whatever backend the suite runs on
+/// (`FIRN_METADATA_BACKEND`), these keep their metadata on disk.
+pub const ON_DISK: (&str, &str) = ("FIRN_METADATA_BACKEND", "sled");
+
 pub struct Server {
     child: Child,
     pub endpoint: String,
     pub addr: String,
     dir: tempfile::TempDir,
+    /// The environment it was started with, beyond the harness's own.
+    pub env: Vec<(String, String)>,
 }
 
 impl Server {
@@ -47,7 +53,8 @@ impl Server {
         // Keep draining stdout so the server never blocks or fails writing to it.
         std::thread::spawn(move || for _ in lines {});
         let addr = endpoint.trim_start_matches("http://").to_owned();
-        Server { child, endpoint, addr, dir }
+        let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Server { child, endpoint, addr, dir, env }
     }
 
     pub fn client(&self) -> Client {
@@ -104,7 +111,16 @@ impl Drop for Server {
 
 /// A client and a fresh bucket on a fresh server.
 pub async fn with_bucket(name: &str) -> (Server, Client) {
-    let server = Server::start();
+    with_bucket_on(Server::start(), name).await
+}
+
+/// The same on a server whose metadata is on disk.
+#[allow(dead_code)]
+pub async fn with_bucket_on_disk(name: &str) -> (Server, Client) {
+    with_bucket_on(Server::start_with(&[ON_DISK]), name).await
+}
+
+async fn with_bucket_on(server: Server, name: &str) -> (Server, Client) {
     let client = server.client();
     client.create_bucket().bucket(name).send().await.expect("create bucket");
     (server, client)

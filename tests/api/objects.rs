@@ -374,13 +374,13 @@ async fn delete_objects() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn acknowledged_writes_survive_sigkill() {
-    let (server, s3) = with_bucket("durable").await;
+    let (server, s3) = super::harness::with_bucket_on_disk("durable").await;
     for i in 0..20 {
         s3.put_object().bucket("durable").key(format!("k{i:02}")).body(bytes(5000, i).into()).send().await.unwrap();
     }
     s3.delete_object().bucket("durable").key("k00").send().await.unwrap();
     let dir = server.kill();
-    let server = super::harness::Server::start_in(dir, &[]);
+    let server = super::harness::Server::start_in(dir, &[super::harness::ON_DISK]);
     let s3 = server.client();
     let listed = s3.list_objects_v2().bucket("durable").send().await.unwrap();
     assert_eq!(listed.key_count(), Some(19));
@@ -392,7 +392,7 @@ async fn acknowledged_writes_survive_sigkill() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn corruption_is_an_error_and_scrub_reports_it() {
-    let (server, s3) = with_bucket("scrub").await;
+    let (server, s3) = super::harness::with_bucket_on_disk("scrub").await;
     // Above the inline limit, so both damaged objects are files.
     s3.put_object().bucket("scrub").key("small").body(bytes(100_000, 1).into()).send().await.unwrap();
     s3.put_object().bucket("scrub").key("large").body(bytes(3 << 20, 2).into()).send().await.unwrap();
@@ -422,6 +422,7 @@ async fn corruption_is_an_error_and_scrub_reports_it() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_firn"))
         .args(["admin", "scrub"])
         .env("FIRN_DATA_DIR", dir.path().join("data"))
+        .env(super::harness::ON_DISK.0, super::harness::ON_DISK.1)
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -1,0 +1,167 @@
+//! The request pipeline: route, authenticate, check access, run the handler, render errors.
+
+use crate::app::App;
+use crate::auth::{self, AuthInput};
+use crate::body::Body;
+use crate::error::{Code, S3Error, S3Result};
+use crate::handlers::{self, Ctx};
+use crate::router::{self, Permission, Query};
+use crate::users::User;
+use crate::xml::XmlWriter;
+use firn_storage::{BucketName, ObjectKey};
+use http::{HeaderValue, Request, Response};
+use hyper::body::Incoming;
+use std::sync::Arc;
+use std::time::Instant;
+
+pub async fn handle(app: Arc<App>, req: Request<Incoming>) -> Response<Body> {
+    let started = Instant::now();
+    let request_id = app.next_request_id();
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let is_head = method == http::Method::HEAD;
+    let bytes_in = req
+        .headers()
+        .get("x-amz-decoded-content-length")
+        .or_else(|| req.headers().get(http::header::CONTENT_LENGTH))
+        .and_then(|v| v.to_str().ok()?.parse().ok())
+        .unwrap_or(0);
+    let host = req
+        .headers()
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| req.uri().host().map(str::to_owned));
+    // Routed once here: website errors are HTML pages, so the answer is needed after dispatch too.
+    let website_route = router::website_route(&method, host.as_deref(), app.config.website_domain.as_deref(), &path);
+    let website = website_route.is_some();
+    let (op, user, result) = dispatch(app.clone(), req, host.as_deref(), website_route, &request_id).await;
+    let mut resp = match result {
+        Ok(r) => r,
+        Err(e) => {
+            if e.code.status().is_server_error() && e.code != Code::NotImplemented {
+                tracing::warn!(request_id, code = e.code.as_str(), message = %e.message, "request failed");
+            }
+            if website {
+                website_error_response(&e, &request_id, is_head)
+            } else {
+                error_response(&e, &path, &request_id, is_head)
+            }
+        }
+    };
+    let h = resp.headers_mut();
+    h.insert("x-amz-request-id", HeaderValue::from_str(&request_id).expect("hex id"));
+    h.insert("x-amz-id-2", HeaderValue::from_str(&request_id).expect("hex id"));
+    h.insert(http::header::SERVER, HeaderValue::from_static("Firn"));
+    let elapsed = started.elapsed();
+    let bytes_out = http_body::Body::size_hint(resp.body()).exact().unwrap_or(0);
+    app.metrics.observe(op.map_or("Unrouted", |o| o.name()), resp.status().as_u16(), elapsed, bytes_in, bytes_out);
+    tracing::info!(
+        target: "firn::access",
+        request_id,
+        principal = user.as_deref().map_or("anonymous", |u| u.name.as_str()),
+        method = %method,
+        path,
+        operation = op.map_or("-", |o| o.name()),
+        status = resp.status().as_u16(),
+        bytes_in,
+        bytes_out,
+        micros = elapsed.as_micros() as u64,
+    );
+    resp
+}
+
+/// `website`: the request's website-endpoint route, if its host is a website host.
+async fn dispatch(
+    app: Arc<App>,
+    req: Request<Incoming>,
+    host: Option<&str>,
+    website: Option<S3Result<router::Route>>,
+    request_id: &str,
+) -> (Option<router::Op>, Option<Arc<User>>, S3Result<Response<Body>>) {
+    let (parts, incoming) = req.into_parts();
+    let query = Query::parse(parts.uri.query());
+    let copy_source = parts.headers.contains_key("x-amz-copy-source");
+    let route = website.unwrap_or_else(|| {
+        router::route(&parts.method, host, app.config.domain.as_deref(), parts.uri.path(), &query, copy_source)
+    });
+    let route = match route {
+        Ok(r) => r,
+        Err(e) => return (None, None, Err(e)),
+    };
+    let input = AuthInput {
+        users: &app.users,
+        region: &app.config.region,
+        now: chrono::Utc::now(),
+        vhost_bucket: route.bucket.as_deref().filter(|_| route.virtual_host),
+        query: &query.0,
+    };
+    // The website endpoint is anonymous by design: credentials there are ignored, as in S3.
+    let auth = if route.op.is_website() {
+        Ok(auth::Auth { user: None, payload: auth::Payload::Unsigned })
+    } else {
+        auth::authenticate(&parts, &input)
+    };
+    let auth = match auth {
+        Ok(a) => a,
+        Err(e) => return (Some(route.op), None, Err(e)),
+    };
+    let user = auth.user.clone();
+    let result = async {
+        let bucket = route.bucket.as_deref().map(BucketName::parse).transpose()?;
+        let key = route.key.as_deref().map(ObjectKey::parse).transpose()?;
+        let bucket_record = match (&bucket, route.op.permission()) {
+            (_, Permission::Public) => None,
+            (_, Permission::Admin) if auth.user.as_deref().is_some_and(User::is_root) => None,
+            (_, Permission::Admin) => return Err(S3Error::new(Code::AccessDenied)),
+            (Some(b), perm) => app.check_access(auth.user.as_deref(), b, perm)?,
+            (None, _) if auth.user.is_none() => return Err(S3Error::new(Code::AccessDenied)),
+            (None, _) => None,
+        };
+        let ctx = Ctx {
+            app: app.clone(),
+            request_id: request_id.to_owned(),
+            user: auth.user,
+            parts,
+            query,
+            bucket,
+            bucket_record,
+            key,
+            payload: auth.payload,
+            body: Some(incoming),
+        };
+        handlers::run(route.op, ctx).await
+    }
+    .await;
+    (Some(route.op), user, result)
+}
+
+/// An error on the website endpoint: S3's HTML page (no body for HEAD).
+fn website_error_response(e: &S3Error, request_id: &str, is_head: bool) -> Response<Body> {
+    let builder =
+        Response::builder().status(e.code.status()).header(http::header::CONTENT_TYPE, "text/html; charset=utf-8");
+    let body = if is_head { Body::Empty } else { Body::full(handlers::website_endpoint::error_page(e, request_id)) };
+    builder.body(body).expect("valid response")
+}
+
+pub fn error_response(e: &S3Error, resource: &str, request_id: &str, is_head: bool) -> Response<Body> {
+    let mut builder = Response::builder().status(e.code.status());
+    if e.code == Code::InvalidRange {
+        if let Some((_, size)) = e.details.iter().find(|(n, _)| *n == "ActualObjectSize") {
+            builder = builder.header(http::header::CONTENT_RANGE, format!("bytes */{size}"));
+        }
+    }
+    for (name, value) in &e.headers {
+        builder = builder.header(*name, value);
+    }
+    if is_head {
+        return builder.body(Body::Empty).expect("valid response");
+    }
+    let mut w = XmlWriter::bare("Error");
+    w.elem("Code", e.code.as_str()).elem("Message", &e.message);
+    for (name, value) in &e.details {
+        w.elem(name, value);
+    }
+    w.elem("Resource", resource).elem("RequestId", request_id);
+    builder.header(http::header::CONTENT_TYPE, "application/xml").body(Body::full(w.finish())).expect("valid response")
+}

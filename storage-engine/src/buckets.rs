@@ -1,0 +1,101 @@
+//! Buckets: creation (first come, first served), lookup, versioning state and removal of an empty
+//! bucket together with its settings.
+
+use crate::error::{EngineError, Result};
+use crate::keys;
+use crate::meta::{abort, Keyspace, Meta};
+use crate::names::BucketName;
+use crate::record::{self, BucketRecord, Versioning};
+
+#[derive(Clone)]
+pub(crate) struct Buckets {
+    meta: Meta,
+}
+
+pub(crate) fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+impl Buckets {
+    pub(crate) fn new(meta: Meta) -> Buckets {
+        Buckets { meta }
+    }
+
+    pub(crate) fn create(&self, name: &BucketName, owner: &str, region: &str) -> Result<BucketRecord> {
+        let rec = BucketRecord {
+            name: name.to_string(),
+            owner: owner.to_owned(),
+            region: region.to_owned(),
+            created_ms: now_ms(),
+            versioning: Versioning::Unversioned,
+        };
+        let encoded = record::encode(&rec);
+        self.meta.transaction(|tx| {
+            if let Some(existing) = tx.get_record::<BucketRecord>(Keyspace::Buckets, name.as_str().as_bytes())? {
+                return abort(if existing.owner == owner {
+                    EngineError::BucketAlreadyOwnedByYou
+                } else {
+                    EngineError::BucketAlreadyExists
+                });
+            }
+            tx.insert(Keyspace::Buckets, name.as_str().as_bytes(), &encoded)?;
+            Ok(())
+        })?;
+        self.meta.sync()?;
+        Ok(rec)
+    }
+
+    pub(crate) fn get(&self, name: &BucketName) -> Result<BucketRecord> {
+        self.meta.get_record(Keyspace::Buckets, name.as_str())?.ok_or(EngineError::NoSuchBucket)
+    }
+
+    pub(crate) fn list(&self) -> Result<Vec<BucketRecord>> {
+        self.meta.iter(Keyspace::Buckets).map(|item| record::decode(&item?.1)).collect()
+    }
+
+    pub(crate) fn count(&self) -> usize {
+        self.meta.len(Keyspace::Buckets).unwrap_or(0)
+    }
+
+    /// Enables or suspends versioning. A bucket cannot return to unversioned.
+    pub(crate) fn set_versioning(&self, name: &BucketName, state: Versioning) -> Result<()> {
+        if state == Versioning::Unversioned {
+            return Err(EngineError::Corrupt("a bucket cannot return to unversioned".into()));
+        }
+        self.meta.transaction(|tx| {
+            let Some(mut rec) = tx.get_record::<BucketRecord>(Keyspace::Buckets, name.as_str().as_bytes())? else {
+                return abort(EngineError::NoSuchBucket);
+            };
+            rec.versioning = state;
+            tx.insert(Keyspace::Buckets, name.as_str().as_bytes(), &record::encode(&rec))?;
+            Ok(())
+        })?;
+        self.meta.sync()
+    }
+
+    /// Removes an empty bucket with its settings: a bucket made again later starts afresh.
+    pub(crate) fn delete(&self, name: &BucketName) -> Result<()> {
+        self.get(name)?;
+        let prefix = keys::bucket_prefix(name.as_str());
+        // Any version or delete marker keeps a bucket non-empty, as do uploads in progress.
+        let used = |ks| self.meta.scan_prefix(ks, &prefix).next().transpose().map(|e| e.is_some());
+        if used(Keyspace::Versions)? || used(Keyspace::Uploads)? {
+            return Err(EngineError::BucketNotEmpty);
+        }
+        let b = name.as_str().as_bytes();
+        let acl_key = keys::acl_bucket_key(name.as_str());
+        self.meta.transaction(|tx| {
+            tx.remove(Keyspace::Buckets, b)?;
+            tx.remove(Keyspace::Quotas, b)?;
+            tx.remove(Keyspace::Acls, &acl_key)?;
+            tx.remove(Keyspace::Websites, b)?;
+            Ok(())
+        })?;
+        self.meta.sync()
+    }
+
+    /// True when the metadata store answers; for readiness checks.
+    pub(crate) fn ready(&self) -> bool {
+        self.meta.iter(Keyspace::Buckets).next().transpose().is_ok()
+    }
+}

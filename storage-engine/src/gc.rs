@@ -1,0 +1,69 @@
+//! Blob garbage: blobs a commit made unreachable are queued (`Gc`) in that commit and deleted
+//! after it; at start-up, blobs no record refers to (a crash between writing a blob and committing
+//! it) are swept. Both are idempotent, so a crash part-way simply repeats them.
+
+use crate::error::{EngineError, Result};
+use crate::hot::HotTier;
+use crate::keys;
+use crate::meta::{Keyspace, Meta, TxResult, Txn};
+
+#[derive(Clone)]
+pub(crate) struct Gc {
+    meta: Meta,
+    hot: HotTier,
+}
+
+/// Forgets a blob inside a transaction and queues its bytes for deletion after the commit.
+pub(crate) fn drop_blob(tx: &mut dyn Txn, id: u128) -> TxResult<()> {
+    tx.remove(Keyspace::Blobs, &keys::blob_key(id))?;
+    tx.insert(Keyspace::Gc, &keys::blob_key(id), &[])?;
+    Ok(())
+}
+
+impl Gc {
+    pub(crate) fn new(meta: Meta, hot: HotTier) -> Gc {
+        Gc { meta, hot }
+    }
+
+    /// Deletes the blobs queued by earlier commits; returns how many.
+    pub(crate) fn collect(&self) -> Result<usize> {
+        let mut removed = 0;
+        for item in self.meta.iter(Keyspace::Gc) {
+            let (k, _) = item?;
+            let id = u128::from_be_bytes(k.as_slice().try_into().map_err(|_| EngineError::Corrupt("gc key".into()))?);
+            self.hot.remove(id)?;
+            self.meta.transaction(|tx| {
+                tx.remove(Keyspace::Inline, &k)?;
+                tx.remove(Keyspace::Gc, &k)?;
+                Ok(())
+            })?;
+            removed += 1;
+        }
+        Ok(removed)
+    }
+
+    /// Removes files and inline blobs that no record refers to; returns how many.
+    pub(crate) fn sweep_orphans(&self) -> Result<usize> {
+        let mut orphans = 0;
+        for id in self.hot.all_blob_ids()? {
+            if !self.meta.contains(Keyspace::Blobs, keys::blob_key(id))? {
+                self.hot.remove(id)?;
+                orphans += 1;
+            }
+        }
+        // Inline blobs are written in the same batch as their record, but an upload part may lose its
+        // upload in between; sweep those too.
+        for item in self.meta.iter(Keyspace::Inline) {
+            let (k, _) = item?;
+            if !self.meta.contains(Keyspace::Blobs, &k)? {
+                self.meta.remove(Keyspace::Inline, &k)?;
+                orphans += 1;
+            }
+        }
+        Ok(orphans)
+    }
+
+    pub(crate) fn queued(&self) -> Result<usize> {
+        self.meta.len(Keyspace::Gc)
+    }
+}

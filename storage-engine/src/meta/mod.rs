@@ -1,0 +1,302 @@
+//! The metadata store: what the engine needs from a database, and nothing more. Named ordered
+//! keyspaces of byte keys and values; point reads; range scans both ways; atomic transactions over
+//! several keyspaces; a durable flush shared by concurrent writers (group commit); ids; and leases,
+//! so that a background worker's unit of work is taken by one process at a time.
+//!
+//! Backends implement [`MetaStore`]: `sled` (the default, on disk) and `memory` (tests, and the
+//! model the others are checked against). The engine talks only to [`Meta`], a cheap handle that
+//! adds the generic conveniences and the group commit on top of whichever backend it holds.
+
+mod group;
+mod lease;
+mod memory;
+mod sled_store;
+#[cfg(test)]
+mod suite;
+
+use crate::error::{EngineError, Result};
+use crate::record;
+use serde::de::DeserializeOwned;
+use std::ops::Bound;
+use std::sync::Arc;
+
+pub use self::memory::MemoryStore;
+pub use lease::Lease;
+pub use sled_store::SledStore;
+
+/// The keyspaces. Their names are the sled trees of the on-disk format: renaming one loses data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Keyspace {
+    /// bucket name → BucketRecord
+    Buckets,
+    /// The current version of each live key: bucket 0x00 key → ObjectRecord. Plain GETs and
+    /// listings read only this; keys whose latest version is a delete marker are absent.
+    Objects,
+    /// Every version and delete marker: bucket 0x00 key 0x00 !seq → ObjectRecord, newest first.
+    Versions,
+    /// Where each key's "null" version is: bucket 0x00 key → seq.
+    Nulls,
+    /// Every blob some record refers to: blob id → the key that registered it. Presence is what
+    /// keeps a blob: files and inline blobs not in here are orphans.
+    Blobs,
+    /// Blobs made unreachable by a commit, deleted after it: blob id → ().
+    Gc,
+    /// Small blobs kept in the metadata store: blob id → bytes.
+    Inline,
+    /// Multipart uploads in progress: bucket 0x00 key 0x00 upload-id → UploadRecord.
+    Uploads,
+    /// Their parts: upload-id 0x00 part-number → PartRecord.
+    Parts,
+    /// ACLs that are not the default `private` (see `acl.rs`).
+    Acls,
+    /// bucket name → WebsiteConfig
+    Websites,
+    /// bucket name → byte quota (u64, big-endian)
+    Quotas,
+    /// canonical id → UserRecord
+    Users,
+    /// user name → canonical id
+    UserNames,
+    /// access key → canonical id
+    AccessKeys,
+    /// unit of background work → Lease
+    Leases,
+}
+
+impl Keyspace {
+    pub const ALL: [Keyspace; 16] = [
+        Keyspace::Buckets,
+        Keyspace::Objects,
+        Keyspace::Versions,
+        Keyspace::Nulls,
+        Keyspace::Blobs,
+        Keyspace::Gc,
+        Keyspace::Inline,
+        Keyspace::Uploads,
+        Keyspace::Parts,
+        Keyspace::Acls,
+        Keyspace::Websites,
+        Keyspace::Quotas,
+        Keyspace::Users,
+        Keyspace::UserNames,
+        Keyspace::AccessKeys,
+        Keyspace::Leases,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Keyspace::Buckets => "buckets",
+            Keyspace::Objects => "objects",
+            Keyspace::Versions => "versions",
+            Keyspace::Nulls => "nulls",
+            Keyspace::Blobs => "blobs",
+            Keyspace::Gc => "gc",
+            Keyspace::Inline => "inline",
+            Keyspace::Uploads => "uploads",
+            Keyspace::Parts => "parts",
+            Keyspace::Acls => "acls",
+            Keyspace::Websites => "websites",
+            Keyspace::Quotas => "quotas",
+            Keyspace::Users => "users",
+            Keyspace::UserNames => "user_names",
+            Keyspace::AccessKeys => "access_keys",
+            Keyspace::Leases => "leases",
+        }
+    }
+
+    /// Position in [`Keyspace::ALL`], for backends that keep one handle per keyspace.
+    pub(crate) fn index(self) -> usize {
+        self as usize
+    }
+}
+
+pub type Entry = (Vec<u8>, Vec<u8>);
+/// A range scan. Weakly consistent, as sled's are: it sees every entry that was there when it began
+/// and was not changed since, and may or may not see changes made while it runs.
+pub type Scan<'a> = Box<dyn Iterator<Item = Result<Entry>> + 'a>;
+
+/// Why a transaction's body stopped: the caller's error (nothing is written), or a conflict with
+/// a concurrent transaction (the backend runs the body again).
+#[derive(Debug)]
+pub enum TxError {
+    Abort(EngineError),
+    Conflict,
+}
+
+impl From<EngineError> for TxError {
+    fn from(e: EngineError) -> Self {
+        TxError::Abort(e)
+    }
+}
+
+pub type TxResult<T> = std::result::Result<T, TxError>;
+
+/// Ends a transaction's body with `e`; nothing it wrote is kept.
+pub fn abort<T>(e: EngineError) -> TxResult<T> {
+    Err(TxError::Abort(e))
+}
+
+/// The view a transaction's body works through. Reads see the transaction's own writes. No scans:
+/// read what a transaction needs beforehand, under the key lock that keeps it current.
+pub trait Txn {
+    fn get(&mut self, ks: Keyspace, key: &[u8]) -> TxResult<Option<Vec<u8>>>;
+    /// Returns the value replaced.
+    fn insert(&mut self, ks: Keyspace, key: &[u8], value: &[u8]) -> TxResult<Option<Vec<u8>>>;
+    /// Returns the value removed.
+    fn remove(&mut self, ks: Keyspace, key: &[u8]) -> TxResult<Option<Vec<u8>>>;
+}
+
+impl dyn Txn + '_ {
+    /// A record, decoded.
+    pub fn get_record<T: DeserializeOwned>(&mut self, ks: Keyspace, key: &[u8]) -> TxResult<Option<T>> {
+        Ok(self.get(ks, key)?.map(|v| record::decode(&v)).transpose()?)
+    }
+}
+
+/// A backend. Transactions are serializable: a body sees one state and its writes land together
+/// or not at all. A body may run more than once (on conflict), so it must do no I/O of its own.
+pub trait MetaStore: Send + Sync {
+    fn get(&self, ks: Keyspace, key: &[u8]) -> Result<Option<Vec<u8>>>;
+    /// Entries with keys between the bounds, ascending, or descending when `reverse`.
+    fn range(&self, ks: Keyspace, lo: Bound<&[u8]>, hi: Bound<&[u8]>, reverse: bool) -> Scan<'_>;
+    fn len(&self, ks: Keyspace) -> Result<usize>;
+    /// Runs `body` atomically, again on conflict, until it succeeds or aborts.
+    fn transact(&self, body: &mut dyn FnMut(&mut dyn Txn) -> TxResult<()>) -> Result<()>;
+    /// Makes every transaction committed before the call durable.
+    fn flush(&self) -> Result<()>;
+    /// A number never handed out before by this store, larger than every earlier one.
+    fn generate_id(&self) -> Result<u64>;
+    /// True when changes survive a restart (false for `memory`).
+    fn durable(&self) -> bool;
+}
+
+/// Which backend holds the metadata (`metadata.backend`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    #[default]
+    Sled,
+    /// Nothing survives a restart: for tests and trying things out.
+    Memory,
+}
+
+impl Backend {
+    pub fn parse(s: &str) -> Option<Backend> {
+        match s {
+            "sled" => Some(Backend::Sled),
+            "memory" => Some(Backend::Memory),
+            _ => None,
+        }
+    }
+}
+
+/// The engine's handle on the metadata store.
+#[derive(Clone)]
+pub(crate) struct Meta {
+    store: Arc<dyn MetaStore>,
+    group: Arc<group::GroupCommit>,
+}
+
+impl Meta {
+    pub(crate) fn new(store: Arc<dyn MetaStore>) -> Meta {
+        Meta { store, group: Arc::default() }
+    }
+
+    pub(crate) fn get(&self, ks: Keyspace, key: impl AsRef<[u8]>) -> Result<Option<Vec<u8>>> {
+        self.store.get(ks, key.as_ref())
+    }
+
+    pub(crate) fn get_record<T: DeserializeOwned>(&self, ks: Keyspace, key: impl AsRef<[u8]>) -> Result<Option<T>> {
+        self.get(ks, key)?.map(|v| record::decode(&v)).transpose()
+    }
+
+    pub(crate) fn contains(&self, ks: Keyspace, key: impl AsRef<[u8]>) -> Result<bool> {
+        Ok(self.get(ks, key)?.is_some())
+    }
+
+    pub(crate) fn range(&self, ks: Keyspace, lo: Bound<&[u8]>, hi: Bound<&[u8]>) -> Scan<'_> {
+        self.store.range(ks, lo, hi, false)
+    }
+
+    /// Every entry whose key starts with `prefix`, in order.
+    pub(crate) fn scan_prefix(&self, ks: Keyspace, prefix: &[u8]) -> Scan<'_> {
+        match prefix_end(prefix) {
+            Some(end) => self.store.range(ks, Bound::Included(prefix), Bound::Excluded(&end), false),
+            None => self.store.range(ks, Bound::Included(prefix), Bound::Unbounded, false),
+        }
+    }
+
+    /// The whole keyspace, in order.
+    pub(crate) fn iter(&self, ks: Keyspace) -> Scan<'_> {
+        self.store.range(ks, Bound::Unbounded, Bound::Unbounded, false)
+    }
+
+    pub(crate) fn len(&self, ks: Keyspace) -> Result<usize> {
+        self.store.len(ks)
+    }
+
+    /// Runs `body` as one atomic transaction and returns what it returned.
+    pub(crate) fn transaction<T>(&self, mut body: impl FnMut(&mut dyn Txn) -> TxResult<T>) -> Result<T> {
+        let mut out = None;
+        self.store.transact(&mut |tx| {
+            out = Some(body(tx)?);
+            Ok(())
+        })?;
+        Ok(out.expect("a committed transaction ran its body"))
+    }
+
+    /// One write, atomically.
+    pub(crate) fn insert(&self, ks: Keyspace, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>) -> Result<()> {
+        self.transaction(|tx| tx.insert(ks, key.as_ref(), value.as_ref()).map(|_| ()))
+    }
+
+    pub(crate) fn remove(&self, ks: Keyspace, key: impl AsRef<[u8]>) -> Result<()> {
+        self.transaction(|tx| tx.remove(ks, key.as_ref()).map(|_| ()))
+    }
+
+    pub(crate) fn generate_id(&self) -> Result<u64> {
+        self.store.generate_id()
+    }
+
+    /// Makes every committed change durable. Concurrent callers share one flush (group commit).
+    pub(crate) fn sync(&self) -> Result<()> {
+        self.group.sync(|| self.store.flush())
+    }
+
+    pub(crate) fn durable(&self) -> bool {
+        self.store.durable()
+    }
+}
+
+/// The smallest key greater than every key starting with `prefix`; None when there is none.
+fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < 0xFF {
+            end.push(last + 1);
+            return Some(end);
+        }
+    }
+    None
+}
+
+/// Opens the chosen backend. `path` is where a backend on disk keeps its files.
+pub(crate) fn open(backend: Backend, path: &std::path::Path, cache_bytes: u64) -> Result<Arc<dyn MetaStore>> {
+    Ok(match backend {
+        Backend::Sled => Arc::new(SledStore::open(path, cache_bytes)?),
+        Backend::Memory => Arc::new(MemoryStore::default()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prefix_end;
+
+    #[test]
+    fn prefix_end_is_the_next_key_after_the_prefix() {
+        assert_eq!(prefix_end(b"ab"), Some(b"ac".to_vec()));
+        assert_eq!(prefix_end(b"a\xff"), Some(b"b".to_vec()));
+        assert_eq!(prefix_end(b"\xff\xff"), None);
+        assert_eq!(prefix_end(b""), None);
+    }
+}

@@ -1,0 +1,161 @@
+//! One suite, run on every backend: what the engine relies on from a metadata store.
+
+use super::*;
+use std::sync::Arc;
+
+fn backends() -> Vec<(&'static str, Meta, Option<tempfile::TempDir>)> {
+    let dir = tempfile::tempdir().unwrap();
+    let sled = SledStore::open(&dir.path().join("meta"), 8 << 20).unwrap();
+    vec![("sled", Meta::new(Arc::new(sled)), Some(dir)), ("memory", Meta::new(Arc::new(MemoryStore::default())), None)]
+}
+
+fn keys(scan: Scan<'_>) -> Vec<Vec<u8>> {
+    scan.map(|e| e.unwrap().0).collect()
+}
+
+#[test]
+fn point_reads_and_writes() {
+    for (name, m, _dir) in backends() {
+        assert_eq!(m.get(Keyspace::Buckets, b"a").unwrap(), None, "{name}");
+        m.insert(Keyspace::Buckets, b"a", b"1").unwrap();
+        assert_eq!(m.get(Keyspace::Buckets, b"a").unwrap(), Some(b"1".to_vec()), "{name}");
+        assert_eq!(m.get(Keyspace::Objects, b"a").unwrap(), None, "{name}: keyspaces are apart");
+        assert_eq!(m.len(Keyspace::Buckets).unwrap(), 1, "{name}");
+        m.remove(Keyspace::Buckets, b"a").unwrap();
+        assert!(!m.contains(Keyspace::Buckets, b"a").unwrap(), "{name}");
+        assert_eq!(m.len(Keyspace::Buckets).unwrap(), 0, "{name}");
+    }
+}
+
+#[test]
+fn ranges_both_ways_with_every_bound() {
+    for (name, m, _dir) in backends() {
+        for k in [&b"a"[..], b"b", b"b\x00", b"b\xff", b"c", b"d"] {
+            m.insert(Keyspace::Versions, k, b"").unwrap();
+        }
+        let ks = Keyspace::Versions;
+        let fwd = keys(m.range(ks, Bound::Included(b"b"), Bound::Excluded(b"d")));
+        assert_eq!(fwd, [&b"b"[..], b"b\x00", b"b\xff", b"c"], "{name}");
+        let back = keys(m.store.range(ks, Bound::Excluded(b"a"), Bound::Included(b"c"), true));
+        assert_eq!(back, [&b"c"[..], b"b\xff", b"b\x00", b"b"], "{name}");
+        assert_eq!(keys(m.scan_prefix(ks, b"b")), [&b"b"[..], b"b\x00", b"b\xff"], "{name}");
+        assert_eq!(keys(m.iter(ks)).len(), 6, "{name}");
+        assert!(keys(m.range(ks, Bound::Excluded(b"c"), Bound::Excluded(b"c"))).is_empty(), "{name}");
+        assert!(keys(m.range(ks, Bound::Included(b"d"), Bound::Included(b"a"))).is_empty(), "{name}");
+        let last = keys(m.store.range(ks, Bound::Unbounded, Bound::Unbounded, true));
+        assert_eq!(last.first().map(Vec::as_slice), Some(&b"d"[..]), "{name}");
+    }
+}
+
+#[test]
+fn long_scans_see_everything_and_let_writers_in() {
+    for (name, m, _dir) in backends() {
+        for i in 0..1000u32 {
+            m.insert(Keyspace::Gc, i.to_be_bytes(), b"").unwrap();
+        }
+        // Removing each entry as the scan passes it, as garbage collection does.
+        let mut seen = 0;
+        for item in m.iter(Keyspace::Gc) {
+            let (k, _) = item.unwrap();
+            m.remove(Keyspace::Gc, &k).unwrap();
+            seen += 1;
+        }
+        assert_eq!(seen, 1000, "{name}");
+        assert_eq!(m.len(Keyspace::Gc).unwrap(), 0, "{name}");
+    }
+}
+
+#[test]
+fn transactions_span_keyspaces_see_their_writes_and_abort_whole() {
+    for (name, m, _dir) in backends() {
+        let out = m
+            .transaction(|tx| {
+                assert_eq!(tx.insert(Keyspace::Objects, b"k", b"1")?, None);
+                assert_eq!(tx.insert(Keyspace::Objects, b"k", b"2")?, Some(b"1".to_vec()));
+                assert_eq!(tx.get(Keyspace::Objects, b"k")?, Some(b"2".to_vec()));
+                tx.insert(Keyspace::Versions, b"k", b"v")?;
+                Ok(7)
+            })
+            .unwrap();
+        assert_eq!(out, 7, "{name}");
+        assert_eq!(m.get(Keyspace::Versions, b"k").unwrap(), Some(b"v".to_vec()), "{name}");
+        let err = m.transaction(|tx| {
+            tx.remove(Keyspace::Objects, b"k")?;
+            tx.insert(Keyspace::Blobs, b"x", b"")?;
+            abort::<()>(EngineError::NoSuchKey)
+        });
+        assert!(matches!(err, Err(EngineError::NoSuchKey)), "{name}");
+        assert_eq!(m.get(Keyspace::Objects, b"k").unwrap(), Some(b"2".to_vec()), "{name}: nothing of it landed");
+        assert!(!m.contains(Keyspace::Blobs, b"x").unwrap(), "{name}");
+        assert_eq!(m.transaction(|tx| tx.remove(Keyspace::Objects, b"k")).unwrap(), Some(b"2".to_vec()), "{name}");
+    }
+}
+
+#[test]
+fn concurrent_transactions_are_serializable() {
+    for (name, m, _dir) in backends() {
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let m = m.clone();
+                std::thread::spawn(move || {
+                    for _ in 0..250 {
+                        m.transaction(|tx| {
+                            let n = tx
+                                .get(Keyspace::Quotas, b"n")?
+                                .map_or(0, |v| u64::from_be_bytes(v.try_into().unwrap()));
+                            tx.insert(Keyspace::Quotas, b"n", &(n + 1).to_be_bytes())?;
+                            Ok(())
+                        })
+                        .unwrap();
+                    }
+                })
+            })
+            .collect();
+        threads.into_iter().for_each(|t| t.join().unwrap());
+        let n = m.get(Keyspace::Quotas, b"n").unwrap().map(|v| u64::from_be_bytes(v.try_into().unwrap()));
+        assert_eq!(n, Some(1000), "{name}: no increment lost");
+    }
+}
+
+#[test]
+fn ids_increase() {
+    for (name, m, _dir) in backends() {
+        let ids: Vec<u64> = (0..100).map(|_| m.generate_id().unwrap()).collect();
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "{name}");
+        m.sync().unwrap();
+    }
+}
+
+#[test]
+fn leases_are_held_by_one_holder_until_they_run_out() {
+    for (name, m, _dir) in backends() {
+        assert!(m.claim("lifecycle", "gw-a", 1_000, 500).unwrap(), "{name}");
+        assert!(!m.claim("lifecycle", "gw-b", 1_200, 500).unwrap(), "{name}: still held");
+        assert!(m.claim("other-work", "gw-b", 1_200, 500).unwrap(), "{name}: work units are apart");
+        assert!(m.claim("lifecycle", "gw-a", 1_400, 500).unwrap(), "{name}: the holder renews");
+        assert!(!m.claim("lifecycle", "gw-b", 1_800, 500).unwrap(), "{name}: renewed until 1,900");
+        assert_eq!(m.lease("lifecycle", 1_800).unwrap().map(|l| l.holder), Some("gw-a".into()), "{name}");
+        assert!(m.claim("lifecycle", "gw-b", 1_900, 500).unwrap(), "{name}: taken over once run out");
+        m.release("lifecycle", "gw-a").unwrap();
+        assert_eq!(m.lease("lifecycle", 2_000).unwrap().map(|l| l.holder), Some("gw-b".into()), "{name}");
+        m.release("lifecycle", "gw-b").unwrap();
+        assert_eq!(m.lease("lifecycle", 2_000).unwrap(), None, "{name}");
+        assert!(m.claim("lifecycle", "gw-a", 2_000, 500).unwrap(), "{name}: free after release");
+    }
+}
+
+#[test]
+fn sled_keeps_what_was_flushed_across_a_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let m = Meta::new(Arc::new(SledStore::open(dir.path(), 8 << 20).unwrap()));
+        m.insert(Keyspace::Buckets, b"b", b"rec").unwrap();
+        let id = m.generate_id().unwrap();
+        m.insert(Keyspace::Nulls, b"id", id.to_be_bytes()).unwrap();
+        m.sync().unwrap();
+    }
+    let m = Meta::new(Arc::new(SledStore::open(dir.path(), 8 << 20).unwrap()));
+    assert_eq!(m.get(Keyspace::Buckets, b"b").unwrap(), Some(b"rec".to_vec()));
+    let before = u64::from_be_bytes(m.get(Keyspace::Nulls, b"id").unwrap().unwrap().try_into().unwrap());
+    assert!(m.generate_id().unwrap() > before, "ids keep increasing after a restart");
+}
