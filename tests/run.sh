@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# The project's one test command: unit and integration tests, the crash harness (its summary
-# shown), the fuzz targets for a bounded time, then the interop suite with real clients.
+# The project's one test command: unit, model-based and integration tests (the integration suite on
+# both metadata backends), the crash harness (its summary shown), the fuzz targets for a bounded
+# time, then the interop suite with real clients.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --workspace --locked
 cargo test --workspace --locked -- --skip sigkill_at_random_moments
+# The integration suite again with the in-memory metadata backend (tests of restarts keep sled).
+FIRN_METADATA_BACKEND=memory cargo test --locked --test api
 cargo test --locked --test crash -- --nocapture
 bash tests/fuzz.sh
 bash tests/interop/run.sh
