@@ -277,6 +277,10 @@ fn kind(e: &EngineError) -> String {
 }
 
 type Outcome = Result<String, String>;
+/// A ListObjects page as the model sees it: keys with ETags, common prefixes, truncated, last.
+type ListView = (Vec<String>, Vec<String>, bool, Option<String>);
+/// Where the next ListObjectVersions page starts: key marker and version-id marker.
+type NextMarkers = Option<(String, Option<String>)>;
 
 fn err(name: &str) -> Outcome {
     Err(name.to_owned())
@@ -347,11 +351,12 @@ impl Run {
         match *op {
             Op::CreateBucket { b } => {
                 let got = e.create_bucket(&Self::bucket(b), "owner", "us-east-1").map(|_| String::new());
-                let want = if self.model.buckets.contains_key(&b) {
-                    err("BucketAlreadyOwnedByYou")
-                } else {
-                    self.model.buckets.insert(b, MBucket::default());
-                    Ok(String::new())
+                let want = match self.model.buckets.entry(b) {
+                    std::collections::btree_map::Entry::Occupied(_) => err("BucketAlreadyOwnedByYou"),
+                    std::collections::btree_map::Entry::Vacant(slot) => {
+                        slot.insert(MBucket::default());
+                        Ok(String::new())
+                    }
                 };
                 (got.map_err(|e| kind(&e)), want)
             }
@@ -750,7 +755,7 @@ impl Run {
         format!("{} {} {} {body} {:?}", rec.version_id, rec.delete_marker, rec.etag, rec.meta.tags)
     }
 
-    fn model_list(&self, b: u8, q: &ListQuery) -> Result<(Vec<String>, Vec<String>, bool, Option<String>), String> {
+    fn model_list(&self, b: u8, q: &ListQuery) -> Result<ListView, String> {
         let mb = self.model.buckets.get(&b).ok_or("NoSuchBucket")?;
         // Items in order: keys, and common prefixes where the delimiter groups keys.
         let mut items: Vec<(String, Option<String>)> = Vec::new();
@@ -782,7 +787,7 @@ impl Run {
 
     /// One ListObjectVersions page from the engine and from the model, and where the engine says
     /// the next page starts.
-    fn versions_page(&self, b: u8, q: &VersionQuery) -> ((Outcome, Outcome), Option<(String, Option<String>)>) {
+    fn versions_page(&self, b: u8, q: &VersionQuery) -> ((Outcome, Outcome), NextMarkers) {
         let page = self.engine.list_versions(&Self::bucket(b), q).map_err(|e| kind(&e));
         let next = match &page {
             Ok(p) if p.is_truncated => p.next_key_marker.clone().map(|k| (k, p.next_version_id_marker.clone())),
