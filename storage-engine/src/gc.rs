@@ -32,11 +32,9 @@ impl Gc {
             let (k, _) = item?;
             let id = u128::from_be_bytes(k.as_slice().try_into().map_err(|_| EngineError::Corrupt("gc key".into()))?);
             self.hot.remove(id)?;
-            self.meta.transaction(|tx| {
-                tx.remove(Keyspace::Inline, &k)?;
-                tx.remove(Keyspace::Gc, &k)?;
-                Ok(())
-            })?;
+            // Inline bytes first: a crash in between leaves the queue entry, and the next pass repeats it.
+            self.meta.remove(Keyspace::Inline, &k)?;
+            self.meta.remove(Keyspace::Gc, &k)?;
             removed += 1;
         }
         Ok(removed)

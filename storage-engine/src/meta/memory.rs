@@ -57,6 +57,16 @@ impl MetaStore for MemoryStore {
         Ok(self.read()[ks.index()].len())
     }
 
+    fn put(&self, ks: Keyspace, key: &[u8], value: &[u8]) -> Result<()> {
+        self.write()[ks.index()].insert(key.to_vec(), value.to_vec());
+        Ok(())
+    }
+
+    fn delete(&self, ks: Keyspace, key: &[u8]) -> Result<()> {
+        self.write()[ks.index()].remove(key);
+        Ok(())
+    }
+
     fn transact(&self, body: &mut dyn FnMut(&mut dyn Txn) -> TxResult<()>) -> Result<()> {
         let mut spaces = self.write();
         let mut tx = MemTxn { spaces: &spaces, writes: HashMap::new() };

@@ -160,6 +160,10 @@ pub trait MetaStore: Send + Sync {
     /// Entries with keys between the bounds, ascending, or descending when `reverse`.
     fn range(&self, ks: Keyspace, lo: Bound<&[u8]>, hi: Bound<&[u8]>, reverse: bool) -> Scan<'_>;
     fn len(&self, ks: Keyspace) -> Result<usize>;
+    /// One write outside any transaction: atomic for that key alone, and cheaper than a transaction
+    /// (sled's exclude every other operation while they commit).
+    fn put(&self, ks: Keyspace, key: &[u8], value: &[u8]) -> Result<()>;
+    fn delete(&self, ks: Keyspace, key: &[u8]) -> Result<()>;
     /// Runs `body` atomically, again on conflict, until it succeeds or aborts.
     fn transact(&self, body: &mut dyn FnMut(&mut dyn Txn) -> TxResult<()>) -> Result<()>;
     /// Makes every transaction committed before the call durable.
@@ -245,13 +249,13 @@ impl Meta {
         Ok(out.expect("a committed transaction ran its body"))
     }
 
-    /// One write, atomically.
+    /// One write of one key, atomic for that key (not a transaction).
     pub(crate) fn insert(&self, ks: Keyspace, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>) -> Result<()> {
-        self.transaction(|tx| tx.insert(ks, key.as_ref(), value.as_ref()).map(|_| ()))
+        self.store.put(ks, key.as_ref(), value.as_ref())
     }
 
     pub(crate) fn remove(&self, ks: Keyspace, key: impl AsRef<[u8]>) -> Result<()> {
-        self.transaction(|tx| tx.remove(ks, key.as_ref()).map(|_| ()))
+        self.store.delete(ks, key.as_ref())
     }
 
     pub(crate) fn generate_id(&self) -> Result<u64> {

@@ -73,6 +73,14 @@ impl MetaStore for SledStore {
         Ok(self.tree(ks).len())
     }
 
+    fn put(&self, ks: Keyspace, key: &[u8], value: &[u8]) -> Result<()> {
+        self.tree(ks).insert(key, value).map(|_| ()).map_err(store_err)
+    }
+
+    fn delete(&self, ks: Keyspace, key: &[u8]) -> Result<()> {
+        self.tree(ks).remove(key).map(|_| ()).map_err(store_err)
+    }
+
     fn transact(&self, body: &mut dyn FnMut(&mut dyn Txn) -> TxResult<()>) -> Result<()> {
         // sled wants a `Fn` it may call again on conflict; the body is never re-entered.
         let body = RefCell::new(body);
