@@ -25,7 +25,38 @@ pub struct Config {
     /// `text` or `json`.
     pub log_format: String,
     pub metadata: Metadata,
+    pub lifecycle: Lifecycle,
     pub limits: Limits,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Lifecycle {
+    /// The length of one lifecycle day in seconds (AWS: 86,400). Shorter days make every Days
+    /// figure of the rules, and the midnights they round to, pass faster: for trying rules out.
+    pub day_secs: f64,
+    /// Seconds between the worker's passes. Unset: a quarter of a day, at most an hour. Never more
+    /// than half a day, so the worker looks at least twice a day.
+    pub interval_secs: Option<f64>,
+}
+
+impl Default for Lifecycle {
+    fn default() -> Self {
+        Lifecycle { day_secs: 86_400.0, interval_secs: None }
+    }
+}
+
+impl Lifecycle {
+    pub fn day_ms(&self) -> i64 {
+        (self.day_secs * 1000.0).round().max(1.0) as i64
+    }
+
+    /// How long the worker sleeps between passes.
+    pub fn interval(&self) -> std::time::Duration {
+        let half_day = self.day_secs / 2.0;
+        let secs = self.interval_secs.unwrap_or((self.day_secs / 4.0).min(3600.0)).min(half_day).max(0.05);
+        std::time::Duration::from_secs_f64(secs)
+    }
 }
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
@@ -75,6 +106,7 @@ impl Default for Config {
             metadata_cache_mib: 64,
             log_format: "text".into(),
             metadata: Metadata::default(),
+            lifecycle: Lifecycle::default(),
             limits: Limits::default(),
         }
     }
@@ -105,6 +137,8 @@ impl Config {
             backend: self.metadata.backend,
             cache_bytes: self.metadata_cache_mib << 20,
             min_part_size: self.limits.min_part_size,
+            lifecycle_day_ms: self.lifecycle.day_ms(),
+            clock: firn_storage::Clock::System,
         }
     }
 
@@ -153,6 +187,12 @@ impl Config {
             self.metadata.backend = firn_storage::Backend::parse(&v)
                 .ok_or_else(|| format!("FIRN_METADATA_BACKEND must be sled or memory, not {v}"))?;
         }
+        if let Some(v) = env("FIRN_LIFECYCLE_DAY_SECS") {
+            self.lifecycle.day_secs = num("FIRN_LIFECYCLE_DAY_SECS", v)?;
+        }
+        if let Some(v) = env("FIRN_LIFECYCLE_INTERVAL_SECS") {
+            self.lifecycle.interval_secs = Some(num("FIRN_LIFECYCLE_INTERVAL_SECS", v)?);
+        }
         if let Some(v) = env("FIRN_LOG_FORMAT") {
             self.log_format = v;
         }
@@ -185,6 +225,15 @@ impl Config {
         }
         if let Some(v) = env("FIRN_BODY_IDLE_TIMEOUT_SECS") {
             self.limits.body_idle_timeout_secs = num("FIRN_BODY_IDLE_TIMEOUT_SECS", v)?;
+        }
+        if !(self.lifecycle.day_secs.is_finite() && self.lifecycle.day_secs >= 0.001) {
+            return Err(format!(
+                "lifecycle.day_secs must be a positive number of seconds, not {}",
+                self.lifecycle.day_secs
+            ));
+        }
+        if self.lifecycle.interval_secs.is_some_and(|s| !(s.is_finite() && s > 0.0)) {
+            return Err("lifecycle.interval_secs must be a positive number of seconds".into());
         }
         if !matches!(self.log_format.as_str(), "text" | "json") {
             return Err(format!("log_format must be text or json, not {}", self.log_format));
@@ -220,5 +269,9 @@ mod tests {
         let memory = Config::load(None, |k| (k == "FIRN_METADATA_BACKEND").then(|| "memory".into())).unwrap();
         assert_eq!(memory.metadata.backend, firn_storage::Backend::Memory);
         assert!(Config::load(None, |k| (k == "FIRN_METADATA_BACKEND").then(|| "mongo".into())).is_err());
+        let fast = Config::load(None, |k| (k == "FIRN_LIFECYCLE_DAY_SECS").then(|| "2".into())).unwrap();
+        assert_eq!((fast.lifecycle.day_ms(), fast.lifecycle.interval()), (2000, std::time::Duration::from_millis(500)));
+        assert_eq!(Config::default().lifecycle.interval(), std::time::Duration::from_secs(3600));
+        assert!(Config::load(None, |k| (k == "FIRN_LIFECYCLE_DAY_SECS").then(|| "0".into())).is_err());
     }
 }

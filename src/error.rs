@@ -67,6 +67,7 @@ s3_codes! {
     NoSuchBucket => (404, "The specified bucket does not exist"),
     NoSuchEntity => (404, "The entity does not exist."),
     NoSuchWebsiteConfiguration => (404, "The specified bucket does not have a website configuration"),
+    NoSuchLifecycleConfiguration => (404, "The lifecycle configuration does not exist"),
     NoSuchKey => (404, "The specified key does not exist."),
     NoSuchVersion => (404, "The specified version does not exist."),
     NoSuchUpload => (404, "The specified multipart upload does not exist. The upload ID might not be valid, or the multipart upload might have been aborted or completed."),

@@ -21,4 +21,6 @@ pub mod pipeline;
 pub mod router;
 pub mod server;
 pub mod users;
+pub mod workers;
+
 pub mod xml;

@@ -116,7 +116,11 @@ async fn serve(mut cfg: Config) -> Result<(), String> {
     }
     let users = Users::new(User::new(ROOT, access, secret), engine.users().clone());
     let app = Arc::new(App::new(engine, cfg, users));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let lifecycle = firn::workers::spawn_lifecycle(app.clone(), stopped);
     firn::server::run(listener, app, shutdown_signal()).await;
+    let _ = stop.send(true);
+    let _ = lifecycle.await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -24,6 +24,9 @@ pub struct Metrics {
     latency: Mutex<BTreeMap<&'static str, Histogram>>,
     bytes_in: AtomicU64,
     bytes_out: AtomicU64,
+    /// Lifecycle actions taken, by kind, and hints that failed.
+    lifecycle_actions: Mutex<BTreeMap<String, u64>>,
+    lifecycle_errors: AtomicU64,
 }
 
 impl Metrics {
@@ -41,6 +44,15 @@ impl Metrics {
         h.sum += secs;
         self.bytes_in.fetch_add(bytes_in, Ordering::Relaxed);
         self.bytes_out.fetch_add(bytes_out, Ordering::Relaxed);
+    }
+
+    /// Counts what a lifecycle pass did.
+    pub fn lifecycle_pass(&self, report: &firn_storage::PassReport) {
+        let mut actions = self.lifecycle_actions.lock().unwrap_or_else(|p| p.into_inner());
+        for (kind, n) in &report.total.actions {
+            *actions.entry(kind.clone()).or_default() += n;
+        }
+        self.lifecycle_errors.fetch_add(report.total.errors, Ordering::Relaxed);
     }
 
     pub fn render(&self, stats: &EngineStats) -> String {
@@ -92,6 +104,16 @@ impl Metrics {
             let base = name.split('{').next().unwrap_or(name);
             let _ = writeln!(out, "# HELP {base} {help}\n# TYPE {base} {kind}\n{name} {value}");
         }
+        out.push_str("# HELP firn_lifecycle_actions_total Lifecycle actions taken, by kind.\n");
+        out.push_str("# TYPE firn_lifecycle_actions_total counter\n");
+        for (kind, n) in self.lifecycle_actions.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+            let _ = writeln!(out, "firn_lifecycle_actions_total{{action=\"{kind}\"}} {n}");
+        }
+        let errors = self.lifecycle_errors.load(Ordering::Relaxed);
+        let _ = writeln!(
+            out,
+            "# HELP firn_lifecycle_errors_total Lifecycle hints that failed (tried again later).\n# TYPE firn_lifecycle_errors_total counter\nfirn_lifecycle_errors_total {errors}"
+        );
         out
     }
 }
@@ -112,5 +134,12 @@ mod tests {
         assert!(text.contains("firn_request_duration_seconds_count{operation=\"GetObject\"} 2"));
         assert!(text.contains("firn_bytes_sent_total 150"));
         assert!(text.contains("firn_stored_objects{tier=\"hot\"} 5"));
+        let mut report = firn_storage::PassReport::default();
+        report.total.actions.insert("expire".into(), 3);
+        m.lifecycle_pass(&report);
+        m.lifecycle_pass(&report);
+        let text = m.render(&EngineStats::default());
+        assert!(text.contains("firn_lifecycle_actions_total{action=\"expire\"} 6"));
+        assert!(text.contains("firn_lifecycle_errors_total 0"));
     }
 }

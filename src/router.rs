@@ -70,6 +70,9 @@ pub enum Op {
     GetBucketWebsite,
     PutBucketWebsite,
     DeleteBucketWebsite,
+    GetBucketLifecycleConfiguration,
+    PutBucketLifecycleConfiguration,
+    DeleteBucketLifecycle,
     /// GET and HEAD on the website endpoint (`bucket.<website_domain>`): anonymous, website semantics.
     WebsiteGet,
     WebsiteHead,
@@ -104,7 +107,7 @@ pub enum Permission {
 
 impl Op {
     /// Every operation, for the README's compatibility table test.
-    pub const ALL: [Op; 41] = [
+    pub const ALL: [Op; 44] = [
         Op::ListBuckets,
         Op::CreateBucket,
         Op::HeadBucket,
@@ -140,6 +143,9 @@ impl Op {
         Op::GetBucketWebsite,
         Op::PutBucketWebsite,
         Op::DeleteBucketWebsite,
+        Op::GetBucketLifecycleConfiguration,
+        Op::PutBucketLifecycleConfiguration,
+        Op::DeleteBucketLifecycle,
         Op::WebsiteGet,
         Op::WebsiteHead,
         Op::Metrics,
@@ -178,8 +184,16 @@ impl Op {
             PutBucketAcl => Permission::Bucket(Acl::WriteAcp),
             GetObjectAcl => Permission::Object(Acl::ReadAcp),
             PutObjectAcl => Permission::Object(Acl::WriteAcp),
-            DeleteBucket | GetBucketLocation | GetBucketVersioning | PutBucketVersioning | GetBucketWebsite
-            | PutBucketWebsite | DeleteBucketWebsite => Permission::Owner,
+            DeleteBucket
+            | GetBucketLocation
+            | GetBucketVersioning
+            | PutBucketVersioning
+            | GetBucketWebsite
+            | PutBucketWebsite
+            | DeleteBucketWebsite
+            | GetBucketLifecycleConfiguration
+            | PutBucketLifecycleConfiguration
+            | DeleteBucketLifecycle => Permission::Owner,
         }
     }
 
@@ -221,6 +235,9 @@ impl Op {
             GetBucketWebsite => "GetBucketWebsite",
             PutBucketWebsite => "PutBucketWebsite",
             DeleteBucketWebsite => "DeleteBucketWebsite",
+            GetBucketLifecycleConfiguration => "GetBucketLifecycleConfiguration",
+            PutBucketLifecycleConfiguration => "PutBucketLifecycleConfiguration",
+            DeleteBucketLifecycle => "DeleteBucketLifecycle",
             WebsiteGet => "WebsiteGet",
             WebsiteHead => "WebsiteHead",
             Metrics => "Metrics",
@@ -384,6 +401,9 @@ pub fn route(
             (Method::GET, Some("website")) => Op::GetBucketWebsite,
             (Method::PUT, Some("website")) => Op::PutBucketWebsite,
             (Method::DELETE, Some("website")) => Op::DeleteBucketWebsite,
+            (Method::GET, Some("lifecycle")) => Op::GetBucketLifecycleConfiguration,
+            (Method::PUT, Some("lifecycle")) => Op::PutBucketLifecycleConfiguration,
+            (Method::DELETE, Some("lifecycle")) => Op::DeleteBucketLifecycle,
             (_, Some(s)) => return Err(not_implemented(&format!("The bucket sub-resource '{s}'"))),
             _ => return Err(S3Error::new(Code::MethodNotAllowed)),
         },
@@ -458,6 +478,9 @@ mod tests {
             (Method::PUT, "localhost", "/b?website", Op::PutBucketWebsite, Some("b"), None),
             (Method::GET, "localhost", "/b?website", Op::GetBucketWebsite, Some("b"), None),
             (Method::DELETE, "localhost", "/b?website", Op::DeleteBucketWebsite, Some("b"), None),
+            (Method::PUT, "localhost", "/b?lifecycle", Op::PutBucketLifecycleConfiguration, Some("b"), None),
+            (Method::GET, "localhost", "/b?lifecycle=", Op::GetBucketLifecycleConfiguration, Some("b"), None),
+            (Method::DELETE, "localhost", "/b?lifecycle", Op::DeleteBucketLifecycle, Some("b"), None),
             (Method::GET, "localhost", "/b/k?acl&versionId=x", Op::GetObjectAcl, Some("b"), Some("k")),
             (Method::PUT, "localhost", "/b/k?acl", Op::PutObjectAcl, Some("b"), Some("k")),
             (Method::PUT, "localhost", "/b/k?tagging", Op::PutObjectTagging, Some("b"), Some("k")),

@@ -2,7 +2,7 @@
 //! directives for metadata and tags, and the `x-amz-copy-source-if-*` conditions.
 
 use super::object::{metadata_from_headers, storage_class};
-use super::{blocking, with_version, AclPermission, Ctx};
+use super::{blocking, with_expiration, with_version, AclPermission, Ctx};
 use crate::auth::sigv4::uri_decode;
 use crate::body::Body;
 use crate::conditions::{iso_date, Conditions, Outcome};
@@ -138,7 +138,7 @@ pub async fn copy_object(ctx: Ctx) -> S3Result<Response<Body>> {
     })?;
     let mut w = XmlWriter::new("CopyObjectResult");
     w.elem("LastModified", iso_date(rec.last_modified_ms)).elem("ETag", format!("\"{}\"", rec.etag));
-    let mut resp = with_version(Response::builder(), &ctx, &rec.version_id);
+    let mut resp = with_expiration(with_version(Response::builder(), &ctx, &rec.version_id), &ctx, &rec);
     if source_version.is_some() || src.version_id != "null" {
         resp = resp.header("x-amz-copy-source-version-id", &src.version_id);
     }

@@ -7,6 +7,7 @@ mod attributes;
 mod bucket;
 mod copy;
 mod delete_many;
+pub mod lifecycle;
 mod list;
 mod multipart;
 mod object;
@@ -172,6 +173,15 @@ pub fn with_version(b: http::response::Builder, ctx: &Ctx, version_id: &str) -> 
     }
 }
 
+/// Adds `x-amz-expiration` when a lifecycle rule will expire `rec`, the current version. A failure
+/// to work it out leaves the header off rather than failing a request that succeeded.
+pub fn with_expiration(b: http::response::Builder, ctx: &Ctx, rec: &ObjectRecord) -> http::response::Builder {
+    match lifecycle::expiration_header(ctx, rec) {
+        Ok(Some(v)) => b.header("x-amz-expiration", v),
+        _ => b,
+    }
+}
+
 pub fn empty(status: StatusCode) -> Response<Body> {
     Response::builder().status(status).body(Body::Empty).expect("valid response")
 }
@@ -215,6 +225,9 @@ pub async fn run(op: Op, ctx: Ctx) -> S3Result<Response<Body>> {
         Op::GetBucketWebsite => website::get(ctx).await,
         Op::PutBucketWebsite => website::put(ctx).await,
         Op::DeleteBucketWebsite => website::delete(ctx).await,
+        Op::GetBucketLifecycleConfiguration => lifecycle::get(ctx).await,
+        Op::PutBucketLifecycleConfiguration => lifecycle::put(ctx).await,
+        Op::DeleteBucketLifecycle => lifecycle::delete(ctx).await,
         Op::WebsiteGet => website_endpoint::serve(ctx, false).await,
         Op::WebsiteHead => website_endpoint::serve(ctx, true).await,
         Op::GetBucketAcl => acl::get_bucket(ctx).await,

@@ -75,7 +75,16 @@ pub async fn create(ctx: Ctx) -> S3Result<Response<Body>> {
     if let (Some(a), Some(t)) = (&up.checksum_algorithm, &up.checksum_type) {
         resp = resp.header("x-amz-checksum-algorithm", a).header("x-amz-checksum-type", t);
     }
+    resp = with_abort_date(resp, &ctx, &up);
     Ok(resp.body(Body::full(w.finish())).expect("valid response"))
+}
+
+/// `x-amz-abort-date` and `x-amz-abort-rule-id` when a lifecycle rule will abort the upload.
+fn with_abort_date(b: http::response::Builder, ctx: &Ctx, up: &UploadRecord) -> http::response::Builder {
+    match super::lifecycle::abort_headers(ctx, &up.key, up.initiated_ms) {
+        Ok(Some((date, rule))) => b.header("x-amz-abort-date", date).header("x-amz-abort-rule-id", rule),
+        _ => b,
+    }
 }
 
 /// A part of an upload with a checksum algorithm must carry a checksum of that algorithm.
@@ -225,7 +234,11 @@ pub async fn complete(mut ctx: Ctx) -> S3Result<Response<Body>> {
             w.elem(a.xml_element(), value).elem("ChecksumType", kind);
         }
     }
-    let mut resp = xml_response(StatusCode::OK, w.finish());
+    let mut resp = super::with_expiration(Response::builder(), &ctx, &rec)
+        .status(StatusCode::OK)
+        .header(http::header::CONTENT_TYPE, "application/xml")
+        .body(Body::full(w.finish()))
+        .expect("valid response");
     if let Some(v) = version {
         resp.headers_mut().insert("x-amz-version-id", v.parse().expect("hex or null"));
     }
@@ -275,7 +288,10 @@ pub async fn list_parts(ctx: Ctx) -> S3Result<Response<Body>> {
         }
         w.close();
     }
-    Ok(xml_response(StatusCode::OK, w.finish()))
+    let resp = with_abort_date(Response::builder(), &ctx, &up)
+        .status(StatusCode::OK)
+        .header(http::header::CONTENT_TYPE, "application/xml");
+    Ok(resp.body(Body::full(w.finish())).expect("valid response"))
 }
 
 pub async fn list_uploads(ctx: Ctx) -> S3Result<Response<Body>> {

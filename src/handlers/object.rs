@@ -1,6 +1,6 @@
 //! PutObject, GetObject, HeadObject, DeleteObject, and the header handling they share with CopyObject.
 
-use super::{blocking, with_version, AclPermission, Ctx};
+use super::{blocking, with_expiration, with_version, AclPermission, Ctx};
 use crate::body::Body;
 use crate::checksum;
 use crate::conditions::{http_date, parse_range, Conditions, Outcome};
@@ -181,7 +181,7 @@ pub async fn put(mut ctx: Ctx) -> S3Result<Response<Body>> {
     let (staged, checksum) = receive(&ctx.app.engine, ingest).await?;
     let rec = blocking(|| ctx.app.engine.put_object(ctx.bucket(), ctx.key(), staged, new, checksum, &cond))?;
     let resp = Response::builder().status(StatusCode::OK).header(http::header::ETAG, format!("\"{}\"", rec.etag));
-    let resp = with_version(resp, &ctx, &rec.version_id);
+    let resp = with_expiration(with_version(resp, &ctx, &rec.version_id), &ctx, &rec);
     Ok(with_checksum(resp, rec.checksum.as_ref()).body(Body::Empty).expect("valid response"))
 }
 
@@ -190,6 +190,9 @@ fn object_headers(b: Builder, ctx: &Ctx, rec: &ObjectRecord) -> Builder {
     let mut b = with_version(b, ctx, &rec.version_id)
         .header(http::header::ETAG, format!("\"{}\"", rec.etag))
         .header(http::header::LAST_MODIFIED, http_date(rec.last_modified_ms));
+    if ctx.version().is_none() {
+        b = with_expiration(b, ctx, rec);
+    }
     let meta = &rec.meta;
     if meta.storage_class != "STANDARD" {
         b = b.header("x-amz-storage-class", &meta.storage_class);

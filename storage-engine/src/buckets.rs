@@ -12,10 +12,6 @@ pub(crate) struct Buckets {
     meta: Meta,
 }
 
-pub(crate) fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
-
 impl Buckets {
     pub(crate) fn new(meta: Meta) -> Buckets {
         Buckets { meta }
@@ -26,7 +22,7 @@ impl Buckets {
             name: name.to_string(),
             owner: owner.to_owned(),
             region: region.to_owned(),
-            created_ms: now_ms(),
+            created_ms: self.meta.now_ms(),
             versioning: Versioning::Unversioned,
         };
         let encoded = record::encode(&rec);
@@ -73,7 +69,8 @@ impl Buckets {
         self.meta.sync()
     }
 
-    /// Removes an empty bucket with its settings: a bucket made again later starts afresh.
+    /// Removes an empty bucket with its settings: a bucket made again later starts afresh. (Its
+    /// lifecycle hints stay and find nothing to do.)
     pub(crate) fn delete(&self, name: &BucketName) -> Result<()> {
         self.get(name)?;
         let prefix = keys::bucket_prefix(name.as_str());
@@ -89,6 +86,8 @@ impl Buckets {
             tx.remove(Keyspace::Quotas, b)?;
             tx.remove(Keyspace::Acls, &acl_key)?;
             tx.remove(Keyspace::Websites, b)?;
+            tx.remove(Keyspace::Lifecycles, b)?;
+            tx.remove(Keyspace::LifecycleStats, b)?;
             Ok(())
         })?;
         self.meta.sync()

@@ -3,9 +3,12 @@
 use crate::acl::Acl;
 use crate::acl_store::Acls;
 use crate::buckets::Buckets;
+use crate::clock::Clock;
 use crate::error::{EngineError, Result};
 use crate::gc::Gc;
 use crate::hot::{BlobWriter, HotTier, StagedBlob};
+use crate::lifecycle::LifecycleConfig;
+use crate::lifecycle_worker::{LifecycleWorker, PassReport, RunStats};
 use crate::list::{ListPage, ListQuery, Listing};
 use crate::meta::{self, Backend, Keyspace, Meta};
 use crate::multipart::{CompletedPart, UploadListQuery, UploadPage, Uploads};
@@ -13,6 +16,7 @@ use crate::names::{BucketName, ObjectKey};
 use crate::objects::{DeleteOutcome, Objects, WriteCondition};
 use crate::reader::ObjectReader;
 use crate::record::{BucketRecord, ObjectMeta, ObjectRecord, PartRecord, UploadRecord, Versioning};
+use crate::schedule::Schedule;
 use crate::scrub::ScrubReport;
 use crate::usage::{BucketUsage, Usage};
 use crate::users::UserDirectory;
@@ -30,6 +34,9 @@ pub struct EngineConfig {
     pub cache_bytes: u64,
     /// Smallest multipart part except the last (S3: 5 MiB). Lower only for tests and benchmarks.
     pub min_part_size: u64,
+    /// The length of one lifecycle day (`lifecycle.day_secs`; AWS: 86,400 s).
+    pub lifecycle_day_ms: i64,
+    pub clock: Clock,
 }
 
 impl EngineConfig {
@@ -40,6 +47,8 @@ impl EngineConfig {
             backend: Backend::Sled,
             cache_bytes: 64 << 20,
             min_part_size: crate::MIN_PART_SIZE,
+            lifecycle_day_ms: 86_400_000,
+            clock: Clock::System,
         }
     }
 }
@@ -62,6 +71,9 @@ pub struct EngineStats {
     pub gc_queue: usize,
 }
 
+/// The lease the lifecycle worker holds while it runs.
+const LIFECYCLE_WORK: &str = "lifecycle";
+
 pub struct Engine {
     meta: Meta,
     /// Who this process is when it holds a lease on background work.
@@ -77,6 +89,8 @@ pub struct Engine {
     users: UserDirectory,
     usage: Usage,
     gc: Gc,
+    schedule: Schedule,
+    lifecycle: LifecycleWorker,
 }
 
 impl Engine {
@@ -85,7 +99,7 @@ impl Engine {
     pub fn open(cfg: &EngineConfig) -> Result<Engine> {
         std::fs::create_dir_all(&cfg.data_dir)?;
         let store = meta::open(cfg.backend, &cfg.data_dir.join("meta"), cfg.cache_bytes)?;
-        let meta = Meta::new(store);
+        let meta = Meta::with_clock(store, cfg.clock.clone());
         let hot = HotTier::open(&cfg.data_dir.join("hot"))?;
         let gc = Gc::new(meta.clone(), hot.clone());
         gc.collect()?;
@@ -96,10 +110,26 @@ impl Engine {
         let usage = Usage::count(meta.clone())?;
         let buckets = Buckets::new(meta.clone());
         let versions = Versions::new(meta.clone(), buckets.clone());
-        let objects =
-            Objects::new(meta.clone(), hot.clone(), buckets.clone(), versions.clone(), usage.clone(), gc.clone());
-        let uploads =
-            Uploads::new(meta.clone(), hot.clone(), buckets.clone(), objects.clone(), gc.clone(), cfg.min_part_size);
+        let schedule = Schedule::new(meta.clone(), cfg.lifecycle_day_ms);
+        let objects = Objects::new(
+            meta.clone(),
+            hot.clone(),
+            buckets.clone(),
+            versions.clone(),
+            usage.clone(),
+            gc.clone(),
+            schedule.clone(),
+        );
+        let uploads = Uploads::new(
+            meta.clone(),
+            hot.clone(),
+            buckets.clone(),
+            objects.clone(),
+            gc.clone(),
+            schedule.clone(),
+            cfg.min_part_size,
+        );
+        let lifecycle = LifecycleWorker::new(meta.clone(), schedule.clone(), objects.clone(), uploads.clone());
         Ok(Engine {
             listing: Listing::new(meta.clone(), buckets.clone()),
             acls: Acls::new(meta.clone(), buckets.clone()),
@@ -114,6 +144,8 @@ impl Engine {
             uploads,
             usage,
             gc,
+            schedule,
+            lifecycle,
         })
     }
 
@@ -320,6 +352,62 @@ impl Engine {
     /// Sets the bucket's website configuration, or with None removes it.
     pub fn set_website(&self, bucket: &BucketName, config: Option<&WebsiteConfig>) -> Result<()> {
         self.websites.set(bucket, config)
+    }
+
+    // ---- lifecycle ----
+
+    pub fn lifecycle(&self, bucket: &BucketName) -> Result<Option<LifecycleConfig>> {
+        self.buckets.get(bucket)?;
+        self.schedule.config(bucket)
+    }
+
+    /// Sets (or with None removes) the bucket's lifecycle configuration; the worker then looks at
+    /// everything in the bucket again.
+    pub fn set_lifecycle(&self, bucket: &BucketName, config: Option<&LifecycleConfig>) -> Result<()> {
+        self.schedule.set_config(bucket, config)
+    }
+
+    /// The length of a lifecycle day in milliseconds.
+    pub fn lifecycle_day_ms(&self) -> i64 {
+        self.schedule.day_ms()
+    }
+
+    /// One pass of the lifecycle worker over at most `budget` due hints, if this process holds
+    /// (or takes) the lifecycle lease for `lease_ms`; None while another process holds it.
+    pub fn run_lifecycle(&self, budget: usize, lease_ms: i64) -> Result<Option<PassReport>> {
+        if !self.claim(LIFECYCLE_WORK, self.meta.now_ms(), lease_ms)? {
+            return Ok(None);
+        }
+        self.lifecycle.pass(budget).map(Some)
+    }
+
+    /// Gives up the lifecycle lease (on shutdown).
+    pub fn stop_lifecycle(&self) -> Result<()> {
+        self.release(LIFECYCLE_WORK)
+    }
+
+    /// The worker's last run in a bucket (or with None, its last pass).
+    pub fn lifecycle_last_run(&self, bucket: Option<&BucketName>) -> Result<Option<RunStats>> {
+        self.lifecycle.last_run(bucket.map_or("", |b| b.as_str()))
+    }
+
+    /// The bucket's pending lifecycle work: how many hints, and the earliest. Scans the queue.
+    pub fn lifecycle_pending(&self, bucket: &BucketName) -> Result<(usize, Option<i64>)> {
+        self.lifecycle.pending(bucket)
+    }
+
+    /// When the lifecycle rules will expire the current version `rec`, and by which rule.
+    pub fn expiration_of(&self, bucket: &BucketName, rec: &ObjectRecord) -> Result<Option<(i64, String)>> {
+        if rec.delete_marker {
+            return Ok(None);
+        }
+        self.objects.expiration(bucket, rec)
+    }
+
+    /// When the rules will abort an upload of `key` started at `initiated_ms`, and by which rule.
+    pub fn abort_date_of(&self, bucket: &BucketName, key: &str, initiated_ms: i64) -> Result<Option<(i64, String)>> {
+        let Some(config) = self.schedule.config(bucket)? else { return Ok(None) };
+        Ok(self.schedule.abort_date(&config, key, initiated_ms).map(|(at, id)| (at, id.to_owned())))
     }
 
     // ---- users ----

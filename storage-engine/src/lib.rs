@@ -5,22 +5,28 @@
 //! returning.
 //!
 //! Layers, from the bottom up (no module uses one above it):
-//! 1. `names`, `keys`, `record`, `acl`, `error`: validated names, key encodings, versioned records,
-//!    ACL documents and their evaluation.
+//! 1. `names`, `keys`, `record`, `acl`, `lifecycle`, `clock`, `error`: validated names, key
+//!    encodings, versioned records, ACL documents and lifecycle rules with their (pure) evaluation,
+//!    the injectable clock.
 //! 2. `meta` (the metadata store trait, its sled and memory backends, group commit, leases) and
 //!    `hot` (the hot tier's blob files).
-//! 3. Capabilities, each holding only the stores it needs: `buckets`, `gc`, `usage`, `versions`,
-//!    `objects`, `list`, `multipart`, `acl_store`, `website`, `users`, `reader`, `scrub`.
-//! 4. `engine`: the facade the daemon uses.
+//! 3. Capabilities, each holding only the stores it needs: `buckets`, `gc`, `usage`, `schedule`
+//!    (lifecycle configurations and the work queue), `versions`, `objects`, `list`, `multipart`,
+//!    `acl_store`, `website`, `users`, `reader`, `scrub`.
+//! 4. The workers, above the capabilities they drive: `lifecycle_worker`.
+//! 5. `engine`: the facade the daemon uses.
 
 pub mod acl;
 mod acl_store;
 mod buckets;
+mod clock;
 mod engine;
 mod error;
 mod gc;
 pub(crate) mod hot;
 mod keys;
+pub mod lifecycle;
+mod lifecycle_worker;
 mod list;
 pub mod meta;
 mod multipart;
@@ -28,6 +34,7 @@ mod names;
 mod objects;
 mod reader;
 mod record;
+mod schedule;
 mod scrub;
 mod usage;
 mod users;
@@ -35,9 +42,12 @@ mod versions;
 pub mod website;
 
 pub use acl::{Acl, Grant, Grantee};
+pub use clock::Clock;
 pub use engine::{Engine, EngineConfig, EngineStats, Queues};
 pub use error::{EngineError, Result};
 pub use hot::{BlobWriter, StagedBlob};
+pub use lifecycle::LifecycleConfig;
+pub use lifecycle_worker::{PassReport, RunStats};
 pub use list::{ListPage, ListQuery};
 pub use meta::Backend;
 pub use multipart::{CompletedPart, UploadListQuery, UploadPage, MAX_PART_NUMBER, MIN_PART_SIZE};

@@ -1,7 +1,7 @@
 //! Multipart uploads. Each part is its own blob; completing an upload writes one object record
 //! whose extents are the parts' blobs, so completion copies no data and costs O(parts).
 
-use crate::buckets::{now_ms, Buckets};
+use crate::buckets::Buckets;
 use crate::error::{EngineError, Result};
 use crate::gc::{drop_blob, Gc};
 use crate::hot::{HotTier, StagedBlob};
@@ -10,6 +10,7 @@ use crate::meta::{abort, Keyspace, Meta};
 use crate::names::{BucketName, ObjectKey};
 use crate::objects::{Commit, Objects, WriteCondition};
 use crate::record::{self, hex_lower, ObjectMeta, ObjectPart, ObjectRecord, PartRecord, UploadRecord};
+use crate::schedule::{self, Schedule};
 use md5::{Digest, Md5};
 use std::ops::Bound;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -59,6 +60,7 @@ pub(crate) struct Uploads {
     buckets: Buckets,
     objects: Objects,
     gc: Gc,
+    schedule: Schedule,
     min_part_size: u64,
 }
 
@@ -69,9 +71,10 @@ impl Uploads {
         buckets: Buckets,
         objects: Objects,
         gc: Gc,
+        schedule: Schedule,
         min_part_size: u64,
     ) -> Uploads {
-        Uploads { meta, hot, buckets, objects, gc, min_part_size }
+        Uploads { meta, hot, buckets, objects, gc, schedule, min_part_size }
     }
 
     pub(crate) fn create(
@@ -86,7 +89,7 @@ impl Uploads {
         let mut rec = UploadRecord {
             key: key.to_string(),
             upload_id: new_upload_id(),
-            initiated_ms: now_ms(),
+            initiated_ms: self.meta.now_ms(),
             meta,
             checksum_algorithm,
             checksum_type,
@@ -94,8 +97,15 @@ impl Uploads {
         let ukey = keys::upload_key(bucket.as_str(), key.as_str(), &rec.upload_id);
         let acl = rec.meta.acl.take().map(|a| record::encode(&a));
         let encoded = record::encode(&rec);
+        let abort_at = match self.schedule.config(bucket)? {
+            Some(config) => self.schedule.abort_date(&config, key.as_str(), rec.initiated_ms).map(|(at, _)| at),
+            None => None,
+        };
         self.meta.transaction(|tx| {
             tx.insert(Keyspace::Uploads, &ukey, &encoded)?;
+            if let Some(at) = abort_at {
+                schedule::enqueue(tx, at, schedule::UPLOAD, &ukey)?;
+            }
             if let Some(acl) = &acl {
                 tx.insert(Keyspace::Acls, &keys::acl_upload_key(&ukey), acl)?;
             }
@@ -131,7 +141,7 @@ impl Uploads {
             number,
             size: staged.size(),
             etag: hex_lower(&staged.md5()),
-            last_modified_ms: now_ms(),
+            last_modified_ms: self.meta.now_ms(),
             extent: staged.extent(),
             checksum,
         };

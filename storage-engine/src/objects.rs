@@ -4,14 +4,16 @@
 //! so plain GETs and listings never look at old versions. In an unversioned or suspended bucket
 //! a write replaces the key's "null" version; in an enabled bucket it adds a version.
 
-use crate::buckets::{now_ms, Buckets};
+use crate::buckets::Buckets;
 use crate::error::{EngineError, Result};
 use crate::gc::{drop_blob, Gc};
 use crate::hot::{HotTier, StagedBlob};
 use crate::keys;
+use crate::lifecycle::{self, Action, LifecycleConfig, VersionFacts};
 use crate::meta::{abort, Keyspace, Meta, TxResult, Txn};
 use crate::names::{BucketName, ObjectKey};
 use crate::record::{self, hex_lower, ObjectMeta, ObjectRecord, Versioning};
+use crate::schedule::{self, Schedule};
 use crate::usage::Usage;
 use crate::versions::{new_version_id, Versions};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -78,6 +80,13 @@ impl KeyLocks {
     }
 }
 
+fn enqueue_hint(tx: &mut dyn Txn, hint: Option<&[u8]>) -> TxResult<()> {
+    if let Some(h) = hint {
+        tx.insert(Keyspace::LifecycleQueue, h, &[])?;
+    }
+    Ok(())
+}
+
 /// Forgets what hangs on a removed version, in its transaction: its ACL, and its blobs, which are
 /// queued for deletion after the commit.
 fn release_version(tx: &mut dyn Txn, bucket: &str, rec: &ObjectRecord) -> TxResult<()> {
@@ -114,12 +123,42 @@ pub(crate) struct Objects {
     versions: Versions,
     usage: Usage,
     gc: Gc,
+    schedule: Schedule,
     locks: Arc<KeyLocks>,
 }
 
+/// What the lifecycle worker did to one key.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Applied {
+    /// Each action taken, with the rule that asked for it.
+    pub actions: Vec<(Action, String)>,
+    /// When anything is next due on the key.
+    pub next_due_ms: Option<i64>,
+}
+
 impl Objects {
-    pub(crate) fn new(meta: Meta, hot: HotTier, buckets: Buckets, versions: Versions, usage: Usage, gc: Gc) -> Objects {
-        Objects { meta, hot, buckets, versions, usage, gc, locks: Arc::new(KeyLocks::new()) }
+    pub(crate) fn new(
+        meta: Meta,
+        hot: HotTier,
+        buckets: Buckets,
+        versions: Versions,
+        usage: Usage,
+        gc: Gc,
+        schedule: Schedule,
+    ) -> Objects {
+        Objects { meta, hot, buckets, versions, usage, gc, schedule, locks: Arc::new(KeyLocks::new()) }
+    }
+
+    /// A hint for the lifecycle queue after a change to `key` (see `schedule.rs`).
+    fn hint(&self, bucket: &BucketName, key: &str, put: bool) -> Result<Option<Vec<u8>>> {
+        let Some(config) = self.schedule.config(bucket)? else { return Ok(None) };
+        let now = self.meta.now_ms();
+        let due = if put {
+            self.schedule.after_put(&config, key, now)
+        } else {
+            self.schedule.after_change(&config, key, now)
+        };
+        Ok(due.map(|at| schedule::queue_key(at, schedule::OBJECT, &keys::object_key(bucket.as_str(), key))))
     }
 
     /// Commits a staged blob as a new version of `key`. Durable on return.
@@ -167,10 +206,11 @@ impl Objects {
         self.usage.check_quota(bucket, rec.size)?;
         rec.seq = self.meta.generate_id()?;
         rec.version_id = if state == Versioning::Enabled { new_version_id(rec.seq) } else { "null".into() };
-        rec.last_modified_ms = now_ms();
+        rec.last_modified_ms = self.meta.now_ms();
         let vkey = keys::version_key(b, k, rec.seq);
         let acl = rec.meta.acl.take().map(|a| record::encode(&a));
         let encoded = record::encode(&rec);
+        let hint = self.hint(bucket, k, true)?;
         let guard = self.locks.lock(&okey);
         let replaced = self.meta.transaction(|tx| {
             let mut replaced = None;
@@ -207,6 +247,7 @@ impl Objects {
             for part in &extra.remove_parts {
                 tx.remove(Keyspace::Parts, part)?;
             }
+            enqueue_hint(tx, hint.as_deref())?;
             Ok(replaced)
         })?;
         drop(guard);
@@ -245,22 +286,39 @@ impl Objects {
         owner: &str,
     ) -> Result<DeleteOutcome> {
         let state = self.buckets.get(bucket)?.versioning;
+        let hint = self.hint(bucket, key.as_str(), false)?;
+        let guard = self.locks.lock(&keys::object_key(bucket.as_str(), key.as_str()));
         let outcome = match version {
-            Some(id) => self.delete_version(bucket, key, id)?,
-            None if state == Versioning::Unversioned => self.delete_null(bucket, key)?,
-            None => self.add_delete_marker(bucket, key, state, owner)?,
+            Some(id) => self.delete_version(bucket, key, id, hint.as_deref())?,
+            None => self.delete_current(bucket, key, state, owner, hint.as_deref())?,
         };
+        drop(guard);
         self.meta.sync()?;
         self.gc.collect()?;
         Ok(outcome)
     }
 
-    fn delete_null(&self, bucket: &BucketName, key: &ObjectKey) -> Result<DeleteOutcome> {
+    /// DELETE without a version id, the caller holding the key's lock.
+    fn delete_current(
+        &self,
+        bucket: &BucketName,
+        key: &ObjectKey,
+        state: Versioning,
+        owner: &str,
+        hint: Option<&[u8]>,
+    ) -> Result<DeleteOutcome> {
+        match state {
+            Versioning::Unversioned => self.delete_null(bucket, key, hint),
+            _ => self.add_delete_marker(bucket, key, state, owner, hint),
+        }
+    }
+
+    fn delete_null(&self, bucket: &BucketName, key: &ObjectKey, hint: Option<&[u8]>) -> Result<DeleteOutcome> {
         let (b, k) = (bucket.as_str(), key.as_str());
         let okey = keys::object_key(b, k);
-        let _guard = self.locks.lock(&okey);
         let removed = self.meta.transaction(|tx| {
             tx.remove(Keyspace::Objects, &okey)?;
+            enqueue_hint(tx, hint)?;
             replace_null(tx, b, k, None)
         })?;
         if let Some(old) = &removed {
@@ -275,6 +333,7 @@ impl Objects {
         key: &ObjectKey,
         state: Versioning,
         owner: &str,
+        hint: Option<&[u8]>,
     ) -> Result<DeleteOutcome> {
         let (b, k) = (bucket.as_str(), key.as_str());
         let okey = keys::object_key(b, k);
@@ -284,16 +343,16 @@ impl Objects {
             version_id: if state == Versioning::Enabled { new_version_id(seq) } else { "null".into() },
             seq,
             delete_marker: true,
-            last_modified_ms: now_ms(),
+            last_modified_ms: self.meta.now_ms(),
             meta: ObjectMeta { owner: owner.to_owned(), ..Default::default() },
             ..Default::default()
         };
         let vkey = keys::version_key(b, k, seq);
         let encoded = record::encode(&marker);
-        let _guard = self.locks.lock(&okey);
         let replaced = self.meta.transaction(|tx| {
             tx.remove(Keyspace::Objects, &okey)?;
             tx.insert(Keyspace::Versions, &vkey, &encoded)?;
+            enqueue_hint(tx, hint)?;
             if state == Versioning::Suspended {
                 // The marker becomes the null version, replacing any earlier one.
                 return replace_null(tx, b, k, Some(seq));
@@ -306,11 +365,17 @@ impl Objects {
         Ok(DeleteOutcome { version_id: Some(marker.version_id), delete_marker: true })
     }
 
-    fn delete_version(&self, bucket: &BucketName, key: &ObjectKey, id: &str) -> Result<DeleteOutcome> {
+    /// Removes one version, the caller holding the key's lock.
+    fn delete_version(
+        &self,
+        bucket: &BucketName,
+        key: &ObjectKey,
+        id: &str,
+        hint: Option<&[u8]>,
+    ) -> Result<DeleteOutcome> {
         let (b, k) = (bucket.as_str(), key.as_str());
         let okey = keys::object_key(b, k);
         let gone = DeleteOutcome { version_id: Some(id.to_owned()), delete_marker: false };
-        let _guard = self.locks.lock(&okey);
         let Some(seq) = self.versions.resolve(&okey, id)? else { return Ok(gone) };
         let vkey = keys::version_key(b, k, seq);
         let Some(rec) = self.meta.get_record::<ObjectRecord>(Keyspace::Versions, &vkey)? else { return Ok(gone) };
@@ -325,6 +390,7 @@ impl Objects {
         drop(newest);
         self.meta.transaction(|tx| {
             tx.remove(Keyspace::Versions, &vkey)?;
+            enqueue_hint(tx, hint)?;
             release_version(tx, b, &rec)?;
             if rec.version_id == "null" {
                 tx.remove(Keyspace::Nulls, &okey)?;
@@ -354,7 +420,9 @@ impl Objects {
         let _guard = self.locks.lock(&okey);
         let seq = self.versions.resolve(&okey, version_id)?.ok_or(EngineError::NoSuchVersion)?;
         let vkey = keys::version_key(b, k, seq);
+        let hint = self.hint(bucket, k, false)?;
         self.meta.transaction(|tx| {
+            enqueue_hint(tx, hint.as_deref())?;
             let Some(mut rec) = tx.get_record::<ObjectRecord>(Keyspace::Versions, &vkey)? else {
                 return abort(EngineError::NoSuchVersion);
             };
@@ -367,6 +435,99 @@ impl Objects {
             Ok(())
         })?;
         self.meta.sync()
+    }
+}
+
+/// What the rules see of each version of one key, newest first.
+fn facts(versions: &[ObjectRecord]) -> Vec<VersionFacts<'_>> {
+    versions
+        .iter()
+        .enumerate()
+        .map(|(i, v)| VersionFacts {
+            key: &v.key,
+            size: v.size,
+            tags: &v.meta.tags,
+            delete_marker: v.delete_marker,
+            created_ms: v.last_modified_ms,
+            noncurrent_since_ms: (i > 0).then(|| versions[i - 1].last_modified_ms),
+            newer_noncurrent: i.saturating_sub(1),
+            only_version: versions.len() == 1,
+        })
+        .collect()
+}
+
+impl Objects {
+    /// Every version of `key`, newest first.
+    fn all_versions(&self, bucket: &BucketName, key: &ObjectKey) -> Result<Vec<ObjectRecord>> {
+        let prefix = keys::version_prefix(bucket.as_str(), key.as_str());
+        self.meta.scan_prefix(Keyspace::Versions, &prefix).map(|item| record::decode(&item?.1)).collect()
+    }
+
+    /// The lifecycle worker's step on one key: applies what `config` makes due at `now_ms` to the
+    /// key's versions as they are now, and says when anything is next due. Idempotent: it acts on
+    /// the stored state, so running it twice (after a crash) repeats nothing already done.
+    pub(crate) fn apply_lifecycle(
+        &self,
+        bucket: &BucketName,
+        key: &ObjectKey,
+        config: &LifecycleConfig,
+        now_ms: i64,
+    ) -> Result<Applied> {
+        let day = self.schedule.day_ms();
+        let mut applied = Applied::default();
+        let bucket_rec = match self.buckets.get(bucket) {
+            Err(EngineError::NoSuchBucket) => return Ok(applied),
+            other => other?,
+        };
+        let guard = self.locks.lock(&keys::object_key(bucket.as_str(), key.as_str()));
+        // One action can make another due at once (the last noncurrent version going leaves an
+        // expired delete marker), so look again after acting, a few times at most.
+        for _ in 0..4 {
+            let versions = self.all_versions(bucket, key)?;
+            let due: Vec<(usize, Action, String)> = facts(&versions)
+                .iter()
+                .enumerate()
+                .filter_map(|(i, f)| {
+                    lifecycle::due_now(&config.rules, f, day, now_ms).map(|d| (i, d.action, d.rule_id.to_owned()))
+                })
+                .collect();
+            if due.is_empty() {
+                applied.next_due_ms = facts(&versions)
+                    .iter()
+                    .filter_map(|f| lifecycle::next_action(&config.rules, f, day))
+                    .map(|d| d.at_ms)
+                    .min();
+                break;
+            }
+            for (i, action, rule) in due {
+                let v = &versions[i];
+                match action {
+                    Action::ExpireCurrent => {
+                        self.delete_current(bucket, key, bucket_rec.versioning, &bucket_rec.owner, None)?;
+                    }
+                    Action::DeleteNoncurrent | Action::RemoveExpiredMarker => {
+                        self.delete_version(bucket, key, &v.version_id, None)?;
+                    }
+                }
+                applied.actions.push((action, rule));
+            }
+            // Anything still due after the last round is looked at again by the next pass.
+            applied.next_due_ms = Some(now_ms);
+        }
+        drop(guard);
+        if !applied.actions.is_empty() {
+            self.meta.sync()?;
+            self.gc.collect()?;
+        }
+        Ok(applied)
+    }
+
+    /// When the lifecycle rules will expire `rec` (the current version), and by which rule: what
+    /// `x-amz-expiration` says.
+    pub(crate) fn expiration(&self, bucket: &BucketName, rec: &ObjectRecord) -> Result<Option<(i64, String)>> {
+        let Some(config) = self.schedule.config(bucket)? else { return Ok(None) };
+        let f = facts(std::slice::from_ref(rec)).remove(0);
+        Ok(lifecycle::expiration_date(&config.rules, &f, self.schedule.day_ms()).map(|(at, id)| (at, id.to_owned())))
     }
 }
 

@@ -14,6 +14,7 @@ mod sled_store;
 #[cfg(test)]
 mod suite;
 
+use crate::clock::Clock;
 use crate::error::{EngineError, Result};
 use crate::record;
 use serde::de::DeserializeOwned;
@@ -61,10 +62,16 @@ pub enum Keyspace {
     AccessKeys,
     /// unit of background work → Lease
     Leases,
+    /// bucket name → LifecycleConfig
+    Lifecycles,
+    /// Lifecycle work by due time: due (ms, big-endian) kind payload → value (see `schedule.rs`).
+    LifecycleQueue,
+    /// bucket name (or "" for the whole pass) → the lifecycle worker's last run there
+    LifecycleStats,
 }
 
 impl Keyspace {
-    pub const ALL: [Keyspace; 16] = [
+    pub const ALL: [Keyspace; 19] = [
         Keyspace::Buckets,
         Keyspace::Objects,
         Keyspace::Versions,
@@ -81,6 +88,9 @@ impl Keyspace {
         Keyspace::UserNames,
         Keyspace::AccessKeys,
         Keyspace::Leases,
+        Keyspace::Lifecycles,
+        Keyspace::LifecycleQueue,
+        Keyspace::LifecycleStats,
     ];
 
     pub fn name(self) -> &'static str {
@@ -101,6 +111,9 @@ impl Keyspace {
             Keyspace::UserNames => "user_names",
             Keyspace::AccessKeys => "access_keys",
             Keyspace::Leases => "leases",
+            Keyspace::Lifecycles => "lifecycles",
+            Keyspace::LifecycleQueue => "lifecycle_queue",
+            Keyspace::LifecycleStats => "lifecycle_stats",
         }
     }
 
@@ -199,11 +212,23 @@ impl Backend {
 pub(crate) struct Meta {
     store: Arc<dyn MetaStore>,
     group: Arc<group::GroupCommit>,
+    /// Where every time the engine writes comes from.
+    clock: Clock,
 }
 
 impl Meta {
+    #[cfg(test)]
     pub(crate) fn new(store: Arc<dyn MetaStore>) -> Meta {
-        Meta { store, group: Arc::default() }
+        Meta::with_clock(store, Clock::System)
+    }
+
+    pub(crate) fn with_clock(store: Arc<dyn MetaStore>, clock: Clock) -> Meta {
+        Meta { store, group: Arc::default(), clock }
+    }
+
+    /// Milliseconds since the Unix epoch, by the engine's clock.
+    pub(crate) fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
     }
 
     pub(crate) fn get(&self, ks: Keyspace, key: impl AsRef<[u8]>) -> Result<Option<Vec<u8>>> {
