@@ -71,12 +71,29 @@ pub struct EngineStats {
     pub gc_queue: usize,
 }
 
+/// This node's name as a lease holder: kept in the data directory, so a node that restarts after a
+/// crash takes its own leases back at once instead of waiting for them to run out.
+fn node_id(data_dir: &std::path::Path) -> Result<String> {
+    let path = data_dir.join("node-id");
+    match std::fs::read_to_string(&path) {
+        Ok(id) if !id.trim().is_empty() => Ok(id.trim().to_owned()),
+        _ => {
+            let id = uuid::Uuid::new_v4().to_string();
+            let tmp = data_dir.join("node-id.tmp");
+            std::fs::write(&tmp, &id)?;
+            std::fs::File::open(&tmp)?.sync_all()?;
+            std::fs::rename(&tmp, &path)?;
+            Ok(id)
+        }
+    }
+}
+
 /// The lease the lifecycle worker holds while it runs.
 const LIFECYCLE_WORK: &str = "lifecycle";
 
 pub struct Engine {
     meta: Meta,
-    /// Who this process is when it holds a lease on background work.
+    /// Who this node is when it holds a lease on background work (see `node_id`).
     holder: String,
     hot: HotTier,
     buckets: Buckets,
@@ -136,7 +153,7 @@ impl Engine {
             websites: Websites::new(meta.clone(), buckets.clone()),
             users: UserDirectory::new(meta.clone()),
             meta,
-            holder: uuid::Uuid::new_v4().to_string(),
+            holder: node_id(&cfg.data_dir)?,
             hot,
             buckets,
             versions,

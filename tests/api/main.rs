@@ -7,6 +7,8 @@ mod auth;
 mod buckets;
 mod faults;
 mod harness;
+mod lifecycle;
+
 mod limits;
 mod listing;
 mod multipart;

@@ -5,6 +5,7 @@
 #[path = "../api/harness.rs"]
 #[allow(dead_code)]
 mod harness;
+mod lifecycle;
 
 use aws_sdk_s3::types::{BucketVersioningStatus, CompletedMultipartUpload, CompletedPart, VersioningConfiguration};
 use aws_sdk_s3::Client;
