@@ -58,6 +58,9 @@ pub enum BucketCommand {
     List,
     /// One bucket's owner, versioning state, stored versions, bytes and quota.
     Stats { bucket: String },
+    /// A bucket's lifecycle rules, the worker's last run there (keys examined, actions taken,
+    /// errors) and when its next work is due.
+    Lifecycle { bucket: String },
     /// Set a bucket's byte quota (e.g. 500MB, 20GiB, 1048576), or `none` to remove it. Writes that
     /// would take the bucket past it fail with 403 QuotaExceeded.
     Quota { bucket: String, size: String },
@@ -96,6 +99,7 @@ fn to_request(cmd: &Command) -> Result<Request, String> {
         Command::Key(KeyCommand::Remove { access_key }) => Request::KeyRemove { access_key: access_key.clone() },
         Command::Bucket(BucketCommand::List) => Request::BucketList,
         Command::Bucket(BucketCommand::Stats { bucket }) => Request::BucketStats { bucket: bucket.clone() },
+        Command::Bucket(BucketCommand::Lifecycle { bucket }) => Request::BucketLifecycle { bucket: bucket.clone() },
         Command::Bucket(BucketCommand::Quota { bucket, size }) => {
             Request::BucketQuota { bucket: bucket.clone(), bytes: parse_size(size)? }
         }
@@ -289,6 +293,31 @@ pub fn render(reply: &Reply) -> String {
             table(&["QUEUE", "ITEMS"], queues.iter().map(|q| vec![q.name.clone(), q.items.to_string()]).collect())
         }
         Reply::Gc { removed } => format!("gc: removed {removed} blobs\n"),
+        Reply::Lifecycle { lifecycle: l } => {
+            let mut out = format!("bucket {} (a lifecycle day is {} s)\n", l.bucket, l.day_secs);
+            if l.rules.is_empty() {
+                out.push_str("rules: none\n");
+            }
+            for r in &l.rules {
+                out.push_str(&format!("rule: {r}\n"));
+            }
+            match (&l.last_run, &l.last_run_at) {
+                (Some(run), Some(at)) => {
+                    let actions: Vec<String> = run.actions.iter().map(|(k, n)| format!("{n} {k}")).collect();
+                    let actions = if actions.is_empty() { "no actions".to_owned() } else { actions.join(", ") };
+                    out.push_str(&format!(
+                        "last run: {at}: {} examined, {actions}, {} errors\n",
+                        run.examined, run.errors
+                    ));
+                }
+                _ => out.push_str("last run: none yet\n"),
+            }
+            match &l.next_due {
+                Some(at) => out.push_str(&format!("next due: {at} ({} pending)\n", l.pending)),
+                None => out.push_str("next due: nothing pending\n"),
+            }
+            out
+        }
         Reply::Scrub { report } => {
             let mut out = String::new();
             for d in &report.damaged {

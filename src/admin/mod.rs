@@ -33,6 +33,10 @@ pub enum Request {
     BucketStats {
         bucket: String,
     },
+    /// The bucket's lifecycle rules, the worker's last run there and what it has pending.
+    BucketLifecycle {
+        bucket: String,
+    },
     /// `bytes: None` removes the quota.
     BucketQuota {
         bucket: String,
@@ -73,6 +77,20 @@ pub struct Usage {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LifecycleInfo {
+    pub bucket: String,
+    /// One line per rule: its ID, status, filter and actions.
+    pub rules: Vec<String>,
+    /// The worker's last run in this bucket.
+    pub last_run: Option<firn_storage::RunStats>,
+    pub last_run_at: Option<String>,
+    /// Hints waiting in the queue for this bucket, and when the earliest is due.
+    pub pending: usize,
+    pub next_due: Option<String>,
+    pub day_secs: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Reply {
     Users {
@@ -99,6 +117,9 @@ pub enum Reply {
     Gc {
         removed: usize,
     },
+    Lifecycle {
+        lifecycle: LifecycleInfo,
+    },
     Scrub {
         report: ScrubReport,
     },
@@ -116,6 +137,47 @@ fn new_key(root: &User) -> AccessKey {
 
 fn key_reply(user: &str, key: &AccessKey) -> Reply {
     Reply::Key { user: user.to_owned(), access_key: key.access_key.clone(), secret_key: key.secret_key.clone() }
+}
+
+/// A rule on one line: `ID [Enabled] prefix "logs/": expire after 30 days, ...`.
+fn describe_rule(r: &firn_storage::lifecycle::Rule) -> String {
+    use firn_storage::lifecycle::{Expiration, Filter, When};
+    let when = |w: &When| match w {
+        When::Days(d) => format!("after {d} days"),
+        When::Date(ms) => format!("on {}", iso_date(*ms)),
+    };
+    let filter = match &r.filter {
+        Filter::All => "every object".to_owned(),
+        Filter::LegacyPrefix(p) | Filter::Prefix(p) => format!("prefix {p:?}"),
+        Filter::Tag(k, v) => format!("tag {k}={v}"),
+        Filter::SizeGreaterThan(n) => format!("larger than {n} bytes"),
+        Filter::SizeLessThan(n) => format!("smaller than {n} bytes"),
+        Filter::And { prefix, tags, size_gt, size_lt } => {
+            let mut parts: Vec<String> = prefix.iter().map(|p| format!("prefix {p:?}")).collect();
+            parts.extend(tags.iter().map(|(k, v)| format!("tag {k}={v}")));
+            parts.extend(size_gt.iter().map(|n| format!("larger than {n} bytes")));
+            parts.extend(size_lt.iter().map(|n| format!("smaller than {n} bytes")));
+            parts.join(" and ")
+        }
+    };
+    let mut actions = Vec::new();
+    match &r.expiration {
+        Some(Expiration::At(w)) => actions.push(format!("expire {}", when(w))),
+        Some(Expiration::ExpiredObjectDeleteMarker(true)) => actions.push("remove expired delete markers".into()),
+        _ => {}
+    }
+    for t in &r.transitions {
+        actions.push(format!("transition to {} {} (with the archive tier)", t.storage_class, when(&t.when)));
+    }
+    if let Some(nc) = &r.noncurrent_expiration {
+        let keep = nc.newer_versions.map_or(String::new(), |n| format!(", keeping the newest {n}"));
+        actions.push(format!("delete noncurrent versions after {} days{keep}", nc.days));
+    }
+    if let Some(d) = r.abort_upload_days {
+        actions.push(format!("abort uploads after {d} days"));
+    }
+    let status = if r.enabled { "Enabled" } else { "Disabled" };
+    format!("{} [{status}] {filter}: {}", r.id, actions.join(", "))
 }
 
 fn bucket_info(engine: &Engine, users: &Users, b: BucketRecord) -> S3Result<BucketInfo> {
@@ -201,6 +263,23 @@ pub fn execute(engine: &Engine, users: &Users, req: &Request, progress: &mut dyn
             let rec = engine.bucket(&BucketName::parse(bucket)?)?;
             Reply::Buckets { buckets: vec![bucket_info(engine, users, rec)?] }
         }
+        Request::BucketLifecycle { bucket } => {
+            let name = BucketName::parse(bucket)?;
+            let rules = engine.lifecycle(&name)?.map(|c| c.rules).unwrap_or_default();
+            let last_run = engine.lifecycle_last_run(Some(&name))?;
+            let (pending, next) = engine.lifecycle_pending(&name)?;
+            Reply::Lifecycle {
+                lifecycle: LifecycleInfo {
+                    bucket: bucket.clone(),
+                    rules: rules.iter().map(describe_rule).collect(),
+                    last_run_at: last_run.as_ref().map(|r| iso_date(r.finished_ms)),
+                    last_run,
+                    pending,
+                    next_due: next.map(iso_date),
+                    day_secs: engine.lifecycle_day_ms() as f64 / 1000.0,
+                },
+            }
+        }
         Request::BucketQuota { bucket, bytes } => {
             let name = BucketName::parse(bucket)?;
             engine.set_quota(&name, *bytes)?;
@@ -221,6 +300,7 @@ pub fn execute(engine: &Engine, users: &Users, req: &Request, progress: &mut dyn
                 queues: vec![
                     Usage { name: "gc".into(), items: q.gc as i64, bytes: None },
                     Usage { name: "multipart-uploads".into(), items: q.uploads as i64, bytes: None },
+                    Usage { name: "lifecycle".into(), items: q.lifecycle as i64, bytes: None },
                 ],
             }
         }

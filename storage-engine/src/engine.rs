@@ -53,11 +53,13 @@ impl EngineConfig {
     }
 }
 
-/// Work waiting: blobs to delete, multipart uploads not yet completed or aborted.
+/// Work waiting: blobs to delete, multipart uploads not yet completed or aborted, lifecycle hints.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Queues {
     pub gc: usize,
     pub uploads: usize,
+    /// Lifecycle hints, due or not.
+    pub lifecycle: usize,
 }
 
 /// What a scrape of the engine shows.
@@ -458,7 +460,11 @@ impl Engine {
 
     /// The work waiting in the background queues. Counts by scanning: for `admin`, not for metrics.
     pub fn queues(&self) -> Result<Queues> {
-        Ok(Queues { gc: self.gc.queued()?, uploads: self.meta.len(Keyspace::Uploads)? })
+        Ok(Queues {
+            gc: self.gc.queued()?,
+            uploads: self.meta.len(Keyspace::Uploads)?,
+            lifecycle: self.meta.len(Keyspace::LifecycleQueue)?,
+        })
     }
 
     /// True when the metadata store answers; for readiness checks.

@@ -166,7 +166,7 @@ async fn configuration_round_trip_errors_and_access() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_one_day_rule_expires_within_seconds_and_spares_other_objects() {
-    let (_server, s3) = fast_bucket("fast").await;
+    let (server, s3) = fast_bucket("fast").await;
     set_rules(&s3, "fast", vec![expire_days("tmp-1d", "tmp/", 1)]).await;
     put(&s3, "fast", "keep/a").await;
     let out = put(&s3, "fast", "tmp/a").await;
@@ -185,6 +185,31 @@ async fn a_one_day_rule_expires_within_seconds_and_spares_other_objects() {
     assert!(exists(&s3, "fast", "keep/a").await, "an object under no rule survives");
     let versions = s3.list_object_versions().bucket("fast").send().await.unwrap();
     assert!(versions.delete_markers().is_empty(), "an unversioned bucket gets no delete marker");
+
+    // The operator asks what the rules did and when they act next.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_firn"))
+        .args(["admin", "--endpoint", &server.addr, "bucket", "lifecycle", "fast"])
+        .env("FIRN_ROOT_ACCESS_KEY", ACCESS_KEY)
+        .env("FIRN_ROOT_SECRET_KEY", SECRET_KEY)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("rule: tmp-1d [Enabled] prefix \"tmp/\": expire after 1 days"), "{text}");
+    assert!(text.contains("(a lifecycle day is 2 s)"), "{text}");
+    put(&s3, "fast", "tmp/b").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_firn"))
+        .args(["admin", "--json", "--endpoint", &server.addr, "bucket", "lifecycle", "fast"])
+        .env("FIRN_ROOT_ACCESS_KEY", ACCESS_KEY)
+        .env("FIRN_ROOT_SECRET_KEY", SECRET_KEY)
+        .output()
+        .unwrap();
+    let reply: firn::admin::Reply = serde_json::from_slice(&out.stdout).expect("JSON reply");
+    let firn::admin::Reply::Lifecycle { lifecycle } = reply else { panic!("{reply:?}") };
+    assert!(lifecycle.pending >= 1 && lifecycle.next_due.is_some(), "tmp/b is scheduled: {lifecycle:?}");
+    let total: u64 = lifecycle.last_run.iter().flat_map(|r| r.actions.values()).sum();
+    assert!(lifecycle.last_run.as_ref().is_some_and(|r| r.errors == 0) && total <= 1, "{lifecycle:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

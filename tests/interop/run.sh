@@ -33,8 +33,10 @@ export AWS_DEFAULT_REGION=us-east-1
 export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
 # Plain HTTP on loopback: a CA bundle from the environment only confuses some clients (rclone).
 unset AWS_CA_BUNDLE
+# Two-second lifecycle days, so the lifecycle scenarios see their rules act.
 FIRN_LISTEN=127.0.0.1:0 FIRN_DATA_DIR="$work/data" FIRN_ROOT_ACCESS_KEY=$AWS_ACCESS_KEY_ID \
-  FIRN_ROOT_SECRET_KEY=$AWS_SECRET_ACCESS_KEY RUST_LOG=warn "$firn" serve >"$work/out.log" 2>"$work/err.log" &
+  FIRN_ROOT_SECRET_KEY=$AWS_SECRET_ACCESS_KEY FIRN_LIFECYCLE_DAY_SECS=2 FIRN_LIFECYCLE_INTERVAL_SECS=0.2 \
+  RUST_LOG=warn "$firn" serve >"$work/out.log" 2>"$work/err.log" &
 server_pid=$!
 for _ in $(seq 100); do grep -q "listening on" "$work/out.log" 2>/dev/null && break; sleep 0.1; done
 endpoint=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$work/out.log")
@@ -129,6 +131,28 @@ cli_s3api_versions() {
     ! $AWS s3api head-object --bucket "$B" --key ver >/dev/null 2>&1 &&
     $AWS s3api put-bucket-versioning --bucket "$B" --versioning-configuration Status=Suspended
 }
+# Lifecycle through s3api: put (and a refused rule), get, the x-amz-expiration header, the rule
+# acting within seconds (a day is 2 s here), delete.
+cli_s3api_lifecycle() {
+  cat >"$work/$B-lc.json" <<JSON
+{"Rules": [{"ID": "tmp-1d", "Filter": {"Prefix": "tmp/"}, "Status": "Enabled", "Expiration": {"Days": 1},
+  "NoncurrentVersionExpiration": {"NoncurrentDays": 30}, "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7}}]}
+JSON
+  local i
+  ! $AWS s3api put-bucket-lifecycle-configuration --bucket "$B" --lifecycle-configuration \
+    '{"Rules": [{"ID": "bad", "Filter": {"Prefix": ""}, "Status": "Enabled", "Expiration": {"Days": 0}}]}' 2>"$work/$B-lc.err" &&
+    grep >/dev/null InvalidArgument "$work/$B-lc.err" &&
+    $AWS s3api put-bucket-lifecycle-configuration --bucket "$B" --lifecycle-configuration "file://$work/$B-lc.json" &&
+    [ "$($AWS s3api get-bucket-lifecycle-configuration --bucket "$B" --query 'Rules[0].Expiration.Days')" = 1 ] &&
+    $AWS s3 cp "$work/small.bin" "s3://$B/tmp/short-lived" >/dev/null &&
+    $AWS s3api head-object --bucket "$B" --key tmp/short-lived --query Expiration --output text | grep >/dev/null 'rule-id="tmp-1d"' &&
+    for i in $(seq 40); do $AWS s3api head-object --bucket "$B" --key tmp/short-lived >/dev/null 2>&1 || break; sleep 0.25; done &&
+    ! $AWS s3api head-object --bucket "$B" --key tmp/short-lived >/dev/null 2>&1 &&
+    $AWS s3api head-object --bucket "$B" --key files/small.bin >/dev/null &&
+    $AWS s3api delete-bucket-lifecycle --bucket "$B" &&
+    ! $AWS s3api get-bucket-lifecycle-configuration --bucket "$B" 2>"$work/$B-lc.err" &&
+    grep >/dev/null NoSuchLifecycleConfiguration "$work/$B-lc.err"
+}
 cli_rm_recursive() {
   # Versions and delete markers keep the bucket non-empty until they are removed one by one.
   $AWS s3 rm --recursive "s3://$B" >/dev/null && [ -z "$($AWS s3 ls "s3://$B/")" ] &&
@@ -150,6 +174,7 @@ run_cli_suite() {
   scenario "$name s3api multipart" cli_s3api_multipart
   scenario "$name s3api tagging" cli_s3api_tagging
   scenario "$name cp --acl public-read + curl, s3api get/put object and bucket ACL" cli_acl_public
+  scenario "$name s3api lifecycle: put/get/delete, refused rule, x-amz-expiration, expiry within seconds" cli_s3api_lifecycle
   scenario "$name s3api versioning" cli_s3api_versions
   scenario "$name rm --recursive + rb" cli_rm_recursive
 }
@@ -270,6 +295,22 @@ s3cmd_basics() {
     [ -z "$($s ls s3://s3cmd-bucket)" ]
 }
 
+# s3cmd expire: its lifecycle rule (the legacy Prefix form) is stored, shown, and acts.
+s3cmd_expire() {
+  local host=${endpoint#http://} i
+  local s="s3cmd --no-ssl --host=$host --host-bucket=$host --access_key=$AWS_ACCESS_KEY_ID --secret_key=$AWS_SECRET_ACCESS_KEY --region=us-east-1 -c /dev/null"
+  $s mb s3://s3cmd-expire >/dev/null &&
+    $s put "$work/small.bin" s3://s3cmd-expire/keep.bin >/dev/null &&
+    $s expire s3://s3cmd-expire --expiry-days=1 --expiry-prefix=old/ >/dev/null &&
+    $s getlifecycle s3://s3cmd-expire | grep >/dev/null "<Days>1</Days>" &&
+    $s put "$work/small.bin" s3://s3cmd-expire/old/a.bin >/dev/null &&
+    for i in $(seq 40); do [ -n "$($s ls s3://s3cmd-expire/old/)" ] || break; sleep 0.25; done &&
+    [ -z "$($s ls s3://s3cmd-expire/old/)" ] &&
+    $s ls s3://s3cmd-expire/ | grep >/dev/null keep.bin &&
+    $s dellifecycle s3://s3cmd-expire >/dev/null &&
+    ! $s getlifecycle s3://s3cmd-expire >/dev/null 2>&1
+}
+
 for tool in rclone restic s3cmd; do
   if ! command -v $tool >/dev/null; then
     echo "SKIP $tool: not installed (Debian package $tool; .ci/run installs it)"
@@ -278,7 +319,10 @@ for tool in rclone restic s3cmd; do
   case $tool in
     rclone) scenario "rclone $(rclone version | head -1 | cut -d' ' -f2) (Debian) copy/sync/check --download/lsf --s3-versions/delete (versioned bucket)" rclone_versioned rclone rcl-deb ;;
     restic) scenario "restic $(restic version | cut -d' ' -f2) init/backup x2/snapshots/check --read-data/restore/forget --prune (versioned bucket)" restic_versioned ;;
-    s3cmd) scenario "s3cmd mb/put/get/sync/info/setacl --acl-public + curl/del" s3cmd_basics ;;
+    s3cmd)
+      scenario "s3cmd mb/put/get/sync/info/setacl --acl-public + curl/del" s3cmd_basics
+      scenario "s3cmd expire/getlifecycle/dellifecycle, the rule acting within seconds" s3cmd_expire
+      ;;
   esac
 done
 
@@ -332,13 +376,16 @@ metrics_after_suite() {
   local op n
   for op in CreateBucket PutObject GetObject HeadObject ListObjectsV2 ListObjects DeleteObject DeleteObjects \
     CreateMultipartUpload UploadPart CompleteMultipartUpload AbortMultipartUpload ListParts \
-    PutBucketVersioning ListObjectVersions PutObjectTagging GetObjectTagging; do
+    PutBucketVersioning ListObjectVersions PutObjectTagging GetObjectTagging \
+    PutBucketLifecycleConfiguration GetBucketLifecycleConfiguration DeleteBucketLifecycle; do
     n=$(awk -v op="operation=\"$op\"" 'index($0, op) && /^firn_requests_total/ {s += $2} END {print s + 0}' "$work/metrics.txt")
     echo "  $op: $n requests"
     [ "$n" -gt 0 ] || return 1
   done
 }
 scenario "metrics endpoint counts the operations the suite ran" metrics_after_suite
+lifecycle_metrics() { grep >/dev/null '^firn_lifecycle_actions_total{action="expire"} [1-9]' "$work/metrics.txt"; }
+scenario "metrics count the lifecycle actions taken" lifecycle_metrics
 awk '/^firn_requests_total/ {split($1, a, "\""); n[a[2]] += $2} END {for (op in n) printf "%s=%d ", op, n[op]; print ""}' \
   "$work/metrics.txt" 2>/dev/null | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/^ */requests by operation: /'
 echo
