@@ -8,8 +8,9 @@
 //! 1. `names`, `keys`, `record`, `acl`, `lifecycle`, `clock`, `error`: validated names, key
 //!    encodings, versioned records, ACL documents and lifecycle rules with their (pure) evaluation,
 //!    the injectable clock.
-//! 2. `meta` (the metadata store trait, its sled and memory backends, group commit, leases) and
-//!    `hot` (the hot tier's blob files).
+//! 2. `meta` (the metadata store trait, its sled and memory backends, group commit, leases),
+//!    `hot` (the hot tier's blob files) and `archive` (the archive tier's compressed segments, not
+//!    yet wired to objects).
 //! 3. Capabilities, each holding only the stores it needs: `buckets`, `gc`, `usage`, `schedule`
 //!    (lifecycle configurations and the work queue), `versions`, `objects`, `list`, `multipart`,
 //!    `acl_store`, `website`, `users`, `reader`, `scrub`.
@@ -18,6 +19,7 @@
 
 pub mod acl;
 mod acl_store;
+pub mod archive;
 mod buckets;
 mod clock;
 mod engine;
