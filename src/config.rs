@@ -26,7 +26,25 @@ pub struct Config {
     pub log_format: String,
     pub metadata: Metadata,
     pub lifecycle: Lifecycle,
+    pub archive: Archive,
     pub limits: Limits,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Archive {
+    /// Root of the archive tier; unset: `<data_dir>/archive`. Another disk in production.
+    pub dir: Option<PathBuf>,
+    /// Divides every restore delay (AWS's timing: 1; 3600 makes a 3–5 hour Standard restore 3–5 s).
+    pub time_scale: f64,
+    /// zstd level of the archive's frames (1 fast … 19 small).
+    pub zstd_level: i32,
+}
+
+impl Default for Archive {
+    fn default() -> Self {
+        Archive { dir: None, time_scale: 1.0, zstd_level: 3 }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -107,6 +125,7 @@ impl Default for Config {
             log_format: "text".into(),
             metadata: Metadata::default(),
             lifecycle: Lifecycle::default(),
+            archive: Archive::default(),
             limits: Limits::default(),
         }
     }
@@ -139,6 +158,9 @@ impl Config {
             min_part_size: self.limits.min_part_size,
             lifecycle_day_ms: self.lifecycle.day_ms(),
             clock: firn_storage::Clock::System,
+            archive_dir: self.archive.dir.clone(),
+            archive_time_scale: self.archive.time_scale,
+            archive_level: self.archive.zstd_level,
         }
     }
 
@@ -193,6 +215,15 @@ impl Config {
         if let Some(v) = env("FIRN_LIFECYCLE_INTERVAL_SECS") {
             self.lifecycle.interval_secs = Some(num("FIRN_LIFECYCLE_INTERVAL_SECS", v)?);
         }
+        if let Some(v) = env("FIRN_ARCHIVE_DIR") {
+            self.archive.dir = Some(v.into());
+        }
+        if let Some(v) = env("FIRN_ARCHIVE_TIME_SCALE") {
+            self.archive.time_scale = num("FIRN_ARCHIVE_TIME_SCALE", v)?;
+        }
+        if let Some(v) = env("FIRN_ARCHIVE_ZSTD_LEVEL") {
+            self.archive.zstd_level = num("FIRN_ARCHIVE_ZSTD_LEVEL", v)?;
+        }
         if let Some(v) = env("FIRN_LOG_FORMAT") {
             self.log_format = v;
         }
@@ -234,6 +265,12 @@ impl Config {
         }
         if self.lifecycle.interval_secs.is_some_and(|s| !(s.is_finite() && s > 0.0)) {
             return Err("lifecycle.interval_secs must be a positive number of seconds".into());
+        }
+        if !(self.archive.time_scale.is_finite() && self.archive.time_scale > 0.0) {
+            return Err(format!("archive.time_scale must be a positive number, not {}", self.archive.time_scale));
+        }
+        if !(1..=22).contains(&self.archive.zstd_level) {
+            return Err(format!("archive.zstd_level must be 1 to 22, not {}", self.archive.zstd_level));
         }
         if !matches!(self.log_format.as_str(), "text" | "json") {
             return Err(format!("log_format must be text or json, not {}", self.log_format));

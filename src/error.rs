@@ -51,6 +51,8 @@ s3_codes! {
     InvalidRange => (416, "The requested range is not satisfiable"),
     InvalidRequest => (400, "Invalid Request"),
     InvalidStorageClass => (400, "The storage class you specified is not valid"),
+    InvalidObjectState => (403, "The operation is not valid for the object's storage class"),
+    RestoreAlreadyInProgress => (409, "Object restore is already in progress"),
     InvalidTag => (400, "The tag provided was not a valid tag."),
     InvalidURI => (400, "Couldn't parse the specified URI."),
     KeyTooLongError => (400, "Your key is too long"),
@@ -161,6 +163,11 @@ impl From<EngineError> for S3Error {
                 S3Error::msg(Code::DeleteConflict, e.to_string())
             }
             EngineError::EmptyKey => S3Error::msg(Code::InvalidArgument, "The object key must not be empty"),
+            EngineError::InvalidObjectState(class) => {
+                S3Error::new(Code::InvalidObjectState).detail("StorageClass", class)
+            }
+            EngineError::RestoreAlreadyInProgress => Code::RestoreAlreadyInProgress.into(),
+            EngineError::InvalidRestore(why) => S3Error::msg(Code::InvalidArgument, why),
             e @ (EngineError::Io(_) | EngineError::Meta(_)) => match e.io_error() {
                 Some(io) => std::io::Error::new(io.kind(), io.to_string()).into(),
                 None => S3Error::internal(e),

@@ -73,6 +73,7 @@ pub enum Op {
     GetBucketLifecycleConfiguration,
     PutBucketLifecycleConfiguration,
     DeleteBucketLifecycle,
+    RestoreObject,
     /// GET and HEAD on the website endpoint (`bucket.<website_domain>`): anonymous, website semantics.
     WebsiteGet,
     WebsiteHead,
@@ -107,7 +108,7 @@ pub enum Permission {
 
 impl Op {
     /// Every operation, for the README's compatibility table test.
-    pub const ALL: [Op; 44] = [
+    pub const ALL: [Op; 45] = [
         Op::ListBuckets,
         Op::CreateBucket,
         Op::HeadBucket,
@@ -146,6 +147,7 @@ impl Op {
         Op::GetBucketLifecycleConfiguration,
         Op::PutBucketLifecycleConfiguration,
         Op::DeleteBucketLifecycle,
+        Op::RestoreObject,
         Op::WebsiteGet,
         Op::WebsiteHead,
         Op::Metrics,
@@ -179,7 +181,8 @@ impl Op {
             | UploadPart
             | UploadPartCopy
             | CompleteMultipartUpload
-            | AbortMultipartUpload => Permission::Bucket(Acl::Write),
+            | AbortMultipartUpload
+            | RestoreObject => Permission::Bucket(Acl::Write),
             GetBucketAcl => Permission::Bucket(Acl::ReadAcp),
             PutBucketAcl => Permission::Bucket(Acl::WriteAcp),
             GetObjectAcl => Permission::Object(Acl::ReadAcp),
@@ -238,6 +241,7 @@ impl Op {
             GetBucketLifecycleConfiguration => "GetBucketLifecycleConfiguration",
             PutBucketLifecycleConfiguration => "PutBucketLifecycleConfiguration",
             DeleteBucketLifecycle => "DeleteBucketLifecycle",
+            RestoreObject => "RestoreObject",
             WebsiteGet => "WebsiteGet",
             WebsiteHead => "WebsiteHead",
             Metrics => "Metrics",
@@ -418,6 +422,7 @@ pub fn route(
                 (Method::PUT, Some("uploadId")) if copy_source => Op::UploadPartCopy,
                 (Method::PUT, Some("uploadId")) => Op::UploadPart,
                 (Method::POST, Some("uploadId")) => Op::CompleteMultipartUpload,
+                (Method::POST, Some("restore")) => Op::RestoreObject,
                 (Method::DELETE, Some("uploadId")) => Op::AbortMultipartUpload,
                 (Method::GET, Some("uploadId")) => Op::ListParts,
                 (Method::GET, Some("attributes")) => Op::GetObjectAttributes,
@@ -481,6 +486,8 @@ mod tests {
             (Method::PUT, "localhost", "/b?lifecycle", Op::PutBucketLifecycleConfiguration, Some("b"), None),
             (Method::GET, "localhost", "/b?lifecycle=", Op::GetBucketLifecycleConfiguration, Some("b"), None),
             (Method::DELETE, "localhost", "/b?lifecycle", Op::DeleteBucketLifecycle, Some("b"), None),
+            (Method::POST, "localhost", "/b/k?restore", Op::RestoreObject, Some("b"), Some("k")),
+            (Method::POST, "localhost", "/b/k?restore&versionId=v", Op::RestoreObject, Some("b"), Some("k")),
             (Method::GET, "localhost", "/b/k?acl&versionId=x", Op::GetObjectAcl, Some("b"), Some("k")),
             (Method::PUT, "localhost", "/b/k?acl", Op::PutObjectAcl, Some("b"), Some("k")),
             (Method::PUT, "localhost", "/b/k?tagging", Op::PutObjectTagging, Some("b"), Some("k")),
@@ -555,7 +562,7 @@ mod tests {
 
     #[test]
     fn unserved_subresources_are_not_implemented() {
-        for (m, p) in [(Method::PUT, "/b/k?retention"), (Method::GET, "/b?policy"), (Method::POST, "/b/k?restore")] {
+        for (m, p) in [(Method::PUT, "/b/k?retention"), (Method::GET, "/b?policy"), (Method::GET, "/b/k?restore")] {
             assert_eq!(r(m, "localhost", p).unwrap_err().code, Code::NotImplemented);
         }
         assert_eq!(r(Method::POST, "localhost", "/b/k").unwrap_err().code, Code::MethodNotAllowed);

@@ -70,12 +70,20 @@ pub fn source_object(ctx: &Ctx) -> S3Result<CopySource> {
 /// Copies bytes `start..end` of `src` into a new staged blob, feeding `hasher` on the way.
 pub fn copy_range(
     engine: &firn_storage::Engine,
+    src_bucket: &BucketName,
     src: &ObjectRecord,
     start: u64,
     end: u64,
     mut hasher: Option<&mut crate::checksum::Hasher>,
 ) -> S3Result<firn_storage::StagedBlob> {
-    let mut reader = engine.reader(src, start, end);
+    // An archived source without a restored copy cannot be copied, as in S3.
+    let mut reader = engine.reader(src_bucket, src, start, end).map_err(|e| match e {
+        firn_storage::EngineError::InvalidObjectState(class) => {
+            S3Error::msg(Code::InvalidObjectState, "Operation is not valid for the source object's storage class")
+                .detail("StorageClass", class)
+        }
+        e => e.into(),
+    })?;
     let mut writer = engine.new_blob()?;
     let mut buf = vec![0u8; 1 << 20];
     loop {
@@ -133,7 +141,7 @@ pub async fn copy_object(ctx: Ctx) -> S3Result<Response<Body>> {
     let checksum = src.checksum.clone().filter(|(_, v)| !v.contains('-'));
     let cond = super::object::write_condition(&ctx)?;
     let rec = blocking(|| -> S3Result<_> {
-        let staged = copy_range(engine, &src, 0, src.size, None)?;
+        let staged = copy_range(engine, &src_bucket, &src, 0, src.size, None)?;
         Ok(engine.put_object(ctx.bucket(), ctx.key(), staged, new, checksum, &cond)?)
     })?;
     let mut w = XmlWriter::new("CopyObjectResult");

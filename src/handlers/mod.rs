@@ -12,6 +12,7 @@ mod list;
 mod multipart;
 mod object;
 mod post_object;
+pub mod restore;
 mod service;
 mod tagging;
 mod website;
@@ -228,6 +229,7 @@ pub async fn run(op: Op, ctx: Ctx) -> S3Result<Response<Body>> {
         Op::GetBucketLifecycleConfiguration => lifecycle::get(ctx).await,
         Op::PutBucketLifecycleConfiguration => lifecycle::put(ctx).await,
         Op::DeleteBucketLifecycle => lifecycle::delete(ctx).await,
+        Op::RestoreObject => restore::restore(ctx).await,
         Op::WebsiteGet => website_endpoint::serve(ctx, false).await,
         Op::WebsiteHead => website_endpoint::serve(ctx, true).await,
         Op::GetBucketAcl => acl::get_bucket(ctx).await,

@@ -132,7 +132,8 @@ fn copy_source_range(header: Option<&str>, size: u64) -> S3Result<(u64, u64)> {
 pub async fn upload_part_copy(ctx: Ctx) -> S3Result<Response<Body>> {
     let number = part_number(&ctx)?;
     let up = current_upload(&ctx)?;
-    let src = source_object(&ctx)?.record;
+    let source = source_object(&ctx)?;
+    let (src_bucket, src) = (source.bucket, source.record);
     let (start, end) = copy_source_range(ctx.header("x-amz-copy-source-range"), src.size)?;
     if end - start > ctx.app.config.limits.max_object_size {
         return Err(S3Error::new(Code::EntityTooLarge));
@@ -140,7 +141,7 @@ pub async fn upload_part_copy(ctx: Ctx) -> S3Result<Response<Body>> {
     let engine = &ctx.app.engine;
     let part = blocking(|| -> S3Result<PartRecord> {
         let mut hasher = upload_algorithm(&up).map(Hasher::new);
-        let staged = copy_range(engine, &src, start, end, hasher.as_mut())?;
+        let staged = copy_range(engine, &src_bucket, &src, start, end, hasher.as_mut())?;
         let checksum = upload_algorithm(&up).zip(hasher).map(|(a, h)| (a.name().to_owned(), h.finish()));
         Ok(engine.put_part(ctx.bucket(), ctx.key(), &up.upload_id, number, staged, checksum)?)
     })?;

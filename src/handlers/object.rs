@@ -197,6 +197,11 @@ fn object_headers(b: Builder, ctx: &Ctx, rec: &ObjectRecord) -> Builder {
     if meta.storage_class != "STANDARD" {
         b = b.header("x-amz-storage-class", &meta.storage_class);
     }
+    if firn_storage::needs_restore(&meta.storage_class) {
+        if let Ok(Some(restore)) = ctx.app.engine.restore_status(ctx.bucket(), rec) {
+            b = b.header("x-amz-restore", super::restore::header(&restore));
+        }
+    }
     if let Some(r) = &meta.website_redirect {
         b = b.header("x-amz-website-redirect-location", r);
     }
@@ -286,7 +291,7 @@ pub async fn get(ctx: Ctx, head_only: bool) -> S3Result<Response<Body>> {
     if head_only {
         return Ok(b.body(Body::Empty).expect("valid response"));
     }
-    let mut reader = engine.reader(&rec, start, end);
+    let mut reader = engine.reader(ctx.bucket(), &rec, start, end)?;
     let len = end - start;
     let body = if len <= INLINE_READ {
         let mut data = Vec::with_capacity(len as usize);

@@ -2,6 +2,7 @@
 
 use crate::acl::Acl;
 use crate::acl_store::Acls;
+use crate::archive::{ArchiveOptions, ArchiveStore};
 use crate::buckets::Buckets;
 use crate::clock::Clock;
 use crate::error::{EngineError, Result};
@@ -15,7 +16,8 @@ use crate::multipart::{CompletedPart, UploadListQuery, UploadPage, Uploads};
 use crate::names::{BucketName, ObjectKey};
 use crate::objects::{DeleteOutcome, Objects, WriteCondition};
 use crate::reader::ObjectReader;
-use crate::record::{BucketRecord, ObjectMeta, ObjectRecord, PartRecord, UploadRecord, Versioning};
+use crate::record::{BucketRecord, ObjectMeta, ObjectRecord, PartRecord, RestoreRecord, UploadRecord, Versioning};
+use crate::restore::{RestoreOutcome, Restores};
 use crate::schedule::Schedule;
 use crate::scrub::ScrubReport;
 use crate::usage::{BucketUsage, Usage};
@@ -37,6 +39,12 @@ pub struct EngineConfig {
     /// The length of one lifecycle day (`lifecycle.day_secs`; AWS: 86,400 s).
     pub lifecycle_day_ms: i64,
     pub clock: Clock,
+    /// Root of the archive tier (`archive.dir`); None: `<data_dir>/archive`.
+    pub archive_dir: Option<PathBuf>,
+    /// Restore delays are divided by this (`archive.time_scale`; AWS's timing: 1).
+    pub archive_time_scale: f64,
+    /// zstd level of the archive tier.
+    pub archive_level: i32,
 }
 
 impl EngineConfig {
@@ -49,6 +57,9 @@ impl EngineConfig {
             min_part_size: crate::MIN_PART_SIZE,
             lifecycle_day_ms: 86_400_000,
             clock: Clock::System,
+            archive_dir: None,
+            archive_time_scale: 1.0,
+            archive_level: 3,
         }
     }
 }
@@ -110,6 +121,8 @@ pub struct Engine {
     gc: Gc,
     schedule: Schedule,
     lifecycle: LifecycleWorker,
+    archive: ArchiveStore,
+    restores: Restores,
 }
 
 impl Engine {
@@ -120,6 +133,9 @@ impl Engine {
         let store = meta::open(cfg.backend, &cfg.data_dir.join("meta"), cfg.cache_bytes)?;
         let meta = Meta::with_clock(store, cfg.clock.clone());
         let hot = HotTier::open(&cfg.data_dir.join("hot"))?;
+        let archive_root = cfg.archive_dir.clone().unwrap_or_else(|| cfg.data_dir.join("archive"));
+        let archive =
+            ArchiveStore::open(&archive_root, ArchiveOptions { level: cfg.archive_level, ..Default::default() })?;
         let gc = Gc::new(meta.clone(), hot.clone());
         gc.collect()?;
         let orphans = gc.sweep_orphans()?;
@@ -131,8 +147,7 @@ impl Engine {
         let versions = Versions::new(meta.clone(), buckets.clone());
         let schedule = Schedule::new(meta.clone(), cfg.lifecycle_day_ms);
         let objects = Objects::new(
-            meta.clone(),
-            hot.clone(),
+            (meta.clone(), hot.clone(), archive.clone()),
             buckets.clone(),
             versions.clone(),
             usage.clone(),
@@ -148,7 +163,16 @@ impl Engine {
             schedule.clone(),
             cfg.min_part_size,
         );
-        let lifecycle = LifecycleWorker::new(meta.clone(), schedule.clone(), objects.clone(), uploads.clone());
+        let restores = Restores::new(
+            meta.clone(),
+            hot.clone(),
+            archive.clone(),
+            schedule.clone(),
+            gc.clone(),
+            cfg.archive_time_scale,
+        );
+        let lifecycle =
+            LifecycleWorker::new(meta.clone(), schedule.clone(), objects.clone(), uploads.clone(), restores.clone());
         Ok(Engine {
             listing: Listing::new(meta.clone(), buckets.clone()),
             acls: Acls::new(meta.clone(), buckets.clone()),
@@ -165,6 +189,8 @@ impl Engine {
             gc,
             schedule,
             lifecycle,
+            archive,
+            restores,
         })
     }
 
@@ -224,9 +250,41 @@ impl Engine {
         Ok(self.hot.new_writer())
     }
 
-    /// A reader over bytes `start..end` of the object.
-    pub fn reader(&self, rec: &ObjectRecord, start: u64, end: u64) -> ObjectReader {
-        ObjectReader::new(self.hot.clone(), self.meta.clone(), rec, start, end)
+    /// A reader over bytes `start..end` of a version of an object in `bucket`: from the hot tier,
+    /// the archive tier (GLACIER_IR) or a restored copy. InvalidObjectState for an archived
+    /// version that needs a restore and has no restored copy.
+    pub fn reader(&self, bucket: &BucketName, rec: &ObjectRecord, start: u64, end: u64) -> Result<ObjectReader> {
+        crate::reader::open_version(&self.meta, &self.hot, &self.archive, bucket.as_str(), rec, (start, end), false)
+    }
+
+    // ---- the archive tier ----
+
+    /// RestoreObject: starts, speeds up or extends the restore of an archived version.
+    pub fn restore_object(
+        &self,
+        bucket: &BucketName,
+        rec: &ObjectRecord,
+        days: u32,
+        tier: &str,
+    ) -> Result<RestoreOutcome> {
+        self.restores.request(bucket, rec, days, tier)
+    }
+
+    /// The restore job or restored copy of a version, if it has one.
+    pub fn restore_status(&self, bucket: &BucketName, rec: &ObjectRecord) -> Result<Option<RestoreRecord>> {
+        self.restores.status(bucket, rec)
+    }
+
+    /// The archive tier's bytes on disk, and how many of them hold live versions (the rest is
+    /// dead space, reclaimed by compaction).
+    pub fn archive_bytes(&self) -> Result<(u64, u64)> {
+        let on_disk = self.archive.segments()?.iter().map(|(_, len)| len).sum();
+        let mut live = 0;
+        for item in self.meta.iter(Keyspace::ArchiveSegments) {
+            let (_, v) = item?;
+            live += v.try_into().map(u64::from_be_bytes).unwrap_or(0);
+        }
+        Ok((on_disk, live))
     }
 
     /// Commits a staged blob as a new version of `key`. Durable on return.
@@ -496,7 +554,7 @@ impl Engine {
 
     /// Verifies every version. `progress` is called after each one with the running totals.
     pub fn scrub(&self, progress: impl FnMut(&ScrubReport)) -> Result<ScrubReport> {
-        crate::scrub::scrub(&self.meta, &self.hot, progress)
+        crate::scrub::scrub(&self.meta, &self.hot, &self.archive, progress)
     }
 
     #[cfg(test)]

@@ -49,6 +49,12 @@ pub enum EngineError {
     TooManyKeys(usize),
     #[error("the user still owns buckets: {0}")]
     UserOwnsBuckets(String),
+    #[error("the operation is not valid for the object's storage class {0}")]
+    InvalidObjectState(String),
+    #[error("a restore of this object is already in progress")]
+    RestoreAlreadyInProgress,
+    #[error("{0}")]
+    InvalidRestore(String),
     #[error("the record changed meanwhile; try again")]
     Conflict,
     #[error("stored data is corrupt: {0}")]

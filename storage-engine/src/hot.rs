@@ -170,6 +170,15 @@ pub struct StagedBlob {
 }
 
 impl StagedBlob {
+    /// Its bytes, from memory or from the temporary file, before it is installed.
+    pub(crate) fn open(&self) -> Result<Box<dyn io::Read + Send>> {
+        match (&self.inline, &self.guard.0) {
+            (Some(bytes), _) => Ok(Box::new(io::Cursor::new(bytes.clone()))),
+            (None, Some(path)) => Ok(Box::new(File::open(path)?)),
+            (None, None) => Err(crate::EngineError::Corrupt("staged blob already installed".into())),
+        }
+    }
+
     pub fn size(&self) -> u64 {
         self.size
     }

@@ -13,7 +13,7 @@
 //!    yet wired to objects).
 //! 3. Capabilities, each holding only the stores it needs: `buckets`, `gc`, `usage`, `schedule`
 //!    (lifecycle configurations and the work queue), `versions`, `objects`, `list`, `multipart`,
-//!    `acl_store`, `website`, `users`, `reader`, `scrub`.
+//!    `acl_store`, `website`, `users`, `reader`, `scrub`, `restore`.
 //! 4. The workers, above the capabilities they drive: `lifecycle_worker`.
 //! 5. `engine`: the facade the daemon uses.
 
@@ -36,6 +36,7 @@ mod names;
 mod objects;
 mod reader;
 mod record;
+mod restore;
 mod schedule;
 mod scrub;
 mod usage;
@@ -57,8 +58,10 @@ pub use names::{BucketName, ObjectKey, MAX_KEY_LEN};
 pub use objects::{DeleteOutcome, WriteCondition};
 pub use reader::ObjectReader;
 pub use record::{
-    BucketRecord, ContentHeaders, Extent, ObjectMeta, ObjectPart, ObjectRecord, PartRecord, UploadRecord, Versioning,
+    archive_class, needs_restore, BucketRecord, ContentHeaders, Extent, ObjectMeta, ObjectPart, ObjectRecord,
+    PartRecord, RestoreRecord, UploadRecord, Versioning,
 };
+pub use restore::RestoreOutcome;
 pub use scrub::{Damage, ScrubReport};
 pub use usage::BucketUsage;
 pub use users::{canonical_id, AccessKey, UserDirectory, UserRecord, MAX_KEYS_PER_USER};

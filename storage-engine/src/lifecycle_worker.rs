@@ -11,6 +11,7 @@ use crate::multipart::Uploads;
 use crate::names::{BucketName, ObjectKey};
 use crate::objects::Objects;
 use crate::record::{self, UploadRecord};
+use crate::restore::{self, Restores};
 use crate::schedule::{self, Schedule};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -60,6 +61,7 @@ pub(crate) struct LifecycleWorker {
     schedule: Schedule,
     objects: Objects,
     uploads: Uploads,
+    restores: Restores,
 }
 
 /// A payload of an `o` hint or a sweep: the bucket, and the rest after its 0x00.
@@ -70,8 +72,14 @@ fn split_bucket(payload: &[u8]) -> Option<(BucketName, &[u8])> {
 }
 
 impl LifecycleWorker {
-    pub(crate) fn new(meta: Meta, schedule: Schedule, objects: Objects, uploads: Uploads) -> LifecycleWorker {
-        LifecycleWorker { meta, schedule, objects, uploads }
+    pub(crate) fn new(
+        meta: Meta,
+        schedule: Schedule,
+        objects: Objects,
+        uploads: Uploads,
+        restores: Restores,
+    ) -> LifecycleWorker {
+        LifecycleWorker { meta, schedule, objects, uploads, restores }
     }
 
     /// Handles at most `budget` due hints.
@@ -99,6 +107,9 @@ impl LifecycleWorker {
                 }
                 schedule::SWEEP_UPLOADS => {
                     self.sweep_uploads(&qkey, payload, &value, now, &mut stats, &mut report.more)
+                }
+                restore::RESTORE_DUE | restore::RESTORE_EXPIRY => {
+                    self.restore_hint(&qkey, kind, payload, now, &mut stats)
                 }
                 _ => self.meta.remove(Keyspace::LifecycleQueue, &qkey),
             };
@@ -196,6 +207,21 @@ impl LifecycleWorker {
     fn upload_hint(&self, qkey: &[u8], payload: &[u8], now: i64, stats: &mut RunStats) -> Result<()> {
         let next = self.evaluate_upload(payload, now, stats)?;
         self.reschedule(qkey, schedule::UPLOAD, payload, next)
+    }
+
+    /// A restore job that is due, or a restored copy whose expiry has come. Either way, what is
+    /// left to look at is the copy's expiry.
+    fn restore_hint(&self, qkey: &[u8], kind: u8, vkey: &[u8], now: i64, stats: &mut RunStats) -> Result<()> {
+        stats.examined += 1;
+        let (acted, next) = match kind {
+            restore::RESTORE_DUE => self.restores.complete(vkey, now)?,
+            _ => self.restores.expire(vkey, now)?,
+        };
+        if acted {
+            stats.act(if kind == restore::RESTORE_DUE { "restore" } else { "restore_expired" });
+        }
+        let next_kind = next.map_or(kind, |(k, _)| k);
+        self.reschedule(qkey, next_kind, vkey, next.map(|(_, at)| at))
     }
 
     /// Evaluates the next keys of a bucket whose rules changed, from where the sweep stands.

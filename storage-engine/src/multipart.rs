@@ -266,8 +266,23 @@ impl Uploads {
             }
             remove_parts.push(k);
         }
-        let extra =
-            Commit { remove_upload: Some(upload_key), remove_parts, drop_blobs, inline: None, blobs_registered: true };
+        let mut rec = rec;
+        let mut archive = None;
+        if crate::record::archive_class(&rec.meta.storage_class) {
+            // An archive-class upload's parts are copied into the archive tier, then all freed.
+            let parts_reader =
+                crate::reader::ExtentReader::new(self.hot.clone(), self.meta.clone(), &rec.extents, 0, rec.size);
+            archive = Some(self.objects.archive_copy(parts_reader)?);
+            drop_blobs.extend(rec.extents.drain(..).map(|e| e.blob));
+        }
+        let extra = Commit {
+            remove_upload: Some(upload_key),
+            remove_parts,
+            drop_blobs,
+            inline: None,
+            blobs_registered: true,
+            archive,
+        };
         self.objects.commit(bucket, key, rec, cond, &extra)
     }
 
@@ -397,7 +412,7 @@ mod tests {
         assert_eq!(rec.size, MIN_PART_SIZE + 4);
         assert_eq!(e.blob_count(), 2, "part 3 was deleted, parts 1 and 2 became the object");
         let mut out = Vec::new();
-        e.reader(&rec, MIN_PART_SIZE - 2, rec.size).read_to_end(&mut out).unwrap();
+        e.reader(&b, &rec, MIN_PART_SIZE - 2, rec.size).unwrap().read_to_end(&mut out).unwrap();
         assert_eq!(out, b"\x01\x01tail");
         assert!(matches!(e.upload(&b, &k, &up.upload_id), Err(EngineError::NoSuchUpload)));
         assert!(e.list_parts(&up.upload_id, 0, 100).unwrap().0.is_empty());

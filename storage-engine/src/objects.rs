@@ -4,6 +4,7 @@
 //! so plain GETs and listings never look at old versions. In an unversioned or suspended bucket
 //! a write replaces the key's "null" version; in an enabled bucket it adds a version.
 
+use crate::archive::{ArchiveRef, ArchiveStore};
 use crate::buckets::Buckets;
 use crate::error::{EngineError, Result};
 use crate::gc::{drop_blob, Gc};
@@ -12,7 +13,7 @@ use crate::keys;
 use crate::lifecycle::{self, Action, LifecycleConfig, VersionFacts};
 use crate::meta::{abort, Keyspace, Meta, TxResult, Txn};
 use crate::names::{BucketName, ObjectKey};
-use crate::record::{self, hex_lower, ObjectMeta, ObjectRecord, Versioning};
+use crate::record::{self, hex_lower, ObjectMeta, ObjectRecord, RestoreRecord, Versioning};
 use crate::schedule::{self, Schedule};
 use crate::usage::Usage;
 use crate::versions::{new_version_id, Versions};
@@ -60,6 +61,8 @@ pub(crate) struct Commit {
     pub inline: Option<(u128, Vec<u8>)>,
     /// The record's blobs are registered already (they were an upload's parts).
     pub blobs_registered: bool,
+    /// The version's bytes are in the archive tier, here (its record has no extents).
+    pub archive: Option<ArchiveRef>,
 }
 
 /// Stripes of the per-key lock that serializes read-modify-write of one key's versions.
@@ -93,7 +96,28 @@ fn release_version(tx: &mut dyn Txn, bucket: &str, rec: &ObjectRecord) -> TxResu
     for id in rec.blob_ids() {
         drop_blob(tx, id)?;
     }
-    tx.remove(Keyspace::Acls, &keys::acl_version_key(&keys::version_key(bucket, &rec.key, rec.seq)))?;
+    let vkey = keys::version_key(bucket, &rec.key, rec.seq);
+    tx.remove(Keyspace::Acls, &keys::acl_version_key(&vkey))?;
+    // An archived version's bytes become dead space in their segment; a restore goes with it.
+    if let Some(a) = tx.remove(Keyspace::Archived, &vkey)? {
+        let a: ArchiveRef = record::decode(&a)?;
+        count_archived(tx, &a, -1)?;
+    }
+    if let Some(r) = tx.remove(Keyspace::Restores, &vkey)? {
+        let r: RestoreRecord = record::decode(&r)?;
+        for e in &r.extents {
+            drop_blob(tx, e.blob)?;
+        }
+    }
+    Ok(())
+}
+
+/// Adds (`sign` 1) or takes away (-1) an archived copy's bytes from its segment's live bytes.
+pub(crate) fn count_archived(tx: &mut dyn Txn, a: &ArchiveRef, sign: i64) -> TxResult<()> {
+    let key = a.segment.to_be_bytes();
+    let live = tx.get(Keyspace::ArchiveSegments, &key)?.and_then(|v| v.try_into().ok()).map_or(0, u64::from_be_bytes);
+    let live = (live as i64 + sign * a.stored() as i64).max(0) as u64;
+    tx.insert(Keyspace::ArchiveSegments, &key, &live.to_be_bytes())?;
     Ok(())
 }
 
@@ -124,6 +148,7 @@ pub(crate) struct Objects {
     usage: Usage,
     gc: Gc,
     schedule: Schedule,
+    archive: ArchiveStore,
     locks: Arc<KeyLocks>,
 }
 
@@ -137,16 +162,31 @@ pub(crate) struct Applied {
 }
 
 impl Objects {
+    /// `stores`: the metadata, the hot tier and the archive tier.
     pub(crate) fn new(
-        meta: Meta,
-        hot: HotTier,
+        stores: (Meta, HotTier, ArchiveStore),
         buckets: Buckets,
         versions: Versions,
         usage: Usage,
         gc: Gc,
         schedule: Schedule,
     ) -> Objects {
-        Objects { meta, hot, buckets, versions, usage, gc, schedule, locks: Arc::new(KeyLocks::new()) }
+        let (meta, hot, archive) = stores;
+        Objects { meta, hot, buckets, versions, usage, gc, schedule, archive, locks: Arc::new(KeyLocks::new()) }
+    }
+
+    /// Writes `from` into the archive tier, fsynced; returns where it went.
+    pub(crate) fn archive_copy(&self, mut from: impl std::io::Read) -> Result<ArchiveRef> {
+        let mut w = self.archive.writer()?;
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = from.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            w.write(&buf[..n])?;
+        }
+        w.finish()
     }
 
     /// A hint for the lifecycle queue after a change to `key` (see `schedule.rs`).
@@ -180,6 +220,14 @@ impl Objects {
             extents: vec![staged.extent()],
             ..Default::default()
         };
+        if record::archive_class(&rec.meta.storage_class) {
+            // Straight to the archive tier: written and fsynced there before the commit names it.
+            let archive = self.archive_copy(staged.open()?)?;
+            let rec = ObjectRecord { extents: vec![], ..rec };
+            let extra = Commit { archive: Some(archive), ..Default::default() };
+            // The staged blob is dropped unused; on a failed commit the archive bytes are dead space.
+            return self.commit(bucket, key, rec, cond, &extra);
+        }
         self.hot.install(&mut staged)?;
         let extra = Commit { inline: staged.inline.take().map(|b| (staged.id, b)), ..Default::default() };
         let result = self.commit(bucket, key, rec, cond, &extra);
@@ -237,6 +285,10 @@ impl Objects {
             }
             if let Some((id, bytes)) = &extra.inline {
                 tx.insert(Keyspace::Inline, &keys::blob_key(*id), bytes)?;
+            }
+            if let Some(a) = &extra.archive {
+                tx.insert(Keyspace::Archived, &vkey, &record::encode(a))?;
+                count_archived(tx, a, 1)?;
             }
             if state != Versioning::Enabled {
                 replaced = replace_null(tx, b, k, Some(rec.seq))?;
@@ -549,7 +601,8 @@ mod tests {
 
     fn read(e: &Engine, rec: &ObjectRecord) -> Vec<u8> {
         let mut out = Vec::new();
-        e.reader(rec, 0, rec.size).read_to_end(&mut out).unwrap();
+        let b = BucketName::parse("bkt").unwrap();
+        e.reader(&b, rec, 0, rec.size).unwrap().read_to_end(&mut out).unwrap();
         out
     }
 
@@ -651,7 +704,7 @@ mod tests {
         assert_eq!(read_all(&e, &b, "large"), large);
         // Ranged reads of an inline blob.
         let mut out = Vec::new();
-        e.reader(&s, 10, 20).read_to_end(&mut out).unwrap();
+        e.reader(&b, &s, 10, 20).unwrap().read_to_end(&mut out).unwrap();
         assert_eq!(out, vec![1u8; 10]);
         e.delete_object(&b, &key("small"), None, "me").unwrap();
         assert_eq!(e.inline_count(), 0, "an inline blob is deleted with its object");

@@ -134,6 +134,33 @@ pub struct PartRecord {
     pub checksum: Option<(String, String)>,
 }
 
+/// Storage classes whose bytes go to the archive tier.
+pub fn archive_class(class: &str) -> bool {
+    matches!(class, "GLACIER" | "DEEP_ARCHIVE" | "GLACIER_IR")
+}
+
+/// Archive classes a GET needs a restore for (GLACIER_IR reads straight from the archive).
+pub fn needs_restore(class: &str) -> bool {
+    matches!(class, "GLACIER" | "DEEP_ARCHIVE")
+}
+
+/// A restore of an archived version: the job while it runs, then the restored copy until it expires.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RestoreRecord {
+    /// Expedited, Standard or Bulk.
+    pub tier: String,
+    pub days: u32,
+    pub requested_ms: i64,
+    /// When the job completes.
+    pub due_ms: i64,
+    /// Set once the copy is on the hot tier.
+    pub completed_ms: Option<i64>,
+    /// When the restored copy goes (completion + days, rounded up to midnight).
+    pub expiry_ms: Option<i64>,
+    /// The restored copy.
+    pub extents: Vec<Extent>,
+}
+
 /// Lower-case hex, as ETags and canonical ids are written.
 pub(crate) fn hex_lower(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()

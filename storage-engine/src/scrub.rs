@@ -1,9 +1,9 @@
 //! Scrub: reads every stored version in full and checks each extent against its CRC32C.
 
+use crate::archive::ArchiveStore;
 use crate::error::Result;
 use crate::hot::HotTier;
 use crate::meta::{Keyspace, Meta};
-use crate::reader::ObjectReader;
 use crate::record::{self, ObjectRecord};
 use std::io::Read;
 
@@ -24,7 +24,12 @@ pub struct ScrubReport {
 }
 
 /// Verifies every version. `progress` is called after each one with the running totals.
-pub(crate) fn scrub(meta: &Meta, hot: &HotTier, mut progress: impl FnMut(&ScrubReport)) -> Result<ScrubReport> {
+pub(crate) fn scrub(
+    meta: &Meta,
+    hot: &HotTier,
+    archive: &ArchiveStore,
+    mut progress: impl FnMut(&ScrubReport),
+) -> Result<ScrubReport> {
     let mut report = ScrubReport::default();
     let mut buf = vec![0u8; 1 << 20];
     for item in meta.iter(Keyspace::Versions) {
@@ -33,14 +38,18 @@ pub(crate) fn scrub(meta: &Meta, hot: &HotTier, mut progress: impl FnMut(&ScrubR
         if rec.delete_marker {
             continue;
         }
-        let mut reader = ObjectReader::new(hot.clone(), meta.clone(), &rec, 0, rec.size);
+        let bucket = crate::keys::bucket_of(&k).unwrap_or_default();
         let mut read = 0u64;
-        let outcome = loop {
-            match reader.read(&mut buf) {
-                Ok(0) => break Ok(()),
-                Ok(n) => read += n as u64,
-                Err(e) => break Err(e.to_string()),
-            }
+        // Archived versions: the archive copy itself, every frame checked.
+        let outcome = match crate::reader::open_version(meta, hot, archive, bucket, &rec, (0, rec.size), true) {
+            Ok(mut reader) => loop {
+                match reader.read(&mut buf) {
+                    Ok(0) => break Ok(()),
+                    Ok(n) => read += n as u64,
+                    Err(e) => break Err(e.to_string()),
+                }
+            },
+            Err(e) => Err(e.to_string()),
         };
         report.versions += 1;
         report.bytes += read;
@@ -81,7 +90,7 @@ mod tests {
         drop(f);
 
         let mut out = Vec::new();
-        let err = e.reader(&bad, 0, bad.size).read_to_end(&mut out).unwrap_err();
+        let err = e.reader(&b, &bad, 0, bad.size).unwrap().read_to_end(&mut out).unwrap_err();
         assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
         let report = e.scrub(|_| {}).unwrap();
         assert_eq!(report.versions, 2);

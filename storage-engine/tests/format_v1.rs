@@ -46,7 +46,7 @@ fn read(e: &Engine, b: &BucketName, k: &str, version: Option<&str>) -> Vec<u8> {
         None => e.object(b, &key(k)).unwrap(),
     };
     let mut out = Vec::new();
-    e.reader(&rec, 0, rec.size).read_to_end(&mut out).unwrap();
+    e.reader(b, &rec, 0, rec.size).unwrap().read_to_end(&mut out).unwrap();
     out
 }
 

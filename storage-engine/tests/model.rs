@@ -339,9 +339,9 @@ impl Run {
         }
     }
 
-    fn read(&self, rec: &firn_storage::ObjectRecord) -> Vec<u8> {
+    fn read(&self, b: u8, rec: &firn_storage::ObjectRecord) -> Vec<u8> {
         let mut out = Vec::new();
-        self.engine.reader(rec, 0, rec.size).read_to_end(&mut out).unwrap();
+        self.engine.reader(&Self::bucket(b), rec, 0, rec.size).unwrap().read_to_end(&mut out).unwrap();
         out
     }
 
@@ -402,7 +402,7 @@ impl Run {
             Op::Copy { fb, from, tb, to } => {
                 // As the daemon copies: read the source's current version, write it anew.
                 let source = match e.object(&Self::bucket(fb), &Self::key(from)) {
-                    Ok(rec) if !rec.delete_marker => Ok(self.read(&rec)),
+                    Ok(rec) if !rec.delete_marker => Ok(self.read(fb, &rec)),
                     Ok(_) => Err("NoSuchKey".to_owned()),
                     Err(e) => Err(kind(&e)),
                 };
@@ -457,7 +457,7 @@ impl Run {
             }
             Op::Get { b, k } => {
                 let got =
-                    e.object(&Self::bucket(b), &Self::key(k)).map(|rec| self.describe(&rec)).map_err(|e| kind(&e));
+                    e.object(&Self::bucket(b), &Self::key(k)).map(|rec| self.describe(b, &rec)).map_err(|e| kind(&e));
                 let want = match self.model.buckets.get(&b) {
                     None => err("NoSuchBucket"),
                     Some(mb) => match mb.keys.get(KEYS[k as usize]).and_then(|vs| vs.first()) {
@@ -470,7 +470,7 @@ impl Run {
             Op::GetVersion { b, k, v } => {
                 let id = self.version_id(b, k, v);
                 let got = e.object_version(&Self::bucket(b), &Self::key(k), &id);
-                let got = got.map(|rec| self.describe(&rec)).map_err(|e| kind(&e));
+                let got = got.map(|rec| self.describe(b, &rec)).map_err(|e| kind(&e));
                 let want = match self.model.buckets.get(&b) {
                     _ if id == "bogus" => err("InvalidVersionId"),
                     None => err("NoSuchBucket"),
@@ -750,8 +750,8 @@ impl Run {
         }
     }
 
-    fn describe(&self, rec: &firn_storage::ObjectRecord) -> String {
-        let body = if rec.delete_marker { String::new() } else { md5_hex(&self.read(rec)) };
+    fn describe(&self, b: u8, rec: &firn_storage::ObjectRecord) -> String {
+        let body = if rec.delete_marker { String::new() } else { md5_hex(&self.read(b, rec)) };
         format!("{} {} {} {body} {:?}", rec.version_id, rec.delete_marker, rec.etag, rec.meta.tags)
     }
 

@@ -3,6 +3,7 @@
 
 mod acl;
 mod admin;
+mod archive;
 mod auth;
 mod buckets;
 mod faults;

@@ -2,6 +2,7 @@
 //! many rounds. After each restart every acknowledged write must be readable with its MD5, nothing
 //! unacknowledged may be half-visible, listings must match, and at the end no orphan data remains.
 
+mod archive;
 #[path = "../api/harness.rs"]
 #[allow(dead_code)]
 mod harness;

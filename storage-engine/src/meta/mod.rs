@@ -68,10 +68,16 @@ pub enum Keyspace {
     LifecycleQueue,
     /// bucket name (or "" for the whole pass) → the lifecycle worker's last run there
     LifecycleStats,
+    /// version key → ArchiveRef: where an archived version's bytes are in the archive tier
+    Archived,
+    /// version key → RestoreRecord: a restore job, then the restored copy on the hot tier
+    Restores,
+    /// segment id (big-endian u64) → live bytes in it (the rest of its size is dead space)
+    ArchiveSegments,
 }
 
 impl Keyspace {
-    pub const ALL: [Keyspace; 19] = [
+    pub const ALL: [Keyspace; 22] = [
         Keyspace::Buckets,
         Keyspace::Objects,
         Keyspace::Versions,
@@ -91,6 +97,9 @@ impl Keyspace {
         Keyspace::Lifecycles,
         Keyspace::LifecycleQueue,
         Keyspace::LifecycleStats,
+        Keyspace::Archived,
+        Keyspace::Restores,
+        Keyspace::ArchiveSegments,
     ];
 
     pub fn name(self) -> &'static str {
@@ -114,6 +123,9 @@ impl Keyspace {
             Keyspace::Lifecycles => "lifecycles",
             Keyspace::LifecycleQueue => "lifecycle_queue",
             Keyspace::LifecycleStats => "lifecycle_stats",
+            Keyspace::Archived => "archived",
+            Keyspace::Restores => "restores",
+            Keyspace::ArchiveSegments => "archive_segments",
         }
     }
 

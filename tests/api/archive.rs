@@ -1,0 +1,182 @@
+//! The archive tier through aws-sdk-s3 and raw signed requests, with restores sped up 3600 times
+//! (a Standard restore takes 3–5 s) and two-second lifecycle days (a restored copy's day).
+
+use super::harness::{bytes, code, md5_hex, status, Server};
+use super::raw::V4;
+use aws_sdk_s3::types::{GlacierJobParameters, RestoreRequest, StorageClass, Tier};
+use aws_sdk_s3::Client;
+use std::time::{Duration, Instant};
+
+const FAST: [(&str, &str); 3] =
+    [("FIRN_ARCHIVE_TIME_SCALE", "3600"), ("FIRN_LIFECYCLE_DAY_SECS", "2"), ("FIRN_LIFECYCLE_INTERVAL_SECS", "0.1")];
+
+async fn cold(name: &str) -> (Server, Client) {
+    let server = Server::start_with(&FAST);
+    let s3 = server.client();
+    s3.create_bucket().bucket(name).send().await.unwrap();
+    (server, s3)
+}
+
+fn restore_body(days: i32, tier: &str) -> String {
+    format!(
+        "<RestoreRequest><Days>{days}</Days><GlacierJobParameters><Tier>{tier}</Tier></GlacierJobParameters></RestoreRequest>"
+    )
+}
+
+/// POST ?restore signed by hand, to see 202 and 200 apart (the SDK reports both as success).
+async fn restore_raw(server: &Server, bucket: &str, key: &str, body: &str) -> super::raw::Reply {
+    let mut req = V4::new("POST", &server.addr, &format!("/{bucket}/{key}"), "restore", body.as_bytes());
+    req.headers.push(("content-type".into(), "application/xml".into()));
+    req.send(body.as_bytes().to_vec()).await
+}
+
+async fn restore_header(s3: &Client, bucket: &str, key: &str) -> Option<String> {
+    s3.head_object().bucket(bucket).key(key).send().await.unwrap().restore().map(str::to_owned)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn glacier_objects_are_refused_until_restored_then_read_until_the_copy_expires() {
+    let (server, s3) = cold("cold").await;
+    let data = bytes(300_000, 7);
+    s3.put_object()
+        .bucket("cold")
+        .key("backup.tar")
+        .storage_class(StorageClass::Glacier)
+        .body(data.clone().into())
+        .send()
+        .await
+        .unwrap();
+    let head = s3.head_object().bucket("cold").key("backup.tar").send().await.unwrap();
+    assert_eq!(head.storage_class(), Some(&StorageClass::Glacier));
+    assert_eq!(head.content_length(), Some(300_000));
+    assert!(head.restore().is_none());
+
+    let err = s3.get_object().bucket("cold").key("backup.tar").send().await.unwrap_err();
+    assert_eq!((status(&err), code(&err).as_str()), (403, "InvalidObjectState"));
+    let err = s3.get_object().bucket("cold").key("backup.tar").range("bytes=0-9").send().await.unwrap_err();
+    assert_eq!(code(&err), "InvalidObjectState", "a ranged GET too");
+    let err = s3.copy_object().bucket("cold").key("copy").copy_source("cold/backup.tar").send().await.unwrap_err();
+    assert_eq!((status(&err), code(&err).as_str()), (403, "InvalidObjectState"));
+    let listed = s3.list_objects_v2().bucket("cold").send().await.unwrap();
+    assert_eq!(listed.contents()[0].storage_class().map(|c| c.as_str()), Some("GLACIER"));
+
+    // Bad requests first: no Days, a malformed body.
+    let reply = restore_raw(&server, "cold", "backup.tar", "<RestoreRequest></RestoreRequest>").await;
+    assert_eq!((reply.status, reply.code()), (400, "InvalidArgument"));
+    let reply = restore_raw(&server, "cold", "backup.tar", "<RestoreRequest><Days>1</Days>").await;
+    assert_eq!((reply.status, reply.code()), (400, "MalformedXML"));
+
+    // Bulk (5-12 s here), then Standard (3-5 s) to speed it up; Bulk again is refused.
+    let reply = restore_raw(&server, "cold", "backup.tar", &restore_body(1, "Bulk")).await;
+    assert_eq!(reply.status, 202);
+    assert_eq!(restore_header(&s3, "cold", "backup.tar").await.as_deref(), Some("ongoing-request=\"true\""));
+    let reply = restore_raw(&server, "cold", "backup.tar", &restore_body(1, "Bulk")).await;
+    assert_eq!((reply.status, reply.code()), (409, "RestoreAlreadyInProgress"));
+    let started = Instant::now();
+    let reply = restore_raw(&server, "cold", "backup.tar", &restore_body(1, "Standard")).await;
+    assert_eq!(reply.status, 202, "a faster tier speeds the job up");
+
+    let mut header = None;
+    while started.elapsed() < Duration::from_secs(8) {
+        header = restore_header(&s3, "cold", "backup.tar").await;
+        if header.as_deref().is_some_and(|h| h.contains("ongoing-request=\"false\"")) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let took = started.elapsed();
+    let header = header.unwrap();
+    assert!(header.starts_with("ongoing-request=\"false\", expiry-date=\""), "{header}");
+    assert!(took >= Duration::from_millis(2900), "Standard takes 3-5 h, here 3-5 s: {took:?}");
+    let got = s3.get_object().bucket("cold").key("backup.tar").send().await.unwrap();
+    assert_eq!(got.storage_class(), Some(&StorageClass::Glacier), "the class stays GLACIER");
+    let body = got.body.collect().await.unwrap().into_bytes();
+    assert_eq!(md5_hex(&body), md5_hex(&data));
+    let ranged = s3.get_object().bucket("cold").key("backup.tar").range("bytes=100-199").send().await.unwrap();
+    assert_eq!(ranged.body.collect().await.unwrap().into_bytes().as_ref(), &data[100..200]);
+    s3.copy_object().bucket("cold").key("copy").copy_source("cold/backup.tar").send().await.unwrap();
+
+    // Again while restored: 200, the expiry counted from now.
+    let reply = restore_raw(&server, "cold", "backup.tar", &restore_body(1, "Standard")).await;
+    assert_eq!(reply.status, 200);
+    // One two-second day (rounded up to the next even second) later the copy is gone.
+    let gone = Instant::now();
+    let mut refused = false;
+    while gone.elapsed() < Duration::from_secs(6) {
+        if s3.get_object().bucket("cold").key("backup.tar").send().await.is_err() {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(refused, "the restored copy expired");
+    assert!(restore_header(&s3, "cold", "backup.tar").await.is_none());
+    let err = s3.get_object().bucket("cold").key("backup.tar").send().await.unwrap_err();
+    assert_eq!(code(&err), "InvalidObjectState");
+    let copy = s3.get_object().bucket("cold").key("copy").send().await.unwrap();
+    assert_eq!(md5_hex(&copy.body.collect().await.unwrap().into_bytes()), md5_hex(&data), "the copy is a hot object");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn classes_tiers_and_versions() {
+    let (server, s3) = cold("classes").await;
+    let put = |key: &'static str, class: StorageClass| {
+        let s3 = s3.clone();
+        async move {
+            s3.put_object()
+                .bucket("classes")
+                .key(key)
+                .storage_class(class)
+                .body(key.as_bytes().to_vec().into())
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    put("ir", StorageClass::GlacierIr).await;
+    let got = s3.get_object().bucket("classes").key("ir").send().await.unwrap();
+    assert_eq!(got.body.collect().await.unwrap().into_bytes().as_ref(), b"ir", "GLACIER_IR reads without a restore");
+    let reply = restore_raw(&server, "classes", "ir", &restore_body(1, "Standard")).await;
+    assert_eq!((reply.status, reply.code()), (403, "InvalidObjectState"));
+    put("ia", StorageClass::StandardIa).await;
+    let reply = restore_raw(&server, "classes", "ia", &restore_body(1, "Standard")).await;
+    assert_eq!((reply.status, reply.code()), (403, "InvalidObjectState"));
+    let err = s3
+        .put_object()
+        .bucket("classes")
+        .key("bad")
+        .storage_class(StorageClass::from("PLATINUM"))
+        .body(b"x".to_vec().into())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&err), "InvalidStorageClass");
+
+    put("deep", StorageClass::DeepArchive).await;
+    let reply = restore_raw(&server, "classes", "deep", &restore_body(1, "Expedited")).await;
+    assert_eq!((reply.status, reply.code()), (400, "InvalidArgument"));
+    assert!(reply.body.contains("Expedited"), "the error names the tier: {}", reply.body);
+    let reply = restore_raw(&server, "classes", "deep", "<RestoreRequest><Type>SELECT</Type></RestoreRequest>").await;
+    assert_eq!(reply.status, 501);
+
+    // Versioned: the archived version is noncurrent; it restores by its version id.
+    super::versioning::enable(&s3, "classes", aws_sdk_s3::types::BucketVersioningStatus::Enabled).await;
+    let archived = put("doc", StorageClass::Glacier).await.version_id().unwrap().to_owned();
+    put("doc", StorageClass::Standard).await;
+    let req = RestoreRequest::builder()
+        .days(1)
+        .glacier_job_parameters(GlacierJobParameters::builder().tier(Tier::Expedited).build().unwrap())
+        .build();
+    s3.restore_object().bucket("classes").key("doc").version_id(&archived).restore_request(req).send().await.unwrap();
+    let mut read = None;
+    for _ in 0..40 {
+        if let Ok(o) = s3.get_object().bucket("classes").key("doc").version_id(&archived).send().await {
+            read = Some(o.body.collect().await.unwrap().into_bytes());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(read.as_deref(), Some(b"doc".as_slice()), "Expedited: 1-5 min, here well under a second");
+    let current = s3.get_object().bucket("classes").key("doc").send().await.unwrap();
+    assert_eq!(current.body.collect().await.unwrap().into_bytes().as_ref(), b"doc");
+}
