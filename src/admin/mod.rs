@@ -167,7 +167,7 @@ fn describe_rule(r: &firn_storage::lifecycle::Rule) -> String {
         _ => {}
     }
     for t in &r.transitions {
-        actions.push(format!("transition to {} {} (with the archive tier)", t.storage_class, when(&t.when)));
+        actions.push(format!("transition to {} {}", t.storage_class, when(&t.when)));
     }
     if let Some(nc) = &r.noncurrent_expiration {
         let keep = nc.newer_versions.map_or(String::new(), |n| format!(", keeping the newest {n}"));

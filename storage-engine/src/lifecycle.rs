@@ -128,6 +128,7 @@ pub struct LifecycleConfig {
 #[derive(Clone, Debug)]
 pub struct VersionFacts<'a> {
     pub key: &'a str,
+    pub storage_class: &'a str,
     pub size: u64,
     pub tags: &'a [(String, String)],
     pub delete_marker: bool,
@@ -148,6 +149,8 @@ pub enum Action {
     DeleteNoncurrent,
     /// Remove a delete marker that is its key's only version.
     RemoveExpiredMarker,
+    /// Move the version to another storage class (`Due::storage_class`).
+    Transition,
 }
 
 impl Action {
@@ -156,6 +159,7 @@ impl Action {
             Action::ExpireCurrent => "expire",
             Action::DeleteNoncurrent => "delete_noncurrent",
             Action::RemoveExpiredMarker => "remove_expired_marker",
+            Action::Transition => "transition",
         }
     }
 }
@@ -166,6 +170,8 @@ pub struct Due<'r> {
     pub action: Action,
     pub at_ms: i64,
     pub rule_id: &'r str,
+    /// The class a transition goes to.
+    pub storage_class: Option<&'r str>,
 }
 
 /// `t` rounded up to the next lifecycle midnight (a multiple of `day_ms` since the epoch).
@@ -202,7 +208,12 @@ pub fn next_action<'r>(rules: &'r [Rule], v: &VersionFacts, day_ms: i64) -> Opti
         match v.noncurrent_since_ms {
             None if !v.delete_marker => {
                 if let Some(Expiration::At(when)) = &rule.expiration {
-                    offer(Due { action: Action::ExpireCurrent, at_ms: at(when, v.created_ms, day_ms), rule_id });
+                    offer(Due {
+                        action: Action::ExpireCurrent,
+                        at_ms: at(when, v.created_ms, day_ms),
+                        rule_id,
+                        storage_class: None,
+                    });
                 }
             }
             None => {
@@ -211,14 +222,18 @@ pub fn next_action<'r>(rules: &'r [Rule], v: &VersionFacts, day_ms: i64) -> Opti
                     continue;
                 }
                 match &rule.expiration {
-                    Some(Expiration::ExpiredObjectDeleteMarker(true)) => {
-                        offer(Due { action: Action::RemoveExpiredMarker, at_ms: v.created_ms, rule_id })
-                    }
+                    Some(Expiration::ExpiredObjectDeleteMarker(true)) => offer(Due {
+                        action: Action::RemoveExpiredMarker,
+                        at_ms: v.created_ms,
+                        rule_id,
+                        storage_class: None,
+                    }),
                     // A Days rule cleans up expired markers once they are as old as it asks.
                     Some(Expiration::At(When::Days(d))) => offer(Due {
                         action: Action::RemoveExpiredMarker,
                         at_ms: after_days(v.created_ms, *d, day_ms),
                         rule_id,
+                        storage_class: None,
                     }),
                     _ => {}
                 }
@@ -230,6 +245,7 @@ pub fn next_action<'r>(rules: &'r [Rule], v: &VersionFacts, day_ms: i64) -> Opti
                             action: Action::DeleteNoncurrent,
                             at_ms: after_days(since, nc.days, day_ms),
                             rule_id,
+                            storage_class: None,
                         });
                     }
                 }
@@ -246,6 +262,78 @@ fn key_and_size_match(rule: &Rule, v: &VersionFacts) -> bool {
     } else {
         rule.filter.matches(v.key, v.size, v.tags)
     }
+}
+
+/// How far down the tiers a class is: a transition only ever goes further down.
+pub fn class_rank(class: &str) -> u8 {
+    match class {
+        "STANDARD_IA" | "ONEZONE_IA" | "INTELLIGENT_TIERING" => 1,
+        "GLACIER_IR" => 2,
+        "GLACIER" => 3,
+        "DEEP_ARCHIVE" => 4,
+        _ => 0,
+    }
+}
+
+/// Objects smaller than this do not transition to `class` by default (AWS: 128 KiB, with
+/// `all_storage_classes_128K`; `varies_by_storage_class` lets small objects go to GLACIER and
+/// DEEP_ARCHIVE). A rule with a size filter decides by its filter instead.
+fn min_transition_size(config: &LifecycleConfig, rule: &Rule, class: &str) -> u64 {
+    let sized = matches!(rule.filter, Filter::SizeGreaterThan(_) | Filter::SizeLessThan(_))
+        || matches!(rule.filter, Filter::And { size_gt, size_lt, .. } if size_gt.is_some() || size_lt.is_some());
+    let varies = config.transition_default_minimum_object_size.as_deref() == Some("varies_by_storage_class");
+    if sized || (varies && matches!(class, "GLACIER" | "DEEP_ARCHIVE")) {
+        0
+    } else {
+        128 << 10
+    }
+}
+
+/// The earliest transition any enabled rule will make of this version, and when.
+pub fn next_transition<'r>(config: &'r LifecycleConfig, v: &VersionFacts, day_ms: i64) -> Option<Due<'r>> {
+    if v.delete_marker {
+        return None;
+    }
+    let mut best: Option<Due<'r>> = None;
+    for rule in config.rules.iter().filter(|r| r.enabled && r.filter.matches(v.key, v.size, v.tags)) {
+        let targets: Vec<(&'r str, i64)> = match v.noncurrent_since_ms {
+            None => {
+                rule.transitions.iter().map(|t| (t.storage_class.as_str(), at(&t.when, v.created_ms, day_ms))).collect()
+            }
+            Some(since) => rule
+                .noncurrent_transitions
+                .iter()
+                .filter(|t| t.newer_versions.is_none_or(|keep| v.newer_noncurrent >= keep as usize))
+                .map(|t| (t.storage_class.as_str(), after_days(since, t.days, day_ms)))
+                .collect(),
+        };
+        for (class, at_ms) in targets {
+            if class_rank(class) <= class_rank(v.storage_class) || v.size < min_transition_size(config, rule, class) {
+                continue;
+            }
+            // Of two transitions due at once, the one that goes further.
+            let better = best.as_ref().is_none_or(|b| {
+                at_ms < b.at_ms || (at_ms == b.at_ms && class_rank(class) > class_rank(b.storage_class.unwrap_or("")))
+            });
+            if better {
+                best = Some(Due { action: Action::Transition, at_ms, rule_id: &rule.id, storage_class: Some(class) });
+            }
+        }
+    }
+    best
+}
+
+/// The next step of any kind: expirations and transitions; an expiration wins a tie.
+pub fn next_step<'r>(config: &'r LifecycleConfig, v: &VersionFacts, day_ms: i64) -> Option<Due<'r>> {
+    match (next_action(&config.rules, v, day_ms), next_transition(config, v, day_ms)) {
+        (Some(e), Some(t)) => Some(if t.at_ms < e.at_ms { t } else { e }),
+        (e, t) => e.or(t),
+    }
+}
+
+/// The step due on this version at `now_ms`, if any.
+pub fn step_due_now<'r>(config: &'r LifecycleConfig, v: &VersionFacts, day_ms: i64, now_ms: i64) -> Option<Due<'r>> {
+    next_step(config, v, day_ms).filter(|d| d.at_ms <= now_ms)
 }
 
 /// The action due on this version at `now_ms`, if any.
@@ -299,6 +387,7 @@ mod tests {
     fn current<'a>(key: &'a str, size: u64, tags: &'a [(String, String)]) -> VersionFacts<'a> {
         VersionFacts {
             key,
+            storage_class: "STANDARD",
             size,
             tags,
             delete_marker: false,
@@ -476,5 +565,51 @@ mod tests {
         assert_eq!(abort_date(&rules, "other", T0, DAY), None);
         let tagged = vec![Rule { abort_upload_days: Some(1), ..rule("t", Filter::Tag("a".into(), "b".into())) }];
         assert_eq!(abort_date(&tagged, "k", T0, DAY), None, "uploads have no tags");
+    }
+
+    #[test]
+    fn transitions_go_down_the_tiers_past_the_minimum_size() {
+        let none: Vec<(String, String)> = vec![];
+        let chain = Rule {
+            transitions: vec![
+                Transition { when: When::Days(30), storage_class: "GLACIER_IR".into() },
+                Transition { when: When::Days(90), storage_class: "DEEP_ARCHIVE".into() },
+            ],
+            ..rule("chain", Filter::All)
+        };
+        let cfg = |rules: Vec<Rule>, min: Option<&str>| LifecycleConfig {
+            rules,
+            transition_default_minimum_object_size: min.map(str::to_owned),
+        };
+        let big = VersionFacts { size: 200 << 10, ..current("k", 0, &none) };
+        let small = current("k", 1000, &none);
+        let at_class = |class: &'static str| VersionFacts { storage_class: class, ..big.clone() };
+        let step = |c: &LifecycleConfig, v: &VersionFacts| {
+            next_step(c, v, DAY).map(|d| (d.action, d.storage_class.map(str::to_owned), d.at_ms))
+        };
+        let c = cfg(vec![chain.clone()], None);
+        assert_eq!(step(&c, &big), Some((Action::Transition, Some("GLACIER_IR".into()), midnight(31))));
+        assert_eq!(
+            step(&c, &at_class("GLACIER_IR")),
+            Some((Action::Transition, Some("DEEP_ARCHIVE".into()), midnight(91)))
+        );
+        assert_eq!(step(&c, &at_class("DEEP_ARCHIVE")), None, "never back up the tiers");
+        assert_eq!(step(&c, &small), None, "under 128 KiB: no transition by default");
+        let deep_small = cfg(vec![chain.clone()], Some("varies_by_storage_class"));
+        assert_eq!(
+            step(&deep_small, &small).map(|s| s.1),
+            Some(Some("DEEP_ARCHIVE".into())),
+            "only to the Glacier classes"
+        );
+        let sized = Rule { filter: Filter::SizeGreaterThan(10), ..chain.clone() };
+        assert!(step(&cfg(vec![sized], None), &small).is_some(), "a size filter decides instead");
+        let with_expiry = Rule { expiration: Some(Expiration::At(When::Days(30))), ..chain };
+        assert_eq!(
+            step(&cfg(vec![with_expiry], None), &big).map(|s| s.0),
+            Some(Action::ExpireCurrent),
+            "expiration wins a tie"
+        );
+        let marker = VersionFacts { delete_marker: true, ..big.clone() };
+        assert_eq!(next_transition(&c, &marker, DAY), None);
     }
 }

@@ -497,6 +497,7 @@ fn facts(versions: &[ObjectRecord]) -> Vec<VersionFacts<'_>> {
         .enumerate()
         .map(|(i, v)| VersionFacts {
             key: &v.key,
+            storage_class: &v.meta.storage_class,
             size: v.size,
             tags: &v.meta.tags,
             delete_marker: v.delete_marker,
@@ -536,22 +537,20 @@ impl Objects {
         // expired delete marker), so look again after acting, a few times at most.
         for _ in 0..4 {
             let versions = self.all_versions(bucket, key)?;
-            let due: Vec<(usize, Action, String)> = facts(&versions)
+            let due: Vec<(usize, Action, String, Option<String>)> = facts(&versions)
                 .iter()
                 .enumerate()
                 .filter_map(|(i, f)| {
-                    lifecycle::due_now(&config.rules, f, day, now_ms).map(|d| (i, d.action, d.rule_id.to_owned()))
+                    lifecycle::step_due_now(config, f, day, now_ms)
+                        .map(|d| (i, d.action, d.rule_id.to_owned(), d.storage_class.map(str::to_owned)))
                 })
                 .collect();
             if due.is_empty() {
-                applied.next_due_ms = facts(&versions)
-                    .iter()
-                    .filter_map(|f| lifecycle::next_action(&config.rules, f, day))
-                    .map(|d| d.at_ms)
-                    .min();
+                applied.next_due_ms =
+                    facts(&versions).iter().filter_map(|f| lifecycle::next_step(config, f, day)).map(|d| d.at_ms).min();
                 break;
             }
-            for (i, action, rule) in due {
+            for (i, action, rule, class) in due {
                 let v = &versions[i];
                 match action {
                     Action::ExpireCurrent => {
@@ -560,6 +559,7 @@ impl Objects {
                     Action::DeleteNoncurrent | Action::RemoveExpiredMarker => {
                         self.delete_version(bucket, key, &v.version_id, None)?;
                     }
+                    Action::Transition => self.transition(bucket, v, class.as_deref().unwrap_or("STANDARD"))?,
                 }
                 applied.actions.push((action, rule));
             }
@@ -572,6 +572,49 @@ impl Objects {
             self.gc.collect()?;
         }
         Ok(applied)
+    }
+
+    /// Moves one version to `class`, the caller holding the key's lock. Into an archive class from
+    /// the hot tier: the archive copy is written and fsynced, then one commit switches the record
+    /// (its extents for the archive reference) and frees the hot bytes; a crash before the commit
+    /// leaves the version hot and readable, with dead bytes in the archive. Between archive classes,
+    /// or into a hot one, only the class changes.
+    fn transition(&self, bucket: &BucketName, v: &ObjectRecord, class: &str) -> Result<()> {
+        let (b, k) = (bucket.as_str(), v.key.as_str());
+        let vkey = keys::version_key(b, k, v.seq);
+        let okey = keys::object_key(b, k);
+        let archived = self.meta.contains(Keyspace::Archived, &vkey)?;
+        let archive = if record::archive_class(class) && !archived {
+            let from = crate::reader::ExtentReader::new(self.hot.clone(), self.meta.clone(), &v.extents, 0, v.size);
+            Some(self.archive_copy(from)?)
+        } else {
+            None
+        };
+        let committed = self.meta.transaction(|tx| {
+            let Some(mut rec) = tx.get_record::<ObjectRecord>(Keyspace::Versions, &vkey)? else { return Ok(false) };
+            if rec.extents != v.extents {
+                return Ok(false);
+            }
+            rec.meta.storage_class = class.to_owned();
+            if let Some(a) = &archive {
+                for id in rec.blob_ids().collect::<Vec<_>>() {
+                    drop_blob(tx, id)?;
+                }
+                rec.extents.clear();
+                tx.insert(Keyspace::Archived, &vkey, &record::encode(a))?;
+                count_archived(tx, a, 1)?;
+            }
+            let encoded = record::encode(&rec);
+            tx.insert(Keyspace::Versions, &vkey, &encoded)?;
+            if tx.get_record::<ObjectRecord>(Keyspace::Objects, &okey)?.is_some_and(|cur| cur.seq == rec.seq) {
+                tx.insert(Keyspace::Objects, &okey, &encoded)?;
+            }
+            Ok(true)
+        })?;
+        if !committed {
+            tracing::debug!(bucket = b, key = k, "lifecycle: the version changed under a transition; left as it is");
+        }
+        Ok(())
     }
 
     /// When the lifecycle rules will expire `rec` (the current version), and by which rule: what

@@ -104,7 +104,17 @@ impl Schedule {
                 };
                 // The version this one made noncurrent.
                 let noncurrent = r.noncurrent_expiration.as_ref().map(|nc| days(nc.days));
-                current.into_iter().chain(noncurrent)
+                let transitions = r.transitions.iter().map(|t| match t.when {
+                    When::Days(d) => days(d),
+                    When::Date(ms) => ms,
+                });
+                let noncurrent_transitions = r.noncurrent_transitions.iter().map(|t| days(t.days));
+                current
+                    .into_iter()
+                    .chain(noncurrent)
+                    .chain(transitions)
+                    .chain(noncurrent_transitions)
+                    .collect::<Vec<_>>()
             })
             .min()
     }

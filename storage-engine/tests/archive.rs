@@ -202,3 +202,105 @@ fn restore_jobs_survive_a_restart_with_their_times() {
     e.reader(&b, &rec, 0, rec.size).unwrap().read_to_end(&mut out).unwrap();
     assert_eq!(out, b"survives");
 }
+
+fn transition_rule(id: &str, prefix: &str, steps: &[(u32, &str)]) -> firn_storage::lifecycle::Rule {
+    use firn_storage::lifecycle::{Filter, Rule, Transition, When};
+    Rule {
+        id: id.into(),
+        enabled: true,
+        filter: Filter::Prefix(prefix.into()),
+        expiration: None,
+        transitions: steps
+            .iter()
+            .map(|(d, c)| Transition { when: When::Days(*d), storage_class: c.to_string() })
+            .collect(),
+        noncurrent_expiration: None,
+        noncurrent_transitions: vec![],
+        abort_upload_days: None,
+    }
+}
+
+impl Fixture {
+    fn rules(&self, rules: Vec<firn_storage::lifecycle::Rule>, min_size: Option<&str>) {
+        let config = firn_storage::LifecycleConfig {
+            rules,
+            transition_default_minimum_object_size: min_size.map(str::to_owned),
+        };
+        self.engine.set_lifecycle(&self.bucket, Some(&config)).unwrap();
+    }
+
+    fn current(&self, key: &str) -> ObjectRecord {
+        self.engine.object(&self.bucket, &ObjectKey::parse(key).unwrap()).unwrap()
+    }
+
+    fn at_day(&self, days: i64) {
+        let target = (T0 / DAY + days) * DAY + 1;
+        self.clock.advance(target - self.clock.now_ms());
+    }
+}
+
+#[test]
+fn lifecycle_transitions_move_versions_down_the_tiers_keeping_their_bytes() {
+    let f = fixture();
+    f.rules(vec![transition_rule("down", "old/", &[(30, "GLACIER_IR"), (180, "DEEP_ARCHIVE")])], None);
+    let big = data(200_000, 9);
+    let before = f.put("old/a", "STANDARD", &big);
+    f.put("old/small", "STANDARD", b"under 128 KiB");
+    f.put("new/b", "STANDARD", &big);
+    f.at_day(30);
+    assert!(f.run().is_empty(), "not before day 30 has ended (midnight after)");
+    f.at_day(31);
+    assert_eq!(f.run().get("transition"), Some(&1));
+    let ir = f.current("old/a");
+    assert_eq!((ir.meta.storage_class.as_str(), ir.extents.len()), ("GLACIER_IR", 0));
+    assert_eq!(
+        (ir.etag.as_str(), ir.version_id.as_str(), ir.size),
+        (before.etag.as_str(), before.version_id.as_str(), before.size)
+    );
+    assert_eq!(f.read(&ir).unwrap(), big, "GLACIER_IR reads from the archive");
+    assert_eq!(f.current("old/small").meta.storage_class, "STANDARD", "small objects stay (128 KiB minimum)");
+    assert_eq!(f.current("new/b").meta.storage_class, "STANDARD");
+    assert_eq!(f.engine.queues().unwrap().gc, 0, "the hot bytes are freed");
+    f.at_day(181);
+    assert_eq!(f.run().get("transition"), Some(&1));
+    let deep = f.current("old/a");
+    assert_eq!(deep.meta.storage_class, "DEEP_ARCHIVE");
+    assert!(matches!(f.read(&deep), Err(EngineError::InvalidObjectState(_))));
+    f.engine.restore_object(&f.bucket, &deep, 1, "Bulk").unwrap();
+    f.clock.advance(48 * HOUR);
+    assert_eq!(f.run().get("restore"), Some(&1));
+    assert_eq!(f.read(&deep).unwrap(), big);
+    assert!(f.run().is_empty());
+}
+
+#[test]
+fn small_objects_noncurrent_versions_and_expiration_first() {
+    use firn_storage::lifecycle::{Expiration, NoncurrentTransition, When};
+    let f = fixture();
+    f.engine.set_versioning(&f.bucket, Versioning::Enabled).unwrap();
+    let mut rule = transition_rule("cold", "", &[(10, "GLACIER")]);
+    rule.noncurrent_transitions =
+        vec![NoncurrentTransition { days: 1, newer_versions: None, storage_class: "GLACIER".into() }];
+    let mut both = transition_rule("gone", "tmp/", &[(5, "GLACIER")]);
+    both.expiration = Some(Expiration::At(When::Days(5)));
+    f.rules(vec![rule, both], Some("varies_by_storage_class"));
+    let old = f.put("doc", "STANDARD", b"first, small");
+    f.put("doc", "STANDARD", b"second");
+    f.put("tmp/x", "STANDARD", b"short-lived");
+    f.at_day(2);
+    assert_eq!(f.run().get("transition"), Some(&1), "the noncurrent version, small as it is");
+    let noncurrent = f.engine.object_version(&f.bucket, &ObjectKey::parse("doc").unwrap(), &old.version_id).unwrap();
+    assert_eq!(noncurrent.meta.storage_class, "GLACIER");
+    assert_eq!(f.current("doc").meta.storage_class, "STANDARD");
+    f.at_day(6);
+    let done = f.run();
+    assert_eq!(done.get("expire"), Some(&1), "expiration wins over a transition due at once: {done:?}");
+    assert!(f.current("tmp/x").delete_marker);
+    f.at_day(11);
+    assert_eq!(
+        f.run().get("transition"),
+        Some(&2),
+        "the current doc after 10 days, and tmp/x's version, noncurrent since its expiration"
+    );
+    assert_eq!(f.current("doc").meta.storage_class, "GLACIER");
+}

@@ -180,3 +180,49 @@ async fn classes_tiers_and_versions() {
     let current = s3.get_object().bucket("classes").key("doc").send().await.unwrap();
     assert_eq!(current.body.collect().await.unwrap().into_bytes().as_ref(), b"doc");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lifecycle_transition_archives_objects_within_seconds() {
+    use aws_sdk_s3::types::{
+        BucketLifecycleConfiguration, ExpirationStatus, LifecycleRule, LifecycleRuleFilter, Transition,
+        TransitionStorageClass,
+    };
+    let (server, s3) = cold("tiers").await;
+    let rule = LifecycleRule::builder()
+        .id("to-glacier")
+        .status(ExpirationStatus::Enabled)
+        .filter(LifecycleRuleFilter::builder().prefix("logs/").build())
+        .transitions(Transition::builder().days(1).storage_class(TransitionStorageClass::Glacier).build())
+        .build()
+        .unwrap();
+    let config = BucketLifecycleConfiguration::builder().rules(rule).build().unwrap();
+    s3.put_bucket_lifecycle_configuration().bucket("tiers").lifecycle_configuration(config).send().await.unwrap();
+    let data = bytes(200_000, 3);
+    s3.put_object().bucket("tiers").key("logs/big").body(data.clone().into()).send().await.unwrap();
+    s3.put_object().bucket("tiers").key("logs/small").body(b"small".to_vec().into()).send().await.unwrap();
+    let started = Instant::now();
+    let mut class = None;
+    while started.elapsed() < Duration::from_secs(8) {
+        class = s3.head_object().bucket("tiers").key("logs/big").send().await.unwrap().storage_class().cloned();
+        if class.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(class, Some(StorageClass::Glacier), "a one-day (two-second) transition ran");
+    let err = s3.get_object().bucket("tiers").key("logs/big").send().await.unwrap_err();
+    assert_eq!(code(&err), "InvalidObjectState");
+    let small = s3.head_object().bucket("tiers").key("logs/small").send().await.unwrap();
+    assert!(small.storage_class().is_none(), "under 128 KiB it stays STANDARD");
+    let reply = restore_raw(&server, "tiers", "logs/big", &restore_body(1, "Expedited")).await;
+    assert_eq!(reply.status, 202);
+    let mut body = None;
+    for _ in 0..40 {
+        if let Ok(o) = s3.get_object().bucket("tiers").key("logs/big").send().await {
+            body = Some(o.body.collect().await.unwrap().into_bytes());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(md5_hex(&body.expect("restored")), md5_hex(&data), "the original bytes, from the archive");
+}
