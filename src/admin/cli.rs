@@ -29,6 +29,9 @@ pub enum Command {
     Gc,
     /// Read every stored object version and verify each extent's checksum. Exits 1 if any is damaged.
     Scrub,
+    /// The archive tier: versions, bytes before and after compression, segments and dead space,
+    /// restore jobs running with their due times.
+    Archive,
 }
 
 #[derive(Subcommand, Debug)]
@@ -107,6 +110,7 @@ fn to_request(cmd: &Command) -> Result<Request, String> {
         Command::Queues => Request::Queues,
         Command::Gc => Request::Gc,
         Command::Scrub => Request::Scrub,
+        Command::Archive => Request::Archive,
     })
 }
 
@@ -293,6 +297,27 @@ pub fn render(reply: &Reply) -> String {
             table(&["QUEUE", "ITEMS"], queues.iter().map(|q| vec![q.name.clone(), q.items.to_string()]).collect())
         }
         Reply::Gc { removed } => format!("gc: removed {removed} blobs\n"),
+        Reply::Archive { archive: a } => {
+            let ratio = if a.live > 0 { a.logical as f64 / a.live as f64 } else { 1.0 };
+            let mut out = format!(
+                "archive: {} versions, {} logical, {} live on disk (compression {ratio:.2}x), {} segments taking {}, dead space {}\n",
+                a.versions,
+                human(a.logical as i64),
+                human(a.live as i64),
+                a.segments,
+                human(a.on_disk as i64),
+                human(a.on_disk.saturating_sub(a.live) as i64)
+            );
+            out.push_str(&format!(
+                "restored copies: {}; restore jobs running: {}\n",
+                a.restored_copies,
+                a.restore_jobs.len()
+            ));
+            for (what, tier, due) in a.restore_jobs.iter().take(20) {
+                out.push_str(&format!("  {what} ({tier}) due {}\n", crate::conditions::iso_date(*due)));
+            }
+            out
+        }
         Reply::Lifecycle { lifecycle: l } => {
             let mut out = format!("bucket {} (a lifecycle day is {} s)\n", l.bucket, l.day_secs);
             if l.rules.is_empty() {

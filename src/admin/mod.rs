@@ -46,6 +46,8 @@ pub enum Request {
     Queues,
     Gc,
     Scrub,
+    /// The archive tier: segments, bytes on disk and live, compression, restore jobs.
+    Archive,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -119,6 +121,9 @@ pub enum Reply {
     },
     Lifecycle {
         lifecycle: LifecycleInfo,
+    },
+    Archive {
+        archive: firn_storage::ArchiveReport,
     },
     Scrub {
         report: ScrubReport,
@@ -305,6 +310,7 @@ pub fn execute(engine: &Engine, users: &Users, req: &Request, progress: &mut dyn
             }
         }
         Request::Gc => Reply::Gc { removed: engine.collect_garbage()? },
+        Request::Archive => Reply::Archive { archive: engine.archive_report()? },
         Request::Scrub => Reply::Scrub { report: engine.scrub(|r| progress(r.versions, r.bytes))? },
     })
 }

@@ -78,16 +78,18 @@ impl Common {
         }
     }
 
-    fn entries(&self, w: &mut XmlWriter, ctx: &Ctx, page: &ListPage, owner: bool) {
+    fn entries(&self, w: &mut XmlWriter, ctx: &Ctx, page: &ListPage, owner: bool) -> S3Result<()> {
+        let restore = super::restore::listing_wants_status(ctx);
         for o in &page.objects {
-            self.object(w, ctx, o, owner);
+            self.object(w, ctx, o, owner, restore)?;
         }
         for p in &page.common_prefixes {
             w.open("CommonPrefixes").elem("Prefix", self.enc(p)).close();
         }
+        Ok(())
     }
 
-    fn object(&self, w: &mut XmlWriter, ctx: &Ctx, o: &ObjectRecord, owner: bool) {
+    fn object(&self, w: &mut XmlWriter, ctx: &Ctx, o: &ObjectRecord, owner: bool, restore: bool) -> S3Result<()> {
         w.open("Contents")
             .elem("Key", self.enc(&o.key))
             .elem("LastModified", iso_date(o.last_modified_ms))
@@ -101,7 +103,11 @@ impl Common {
         if owner {
             owner_element(w, ctx, "Owner", &o.meta.owner);
         }
+        if restore {
+            super::restore::status_element(w, ctx, o)?;
+        }
         w.close();
+        Ok(())
     }
 }
 
@@ -120,7 +126,7 @@ pub async fn list_v1(ctx: Ctx) -> S3Result<Response<Body>> {
     if page.is_truncated && c.delimiter.is_some() {
         w.opt("NextMarker", page.last.as_deref().map(|l| c.enc(l)));
     }
-    c.entries(&mut w, &ctx, &page, true);
+    c.entries(&mut w, &ctx, &page, true)?;
     Ok(xml_response(StatusCode::OK, w.finish()))
 }
 
@@ -162,7 +168,7 @@ pub async fn list_v2(ctx: Ctx) -> S3Result<Response<Body>> {
     if let Some(s) = start_after {
         w.elem("StartAfter", c.enc(s));
     }
-    c.entries(&mut w, &ctx, &page, owner);
+    c.entries(&mut w, &ctx, &page, owner)?;
     Ok(xml_response(StatusCode::OK, w.finish()))
 }
 
@@ -205,6 +211,9 @@ pub async fn list_versions(ctx: Ctx) -> S3Result<Response<Body>> {
                 .elem("StorageClass", &o.meta.storage_class);
         }
         owner_element(&mut w, &ctx, "Owner", &o.meta.owner);
+        if !o.delete_marker && super::restore::listing_wants_status(&ctx) {
+            super::restore::status_element(&mut w, &ctx, o)?;
+        }
         w.close();
     }
     for p in &page.common_prefixes {

@@ -47,6 +47,23 @@ pub fn header(r: &RestoreRecord) -> String {
     }
 }
 
+/// Whether a listing asked for `RestoreStatus` (`x-amz-optional-object-attributes`).
+pub fn listing_wants_status(ctx: &Ctx) -> bool {
+    ctx.header("x-amz-optional-object-attributes").is_some_and(|v| v.split(',').any(|a| a.trim() == "RestoreStatus"))
+}
+
+/// `<RestoreStatus>` of a listed version that is being or has been restored.
+pub fn status_element(w: &mut crate::xml::XmlWriter, ctx: &Ctx, rec: &firn_storage::ObjectRecord) -> S3Result<()> {
+    if !needs_restore(&rec.meta.storage_class) {
+        return Ok(());
+    }
+    if let Some(r) = ctx.app.engine.restore_status(ctx.bucket(), rec)? {
+        w.open("RestoreStatus").elem("IsRestoreInProgress", r.completed_ms.is_none().to_string());
+        w.opt("RestoreExpiryDate", r.expiry_ms.map(crate::conditions::iso_date)).close();
+    }
+    Ok(())
+}
+
 pub async fn restore(mut ctx: Ctx) -> S3Result<Response<Body>> {
     let req = parse(&ctx.xml_body().await?)?;
     let rec = ctx.load_object(ctx.bucket(), ctx.key(), ctx.version(), None)?;

@@ -73,6 +73,23 @@ pub struct Queues {
     pub lifecycle: usize,
 }
 
+/// The archive tier at a glance (`firn admin archive`).
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ArchiveReport {
+    pub segments: usize,
+    /// Bytes of the segment files.
+    pub on_disk: u64,
+    /// Of those, the bytes live versions take; the rest is dead space.
+    pub live: u64,
+    /// Archived versions and their bytes before compression.
+    pub versions: u64,
+    pub logical: u64,
+    /// Restore jobs still running: `bucket/key`, tier, due time (ms), soonest first.
+    pub restore_jobs: Vec<(String, String, i64)>,
+    /// Restored copies on the hot tier.
+    pub restored_copies: u64,
+}
+
 /// What a scrape of the engine shows.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct EngineStats {
@@ -273,6 +290,32 @@ impl Engine {
     /// The restore job or restored copy of a version, if it has one.
     pub fn restore_status(&self, bucket: &BucketName, rec: &ObjectRecord) -> Result<Option<RestoreRecord>> {
         self.restores.status(bucket, rec)
+    }
+
+    /// What the archive tier holds, for the operator. Scans the archive's records: for `admin`.
+    pub fn archive_report(&self) -> Result<ArchiveReport> {
+        let (on_disk, live) = self.archive_bytes()?;
+        let mut report =
+            ArchiveReport { segments: self.archive.segments()?.len(), on_disk, live, ..Default::default() };
+        for item in self.meta.iter(Keyspace::Archived) {
+            let a: crate::archive::ArchiveRef = crate::record::decode(&item?.1)?;
+            report.versions += 1;
+            report.logical += a.size;
+        }
+        for item in self.meta.iter(Keyspace::Restores) {
+            let (vkey, v) = item?;
+            let r: RestoreRecord = crate::record::decode(&v)?;
+            match r.completed_ms {
+                Some(_) => report.restored_copies += 1,
+                None => report.restore_jobs.push((
+                    String::from_utf8_lossy(&vkey[..vkey.len() - 9]).replace('\0', "/"),
+                    r.tier,
+                    r.due_ms,
+                )),
+            }
+        }
+        report.restore_jobs.sort_by_key(|j| j.2);
+        Ok(report)
     }
 
     /// The archive tier's bytes on disk, and how many of them hold live versions (the rest is

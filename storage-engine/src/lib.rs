@@ -46,7 +46,7 @@ pub mod website;
 
 pub use acl::{Acl, Grant, Grantee};
 pub use clock::Clock;
-pub use engine::{Engine, EngineConfig, EngineStats, Queues};
+pub use engine::{ArchiveReport, Engine, EngineConfig, EngineStats, Queues};
 pub use error::{EngineError, Result};
 pub use hot::{BlobWriter, StagedBlob};
 pub use lifecycle::LifecycleConfig;

@@ -1,7 +1,7 @@
 //! The archive tier through aws-sdk-s3 and raw signed requests, with restores sped up 3600 times
 //! (a Standard restore takes 3–5 s) and two-second lifecycle days (a restored copy's day).
 
-use super::harness::{bytes, code, md5_hex, status, Server};
+use super::harness::{bytes, code, md5_hex, status, Server, ACCESS_KEY, SECRET_KEY};
 use super::raw::V4;
 use aws_sdk_s3::types::{GlacierJobParameters, RestoreRequest, StorageClass, Tier};
 use aws_sdk_s3::Client;
@@ -70,6 +70,15 @@ async fn glacier_objects_are_refused_until_restored_then_read_until_the_copy_exp
     let reply = restore_raw(&server, "cold", "backup.tar", &restore_body(1, "Bulk")).await;
     assert_eq!(reply.status, 202);
     assert_eq!(restore_header(&s3, "cold", "backup.tar").await.as_deref(), Some("ongoing-request=\"true\""));
+    let listed = s3
+        .list_objects_v2()
+        .bucket("cold")
+        .optional_object_attributes(aws_sdk_s3::types::OptionalObjectAttributes::RestoreStatus)
+        .send()
+        .await
+        .unwrap();
+    let status = listed.contents()[0].restore_status().expect("RestoreStatus when asked for");
+    assert_eq!((status.is_restore_in_progress(), status.restore_expiry_date().is_none()), (Some(true), true));
     let reply = restore_raw(&server, "cold", "backup.tar", &restore_body(1, "Bulk")).await;
     assert_eq!((reply.status, reply.code()), (409, "RestoreAlreadyInProgress"));
     let started = Instant::now();
@@ -88,6 +97,17 @@ async fn glacier_objects_are_refused_until_restored_then_read_until_the_copy_exp
     let header = header.unwrap();
     assert!(header.starts_with("ongoing-request=\"false\", expiry-date=\""), "{header}");
     assert!(took >= Duration::from_millis(2900), "Standard takes 3-5 h, here 3-5 s: {took:?}");
+    let versions = s3
+        .list_object_versions()
+        .bucket("cold")
+        .optional_object_attributes(aws_sdk_s3::types::OptionalObjectAttributes::RestoreStatus)
+        .send()
+        .await
+        .unwrap();
+    let status = versions.versions()[0].restore_status().expect("RestoreStatus in ListObjectVersions");
+    assert_eq!((status.is_restore_in_progress(), status.restore_expiry_date().is_some()), (Some(false), true));
+    let plain = s3.list_objects_v2().bucket("cold").send().await.unwrap();
+    assert!(plain.contents()[0].restore_status().is_none(), "only when asked for");
     let got = s3.get_object().bucket("cold").key("backup.tar").send().await.unwrap();
     assert_eq!(got.storage_class(), Some(&StorageClass::Glacier), "the class stays GLACIER");
     let body = got.body.collect().await.unwrap().into_bytes();
@@ -179,6 +199,23 @@ async fn classes_tiers_and_versions() {
     assert_eq!(read.as_deref(), Some(b"doc".as_slice()), "Expedited: 1-5 min, here well under a second");
     let current = s3.get_object().bucket("classes").key("doc").send().await.unwrap();
     assert_eq!(current.body.collect().await.unwrap().into_bytes().as_ref(), b"doc");
+
+    // The operator's view of the tier.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_firn"))
+        .args(["admin", "--json", "--endpoint", &server.addr, "archive"])
+        .env("FIRN_ROOT_ACCESS_KEY", ACCESS_KEY)
+        .env("FIRN_ROOT_SECRET_KEY", SECRET_KEY)
+        .output()
+        .unwrap();
+    let reply: firn::admin::Reply = serde_json::from_slice(&out.stdout).expect("JSON reply");
+    let firn::admin::Reply::Archive { archive } = reply else { panic!("{reply:?}") };
+    assert_eq!(
+        (archive.versions, archive.restored_copies),
+        (3, 1),
+        "ir, deep and the old doc; doc restored: {archive:?}"
+    );
+    assert_eq!(archive.logical, 2 + 4 + 3);
+    assert!(archive.segments >= 1 && archive.live > 0 && archive.live <= archive.on_disk, "{archive:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
