@@ -54,6 +54,21 @@ pub fn spawn_lifecycle(app: Arc<App>, mut stop: watch::Receiver<bool>) -> tokio:
                     break;
                 }
             }
+            // Segments that have filled up and are mostly dead are rewritten (the open ones are
+            // left to fill; `firn admin archive compact` takes them too).
+            let engine_app = app.clone();
+            let compacted =
+                tokio::task::spawn_blocking(move || engine_app.engine.compact_archive(0.5, false, lease_ms)).await;
+            match compacted {
+                Ok(Ok(Some(r))) if r.segments > 0 => tracing::info!(
+                    segments = r.segments,
+                    moved = r.moved_versions,
+                    freed = r.freed_bytes,
+                    "archive compaction"
+                ),
+                Ok(Err(e)) => tracing::warn!(error = %e, "archive compaction failed"),
+                _ => {}
+            }
         }
         let engine_app = app.clone();
         let _ = tokio::task::spawn_blocking(move || engine_app.engine.stop_lifecycle()).await;

@@ -30,8 +30,21 @@ pub enum Command {
     /// Read every stored object version and verify each extent's checksum. Exits 1 if any is damaged.
     Scrub,
     /// The archive tier: versions, bytes before and after compression, segments and dead space,
-    /// restore jobs running with their due times.
-    Archive,
+    /// restore jobs running with their due times; `archive compact` reclaims dead space now.
+    Archive {
+        #[command(subcommand)]
+        command: Option<ArchiveCommand>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ArchiveCommand {
+    /// Rewrite the live objects of segments at least MIN_DEAD percent dead (default 50) and delete
+    /// the segments.
+    Compact {
+        #[arg(long, default_value_t = 50.0)]
+        min_dead: f64,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -110,7 +123,10 @@ fn to_request(cmd: &Command) -> Result<Request, String> {
         Command::Queues => Request::Queues,
         Command::Gc => Request::Gc,
         Command::Scrub => Request::Scrub,
-        Command::Archive => Request::Archive,
+        Command::Archive { command: None } => Request::Archive,
+        Command::Archive { command: Some(ArchiveCommand::Compact { min_dead }) } => {
+            Request::ArchiveCompact { min_dead: (min_dead / 100.0).clamp(0.0, 1.0) }
+        }
     })
 }
 
@@ -297,6 +313,13 @@ pub fn render(reply: &Reply) -> String {
             table(&["QUEUE", "ITEMS"], queues.iter().map(|q| vec![q.name.clone(), q.items.to_string()]).collect())
         }
         Reply::Gc { removed } => format!("gc: removed {removed} blobs\n"),
+        Reply::Compacted { report: r } => format!(
+            "compacted {} segments: moved {} versions ({}), freed {}\n",
+            r.segments,
+            r.moved_versions,
+            human(r.moved_bytes as i64),
+            human(r.freed_bytes as i64)
+        ),
         Reply::Archive { archive: a } => {
             let ratio = if a.live > 0 { a.logical as f64 / a.live as f64 } else { 1.0 };
             let mut out = format!(

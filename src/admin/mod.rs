@@ -48,6 +48,10 @@ pub enum Request {
     Scrub,
     /// The archive tier: segments, bytes on disk and live, compression, restore jobs.
     Archive,
+    /// Compacts archive segments at least `min_dead` (0 to 1) dead, open ones included.
+    ArchiveCompact {
+        min_dead: f64,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -124,6 +128,9 @@ pub enum Reply {
     },
     Archive {
         archive: firn_storage::ArchiveReport,
+    },
+    Compacted {
+        report: firn_storage::CompactReport,
     },
     Scrub {
         report: ScrubReport,
@@ -311,6 +318,10 @@ pub fn execute(engine: &Engine, users: &Users, req: &Request, progress: &mut dyn
         }
         Request::Gc => Reply::Gc { removed: engine.collect_garbage()? },
         Request::Archive => Reply::Archive { archive: engine.archive_report()? },
+        Request::ArchiveCompact { min_dead } => match engine.compact_archive(*min_dead, true, 60_000)? {
+            Some(report) => Reply::Compacted { report },
+            None => Reply::Done { message: "another node holds the background-work lease; it compacts".into() },
+        },
         Request::Scrub => Reply::Scrub { report: engine.scrub(|r| progress(r.versions, r.bytes))? },
     })
 }

@@ -70,6 +70,8 @@ struct Pool {
     next_id: u64,
     /// Segments open for appending and not in use by a writer.
     idle: Vec<Segment>,
+    /// Segments this process may still append to (idle or being written): never compacted.
+    open: std::collections::HashSet<u64>,
 }
 
 /// The archive root. Cheap to clone.
@@ -99,7 +101,7 @@ impl ArchiveStore {
         Ok(ArchiveStore {
             root: root.to_owned(),
             options,
-            pool: Arc::new(Mutex::new(Pool { next_id, idle: Vec::new() })),
+            pool: Arc::new(Mutex::new(Pool { next_id, idle: Vec::new(), open: Default::default() })),
         })
     }
 
@@ -119,6 +121,7 @@ impl ArchiveStore {
         }
         let id = pool.next_id;
         pool.next_id += 1;
+        pool.open.insert(id);
         drop(pool);
         let path = self.segment_path(id);
         let file = OpenOptions::new().create_new(true).append(true).open(&path)?;
@@ -128,9 +131,38 @@ impl ArchiveStore {
     }
 
     fn give_back(&self, seg: Segment) {
+        let mut pool = self.pool();
         if seg.len < self.options.segment_bytes {
-            self.pool().idle.push(seg);
+            pool.idle.push(seg);
+        } else {
+            pool.open.remove(&seg.id);
         }
+    }
+
+    /// Closes the idle segments to new objects, so that compaction may take them.
+    pub fn seal(&self) {
+        let mut pool = self.pool();
+        let sealed: Vec<u64> = pool.idle.drain(..).map(|s| s.id).collect();
+        for id in sealed {
+            pool.open.remove(&id);
+        }
+    }
+
+    /// Segments no writer appends to any more, with their sizes.
+    pub fn sealed_segments(&self) -> Result<Vec<(u64, u64)>> {
+        let all = self.segments()?;
+        let pool = self.pool();
+        Ok(all.into_iter().filter(|(id, _)| !pool.open.contains(id)).collect())
+    }
+
+    /// Deletes a segment nothing refers to any more.
+    pub fn remove_segment(&self, id: u64) -> Result<()> {
+        match fs::remove_file(self.segment_path(id)) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e.into()),
+            _ => {}
+        }
+        File::open(self.root.join("segments"))?.sync_all()?;
+        Ok(())
     }
 
     /// Starts writing one object.
@@ -148,9 +180,11 @@ impl ArchiveStore {
 
     /// A reader over bytes `start..end` of an archived object.
     pub fn reader(&self, r: &ArchiveRef, start: u64, end: u64) -> ArchiveReader {
+        let path = self.segment_path(r.segment);
         ArchiveReader {
-            path: self.segment_path(r.segment),
-            file: None,
+            // Opened now: a segment compaction deletes later stays readable through this handle.
+            file: File::open(&path).ok(),
+            path,
             r: r.clone(),
             pos: start,
             end: end.min(r.size),

@@ -318,6 +318,16 @@ impl Engine {
         Ok(report)
     }
 
+    /// Compacts the archive segments whose dead share is at least `min_dead` (0 to 1), if this
+    /// node holds (or takes) the background-work lease; None while another node holds it. `seal`
+    /// takes the segments still open for appending too.
+    pub fn compact_archive(&self, min_dead: f64, seal: bool, lease_ms: i64) -> Result<Option<crate::CompactReport>> {
+        if !self.claim(LIFECYCLE_WORK, self.meta.now_ms(), lease_ms)? {
+            return Ok(None);
+        }
+        crate::compaction::compact(&self.meta, &self.archive, min_dead, seal).map(Some)
+    }
+
     /// The archive tier's bytes on disk, and how many of them hold live versions (the rest is
     /// dead space, reclaimed by compaction).
     pub fn archive_bytes(&self) -> Result<(u64, u64)> {

@@ -13,7 +13,7 @@
 //!    yet wired to objects).
 //! 3. Capabilities, each holding only the stores it needs: `buckets`, `gc`, `usage`, `schedule`
 //!    (lifecycle configurations and the work queue), `versions`, `objects`, `list`, `multipart`,
-//!    `acl_store`, `website`, `users`, `reader`, `scrub`, `restore`.
+//!    `acl_store`, `website`, `users`, `reader`, `scrub`, `restore`, `compaction`.
 //! 4. The workers, above the capabilities they drive: `lifecycle_worker`.
 //! 5. `engine`: the facade the daemon uses.
 
@@ -22,6 +22,7 @@ mod acl_store;
 pub mod archive;
 mod buckets;
 mod clock;
+mod compaction;
 mod engine;
 mod error;
 mod gc;
@@ -46,6 +47,7 @@ pub mod website;
 
 pub use acl::{Acl, Grant, Grantee};
 pub use clock::Clock;
+pub use compaction::CompactReport;
 pub use engine::{ArchiveReport, Engine, EngineConfig, EngineStats, Queues};
 pub use error::{EngineError, Result};
 pub use hot::{BlobWriter, StagedBlob};

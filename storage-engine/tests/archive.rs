@@ -304,3 +304,40 @@ fn small_objects_noncurrent_versions_and_expiration_first() {
     );
     assert_eq!(f.current("doc").meta.storage_class, "GLACIER");
 }
+
+#[test]
+fn compaction_reclaims_dead_space_and_every_remaining_object_reads_back() {
+    let f = fixture();
+    let mut kept = Vec::new();
+    for i in 0..10u8 {
+        let body = data(40_000 + i as usize * 1000, i);
+        let class = if i % 2 == 0 { "GLACIER_IR" } else { "GLACIER" };
+        let rec = f.put(&format!("obj/{i}"), class, &body);
+        if i < 6 {
+            f.engine.delete_object(&f.bucket, &ObjectKey::parse(&format!("obj/{i}")).unwrap(), None, "owner").unwrap();
+        } else {
+            kept.push((rec, body));
+        }
+    }
+    let (on_disk, live) = f.engine.archive_bytes().unwrap();
+    assert!(live * 2 < on_disk, "mostly dead: {live} of {on_disk}");
+    let nothing = f.engine.compact_archive(0.99, true, 60_000).unwrap().unwrap();
+    assert_eq!(nothing.segments, 0, "not dead enough for that threshold");
+    let report = f.engine.compact_archive(0.5, true, 60_000).unwrap().unwrap();
+    assert_eq!((report.segments, report.moved_versions), (1, 4), "{report:?}");
+    let (on_disk, after) = f.engine.archive_bytes().unwrap();
+    assert_eq!((on_disk, after), (live, live), "only the live bytes are left on disk");
+    for (rec, _) in &kept {
+        if rec.meta.storage_class == "GLACIER" {
+            f.engine.restore_object(&f.bucket, rec, 1, "Expedited").unwrap();
+        }
+    }
+    f.clock.advance(5 * MINUTE);
+    f.run();
+    for (rec, body) in &kept {
+        assert_eq!(&f.read(rec).unwrap(), body, "{}", rec.key);
+    }
+    let scrub = f.engine.scrub(|_| {}).unwrap();
+    assert!(scrub.damaged.is_empty(), "{:?}", scrub.damaged);
+    assert_eq!(f.engine.compact_archive(0.5, true, 60_000).unwrap().unwrap().segments, 0, "nothing more to do");
+}

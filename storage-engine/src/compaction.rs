@@ -1,0 +1,99 @@
+//! Compaction of the archive tier: a sealed segment that is mostly dead space (versions deleted,
+//! overwritten or expired) has its live objects copied into a new segment, each switched over in
+//! one commit that checks it is still the same object, and is then deleted. A crash at any point
+//! leaves every version readable from one copy: before a switch, from the old segment; after it,
+//! from the new one; a copy made but not switched is dead space in the new segment.
+
+use crate::archive::{ArchiveRef, ArchiveStore};
+use crate::error::Result;
+use crate::meta::{Keyspace, Meta};
+use crate::objects::count_archived;
+use crate::record;
+use std::collections::BTreeMap;
+use std::io::Read;
+
+/// What a compaction did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CompactReport {
+    pub segments: u64,
+    pub moved_versions: u64,
+    pub moved_bytes: u64,
+    /// Bytes of the deleted segments.
+    pub freed_bytes: u64,
+}
+
+/// Compacts every sealed segment whose dead share is at least `min_dead` (0 to 1). `seal` first
+/// closes the segments still open for appending, so that they can be compacted too (the operator's
+/// compaction does; the periodic one leaves them to fill up).
+pub(crate) fn compact(meta: &Meta, archive: &ArchiveStore, min_dead: f64, seal: bool) -> Result<CompactReport> {
+    if seal {
+        archive.seal();
+    }
+    let live_of = |id: u64| -> Result<u64> {
+        Ok(meta
+            .get(Keyspace::ArchiveSegments, id.to_be_bytes())?
+            .and_then(|v| v.try_into().ok())
+            .map_or(0, u64::from_be_bytes))
+    };
+    let mut chosen = BTreeMap::new();
+    for (id, size) in archive.sealed_segments()? {
+        let live = live_of(id)?;
+        if size > 0 && (size.saturating_sub(live)) as f64 / size as f64 >= min_dead {
+            chosen.insert(id, size);
+        }
+    }
+    let mut report = CompactReport::default();
+    if chosen.is_empty() {
+        return Ok(report);
+    }
+    // The live objects of the chosen segments.
+    let mut moving: Vec<(Vec<u8>, ArchiveRef)> = Vec::new();
+    for item in meta.iter(Keyspace::Archived) {
+        let (vkey, v) = item?;
+        let a: ArchiveRef = record::decode(&v)?;
+        if chosen.contains_key(&a.segment) {
+            moving.push((vkey, a));
+        }
+    }
+    for (vkey, old) in moving {
+        let mut w = archive.writer()?;
+        let mut from = archive.reader(&old, 0, old.size);
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = from.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            w.write(&buf[..n])?;
+        }
+        let new = w.finish()?;
+        let encoded = record::encode(&new);
+        let switched = meta.transaction(|tx| {
+            let current = tx.get_record::<ArchiveRef>(Keyspace::Archived, &vkey)?;
+            if current.as_ref() != Some(&old) {
+                return Ok(false);
+            }
+            tx.insert(Keyspace::Archived, &vkey, &encoded)?;
+            count_archived(tx, &old, -1)?;
+            count_archived(tx, &new, 1)?;
+            Ok(true)
+        })?;
+        if switched {
+            report.moved_versions += 1;
+            report.moved_bytes += old.stored();
+        }
+    }
+    // The switches are durable before any old segment goes.
+    meta.sync()?;
+    for (id, size) in chosen {
+        if live_of(id)? > 0 {
+            continue;
+        }
+        archive.remove_segment(id)?;
+        meta.remove(Keyspace::ArchiveSegments, id.to_be_bytes())?;
+        report.segments += 1;
+        report.freed_bytes += size;
+    }
+    meta.sync()?;
+    Ok(report)
+}
