@@ -39,11 +39,13 @@ pub struct Archive {
     pub time_scale: f64,
     /// zstd level of the archive's frames (1 fast … 19 small).
     pub zstd_level: i32,
+    /// Where restore events are POSTed (S3 event records in JSON); unset: none are sent.
+    pub notify_url: Option<String>,
 }
 
 impl Default for Archive {
     fn default() -> Self {
-        Archive { dir: None, time_scale: 1.0, zstd_level: 3 }
+        Archive { dir: None, time_scale: 1.0, zstd_level: 3, notify_url: None }
     }
 }
 
@@ -161,6 +163,7 @@ impl Config {
             archive_dir: self.archive.dir.clone(),
             archive_time_scale: self.archive.time_scale,
             archive_level: self.archive.zstd_level,
+            notifications: self.archive.notify_url.is_some(),
         }
     }
 
@@ -221,6 +224,9 @@ impl Config {
         if let Some(v) = env("FIRN_ARCHIVE_TIME_SCALE") {
             self.archive.time_scale = num("FIRN_ARCHIVE_TIME_SCALE", v)?;
         }
+        if let Some(v) = env("FIRN_ARCHIVE_NOTIFY_URL") {
+            self.archive.notify_url = Some(v).filter(|u| !u.is_empty());
+        }
         if let Some(v) = env("FIRN_ARCHIVE_ZSTD_LEVEL") {
             self.archive.zstd_level = num("FIRN_ARCHIVE_ZSTD_LEVEL", v)?;
         }
@@ -268,6 +274,9 @@ impl Config {
         }
         if !(self.archive.time_scale.is_finite() && self.archive.time_scale > 0.0) {
             return Err(format!("archive.time_scale must be a positive number, not {}", self.archive.time_scale));
+        }
+        if let Some(url) = &self.archive.notify_url {
+            crate::notify::parse_url(url)?;
         }
         if !(1..=22).contains(&self.archive.zstd_level) {
             return Err(format!("archive.zstd_level must be 1 to 22, not {}", self.archive.zstd_level));

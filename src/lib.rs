@@ -16,6 +16,8 @@ pub mod fd_limit;
 pub mod form;
 pub mod handlers;
 pub mod metrics;
+pub mod notify;
+
 pub mod payload;
 pub mod pipeline;
 pub mod router;

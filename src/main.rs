@@ -117,10 +117,17 @@ async fn serve(mut cfg: Config) -> Result<(), String> {
     let users = Users::new(User::new(ROOT, access, secret), engine.users().clone());
     let app = Arc::new(App::new(engine, cfg, users));
     let (stop, stopped) = tokio::sync::watch::channel(false);
+    let notifier = match &app.config.archive.notify_url {
+        Some(url) => Some(firn::notify::spawn(app.clone(), firn::notify::parse_url(url)?, stopped.clone())),
+        None => None,
+    };
     let lifecycle = firn::workers::spawn_lifecycle(app.clone(), stopped);
     firn::server::run(listener, app, shutdown_signal()).await;
     let _ = stop.send(true);
     let _ = lifecycle.await;
+    if let Some(n) = notifier {
+        let _ = n.await;
+    }
     tracing::info!("stopped");
     Ok(())
 }

@@ -27,6 +27,9 @@ pub struct Metrics {
     /// Lifecycle actions taken, by kind, and hints that failed.
     lifecycle_actions: Mutex<BTreeMap<String, u64>>,
     lifecycle_errors: AtomicU64,
+    /// Restore notifications delivered, and delivery attempts that failed.
+    notifications_sent: AtomicU64,
+    notifications_failed: AtomicU64,
 }
 
 impl Metrics {
@@ -53,6 +56,12 @@ impl Metrics {
             *actions.entry(kind.clone()).or_default() += n;
         }
         self.lifecycle_errors.fetch_add(report.total.errors, Ordering::Relaxed);
+    }
+
+    /// Counts one notification delivery attempt.
+    pub fn notification(&self, delivered: bool) {
+        let counter = if delivered { &self.notifications_sent } else { &self.notifications_failed };
+        counter.fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn render(&self, stats: &EngineStats) -> String {
@@ -109,6 +118,12 @@ impl Metrics {
         for (kind, n) in self.lifecycle_actions.lock().unwrap_or_else(|p| p.into_inner()).iter() {
             let _ = writeln!(out, "firn_lifecycle_actions_total{{action=\"{kind}\"}} {n}");
         }
+        let (sent, failed) =
+            (self.notifications_sent.load(Ordering::Relaxed), self.notifications_failed.load(Ordering::Relaxed));
+        let _ = writeln!(
+            out,
+            "# HELP firn_restore_notifications_total Restore notifications, by outcome of the delivery attempt.\n# TYPE firn_restore_notifications_total counter\nfirn_restore_notifications_total{{outcome=\"delivered\"}} {sent}\nfirn_restore_notifications_total{{outcome=\"failed\"}} {failed}"
+        );
         let errors = self.lifecycle_errors.load(Ordering::Relaxed);
         let _ = writeln!(
             out,

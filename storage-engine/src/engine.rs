@@ -45,6 +45,8 @@ pub struct EngineConfig {
     pub archive_time_scale: f64,
     /// zstd level of the archive tier.
     pub archive_level: i32,
+    /// Queue restore events for delivery (`archive.notify_url` is set).
+    pub notifications: bool,
 }
 
 impl EngineConfig {
@@ -60,6 +62,7 @@ impl EngineConfig {
             archive_dir: None,
             archive_time_scale: 1.0,
             archive_level: 3,
+            notifications: false,
         }
     }
 }
@@ -186,7 +189,7 @@ impl Engine {
             archive.clone(),
             schedule.clone(),
             gc.clone(),
-            cfg.archive_time_scale,
+            (cfg.archive_time_scale, cfg.notifications),
         );
         let lifecycle =
             LifecycleWorker::new(meta.clone(), schedule.clone(), objects.clone(), uploads.clone(), restores.clone());
@@ -290,6 +293,37 @@ impl Engine {
     /// The restore job or restored copy of a version, if it has one.
     pub fn restore_status(&self, bucket: &BucketName, rec: &ObjectRecord) -> Result<Option<RestoreRecord>> {
         self.restores.status(bucket, rec)
+    }
+
+    /// The next restore notifications to deliver (at most `max`), in the order they happened, with
+    /// their queue keys. Delivery keeps that order: nothing is returned while the oldest waits out
+    /// its backoff.
+    pub fn due_notifications(&self, max: usize) -> Result<Vec<(Vec<u8>, crate::Notification)>> {
+        let now = self.meta.now_ms();
+        let mut out = Vec::new();
+        for item in self.meta.iter(Keyspace::Notifications) {
+            let (k, v) = item?;
+            let n: crate::Notification = crate::record::decode(&v)?;
+            if n.next_attempt_ms > now || out.len() == max {
+                break;
+            }
+            out.push((k, n));
+        }
+        Ok(out)
+    }
+
+    /// A notification was delivered: it leaves the queue.
+    pub fn notification_delivered(&self, id: &[u8]) -> Result<()> {
+        self.meta.remove(Keyspace::Notifications, id)?;
+        self.meta.sync()
+    }
+
+    /// A delivery failed: try again after `backoff_ms`.
+    pub fn notification_failed(&self, id: &[u8], mut n: crate::Notification, backoff_ms: i64) -> Result<()> {
+        n.attempts += 1;
+        n.next_attempt_ms = self.meta.now_ms() + backoff_ms;
+        self.meta.insert(Keyspace::Notifications, id, crate::record::encode(&n))?;
+        self.meta.sync()
     }
 
     /// What the archive tier holds, for the operator. Scans the archive's records: for `admin`.

@@ -60,8 +60,8 @@ pub use names::{BucketName, ObjectKey, MAX_KEY_LEN};
 pub use objects::{DeleteOutcome, WriteCondition};
 pub use reader::ObjectReader;
 pub use record::{
-    archive_class, needs_restore, BucketRecord, ContentHeaders, Extent, ObjectMeta, ObjectPart, ObjectRecord,
-    PartRecord, RestoreRecord, UploadRecord, Versioning,
+    archive_class, needs_restore, BucketRecord, ContentHeaders, Extent, Notification, ObjectMeta, ObjectPart,
+    ObjectRecord, PartRecord, RestoreRecord, UploadRecord, Versioning,
 };
 pub use restore::RestoreOutcome;
 pub use scrub::{Damage, ScrubReport};

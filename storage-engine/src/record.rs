@@ -161,6 +161,24 @@ pub struct RestoreRecord {
     pub extents: Vec<Extent>,
 }
 
+/// A restore event for `archive.notify_url`, waiting in a durable queue until delivered.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Notification {
+    /// `ObjectRestore:Post`, `ObjectRestore:Completed` or `ObjectRestore:Delete`.
+    pub event: String,
+    pub bucket: String,
+    pub key: String,
+    pub version_id: String,
+    pub size: u64,
+    pub etag: String,
+    pub storage_class: String,
+    /// When the restored copy expires (Completed).
+    pub expiry_ms: Option<i64>,
+    pub time_ms: i64,
+    pub attempts: u32,
+    pub next_attempt_ms: i64,
+}
+
 /// Lower-case hex, as ETags and canonical ids are written.
 pub(crate) fn hex_lower(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()

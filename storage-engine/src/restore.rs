@@ -11,9 +11,10 @@ use crate::gc::{drop_blob, Gc};
 use crate::hot::HotTier;
 use crate::keys;
 use crate::lifecycle::next_midnight;
+use crate::meta::Txn;
 use crate::meta::{abort, Keyspace, Meta};
 use crate::names::BucketName;
-use crate::record::{self, needs_restore, ObjectRecord, RestoreRecord};
+use crate::record::{self, needs_restore, Notification, ObjectRecord, RestoreRecord};
 use crate::schedule::{self, Schedule};
 use std::io::Read;
 
@@ -69,18 +70,58 @@ pub(crate) struct Restores {
     gc: Gc,
     /// Restore delays are divided by this (`archive.time_scale`).
     time_scale: f64,
+    /// Restore events are queued for `archive.notify_url`.
+    notify: bool,
+}
+
+/// Queues a restore event in the transaction that makes it happen.
+fn notify(
+    tx: &mut dyn Txn,
+    id: Option<u64>,
+    event: &str,
+    bucket: &str,
+    rec: &ObjectRecord,
+    expiry_ms: Option<i64>,
+    now: i64,
+) -> crate::meta::TxResult<()> {
+    let Some(id) = id else { return Ok(()) };
+    let n = Notification {
+        event: event.to_owned(),
+        bucket: bucket.to_owned(),
+        key: rec.key.clone(),
+        version_id: rec.version_id.clone(),
+        size: rec.size,
+        etag: rec.etag.clone(),
+        storage_class: rec.meta.storage_class.clone(),
+        expiry_ms,
+        time_ms: now,
+        attempts: 0,
+        next_attempt_ms: now,
+    };
+    tx.insert(Keyspace::Notifications, &id.to_be_bytes(), &record::encode(&n))?;
+    Ok(())
 }
 
 impl Restores {
+    /// `(time_scale, notify)`: see the fields.
     pub(crate) fn new(
         meta: Meta,
         hot: HotTier,
         archive: ArchiveStore,
         schedule: Schedule,
         gc: Gc,
-        time_scale: f64,
+        (time_scale, notify): (f64, bool),
     ) -> Restores {
-        Restores { meta, hot, archive, schedule, gc, time_scale: time_scale.max(1e-9) }
+        Restores { meta, hot, archive, schedule, gc, time_scale: time_scale.max(1e-9), notify }
+    }
+
+    /// An id for a notification, when they are on.
+    fn notification_id(&self) -> Result<Option<u64>> {
+        if self.notify {
+            self.meta.generate_id().map(Some)
+        } else {
+            Ok(None)
+        }
     }
 
     /// Where in its range a job's time falls: fixed per version, so asking again does not move it.
@@ -117,6 +158,7 @@ impl Restores {
         let now = self.meta.now_ms();
         let due = now + self.delay(class, tier, &vkey)?;
         let expiry = self.expiry(now, days);
+        let note = self.notification_id()?;
         let outcome = self.meta.transaction(|tx| {
             if tx.get(Keyspace::Versions, &vkey)?.is_none() {
                 return abort(EngineError::NoSuchVersion);
@@ -133,6 +175,7 @@ impl Restores {
                         expiry_ms: None,
                         extents: vec![],
                     };
+                    notify(tx, note, "ObjectRestore:Post", bucket.as_str(), rec, None, now)?;
                     (r, RestoreOutcome::Started, (RESTORE_DUE, due))
                 }
                 Some(r) if r.completed_ms.is_none() => {
@@ -186,10 +229,15 @@ impl Restores {
         let extent = staged.extent();
         let inline = staged.inline.take();
         let expiry = self.expiry(now, job.days);
+        let note = self.notification_id()?;
         let done = self.meta.transaction(|tx| {
             let Some(job) = tx.get_record::<RestoreRecord>(Keyspace::Restores, vkey)? else { return Ok(false) };
             if job.completed_ms.is_some() || tx.get(Keyspace::Archived, vkey)?.is_none() {
                 return Ok(false);
+            }
+            if let Some(rec) = tx.get_record::<ObjectRecord>(Keyspace::Versions, vkey)? {
+                let bucket = keys::bucket_of(vkey).unwrap_or_default();
+                notify(tx, note, "ObjectRestore:Completed", bucket, &rec, Some(expiry), now)?;
             }
             let copy = RestoreRecord {
                 completed_ms: Some(now),
@@ -225,10 +273,15 @@ impl Restores {
             Some(at) if at > now => return Ok((false, Some((RESTORE_EXPIRY, at)))),
             Some(_) => {}
         }
+        let note = self.notification_id()?;
         let gone = self.meta.transaction(|tx| {
             let Some(current) = tx.get_record::<RestoreRecord>(Keyspace::Restores, vkey)? else { return Ok(false) };
             if current.expiry_ms.is_none_or(|at| at > now) {
                 return Ok(false);
+            }
+            if let Some(rec) = tx.get_record::<ObjectRecord>(Keyspace::Versions, vkey)? {
+                let bucket = keys::bucket_of(vkey).unwrap_or_default();
+                notify(tx, note, "ObjectRestore:Delete", bucket, &rec, None, now)?;
             }
             tx.remove(Keyspace::Restores, vkey)?;
             for e in &current.extents {

@@ -278,3 +278,99 @@ async fn a_lifecycle_transition_archives_objects_within_seconds() {
     }
     assert_eq!(md5_hex(&body.expect("restored")), md5_hex(&data), "the original bytes, from the archive");
 }
+
+/// A receiver for restore notifications: answers 503 to the first request, 200 after, and keeps
+/// every body it accepted.
+async fn receiver() -> (String, std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let got: std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>> = Default::default();
+    let seen = got.clone();
+    tokio::spawn(async move {
+        let mut first = true;
+        loop {
+            let Ok((mut sock, _)) = listener.accept().await else { return };
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 4096];
+            let body = loop {
+                let n = sock.read(&mut chunk).await.unwrap_or(0);
+                if n == 0 {
+                    break None;
+                }
+                buf.extend_from_slice(&chunk[..n]);
+                let text = String::from_utf8_lossy(&buf).to_string();
+                if let Some(end) = text.find("\r\n\r\n") {
+                    let len: usize = text[..end]
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse().unwrap_or(0))
+                        })
+                        .unwrap_or(0);
+                    if buf.len() >= end + 4 + len {
+                        break Some(buf[end + 4..end + 4 + len].to_vec());
+                    }
+                }
+            };
+            let status = if std::mem::take(&mut first) { "503 Service Unavailable" } else { "200 OK" };
+            if status.starts_with("200") {
+                if let Some(b) = body.and_then(|b| serde_json::from_slice(&b).ok()) {
+                    seen.lock().unwrap().push(b);
+                }
+            }
+            let _ = sock
+                .write_all(format!("HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").as_bytes())
+                .await;
+        }
+    });
+    (url, got)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn restore_events_reach_the_notify_url_with_retries() {
+    let (url, got) = receiver().await;
+    let mut env = FAST.to_vec();
+    env.push(("FIRN_ARCHIVE_NOTIFY_URL", url.as_str()));
+    let server = Server::start_with(&env);
+    let s3 = server.client();
+    s3.create_bucket().bucket("notified").send().await.unwrap();
+    s3.put_object()
+        .bucket("notified")
+        .key("a.tar")
+        .storage_class(StorageClass::Glacier)
+        .body(b"cold bytes".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    let reply = restore_raw(&server, "notified", "a.tar", &restore_body(1, "Expedited")).await;
+    assert_eq!(reply.status, 202);
+    let started = Instant::now();
+    let events = loop {
+        let names: Vec<String> = got
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|b| b["Records"][0]["eventName"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        if names.len() >= 3 || started.elapsed() > Duration::from_secs(12) {
+            break names;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(
+        events,
+        ["ObjectRestore:Post", "ObjectRestore:Completed", "ObjectRestore:Delete"],
+        "in order, the first after a retry"
+    );
+    let bodies = got.lock().unwrap().clone();
+    let completed = &bodies[1]["Records"][0];
+    assert_eq!(completed["s3"]["bucket"]["name"], "notified");
+    assert_eq!(completed["s3"]["object"]["key"], "a.tar");
+    assert_eq!(completed["s3"]["object"]["size"], 10);
+    assert!(completed["glacierEventData"]["restoreEventData"]["lifecycleRestorationExpiryTime"].is_string());
+    let metrics = reqwest::get(format!("{}/-/metrics", server.endpoint)).await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("firn_restore_notifications_total{outcome=\"delivered\"} 3"), "{metrics}");
+    assert!(metrics.contains("firn_restore_notifications_total{outcome=\"failed\"} 1"), "{metrics}");
+}

@@ -74,10 +74,12 @@ pub enum Keyspace {
     Restores,
     /// segment id (big-endian u64) → live bytes in it (the rest of its size is dead space)
     ArchiveSegments,
+    /// Restore notifications waiting to be delivered: id (big-endian u64) → Notification
+    Notifications,
 }
 
 impl Keyspace {
-    pub const ALL: [Keyspace; 22] = [
+    pub const ALL: [Keyspace; 23] = [
         Keyspace::Buckets,
         Keyspace::Objects,
         Keyspace::Versions,
@@ -100,6 +102,7 @@ impl Keyspace {
         Keyspace::Archived,
         Keyspace::Restores,
         Keyspace::ArchiveSegments,
+        Keyspace::Notifications,
     ];
 
     pub fn name(self) -> &'static str {
@@ -126,6 +129,7 @@ impl Keyspace {
             Keyspace::Archived => "archived",
             Keyspace::Restores => "restores",
             Keyspace::ArchiveSegments => "archive_segments",
+            Keyspace::Notifications => "notifications",
         }
     }
 
