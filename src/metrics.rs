@@ -81,7 +81,7 @@ impl Metrics {
             let _ = writeln!(out, "firn_request_duration_seconds_sum{{operation=\"{op}\"}} {}", h.sum);
             let _ = writeln!(out, "firn_request_duration_seconds_count{{operation=\"{op}\"}} {}", h.count);
         }
-        let gauges: [(&str, &str, &str, String); 6] = [
+        let gauges: [(&str, &str, &str, String); 9] = [
             (
                 "firn_bytes_received_total",
                 "counter",
@@ -108,10 +108,27 @@ impl Metrics {
                 stats.hot_bytes.to_string(),
             ),
             ("firn_gc_queue", "gauge", "Blobs waiting to be deleted.", stats.gc_queue.to_string()),
+            (
+                "firn_archive_segments",
+                "gauge",
+                "Segment files of the archive tier.",
+                stats.archive_segments.to_string(),
+            ),
+            (
+                "firn_archive_bytes{kind=\"on_disk\"}",
+                "gauge",
+                "Bytes of the archive tier's segments: on disk, and of them live (the rest is dead space).",
+                stats.archive_on_disk.to_string(),
+            ),
+            ("firn_archive_bytes{kind=\"live\"}", "gauge", "", stats.archive_live.to_string()),
         ];
         for (name, kind, help, value) in gauges {
             let base = name.split('{').next().unwrap_or(name);
-            let _ = writeln!(out, "# HELP {base} {help}\n# TYPE {base} {kind}\n{name} {value}");
+            // An empty help: another sample of the family just above, whose HELP and TYPE stand.
+            if !help.is_empty() {
+                let _ = writeln!(out, "# HELP {base} {help}\n# TYPE {base} {kind}");
+            }
+            let _ = writeln!(out, "{name} {value}");
         }
         out.push_str("# HELP firn_lifecycle_actions_total Lifecycle actions taken, by kind.\n");
         out.push_str("# TYPE firn_lifecycle_actions_total counter\n");
@@ -142,7 +159,14 @@ mod tests {
         let m = Metrics::default();
         m.observe("GetObject", 200, Duration::from_millis(3), 0, 100);
         m.observe("GetObject", 404, Duration::from_millis(30), 0, 50);
-        let text = m.render(&EngineStats { buckets: 2, hot_versions: 5, hot_bytes: 500, gc_queue: 0 });
+        let text = m.render(&EngineStats {
+            buckets: 2,
+            hot_versions: 5,
+            hot_bytes: 500,
+            archive_live: 7,
+            ..Default::default()
+        });
+        assert!(text.contains("firn_archive_bytes{kind=\"live\"} 7"));
         assert!(text.contains("firn_requests_total{operation=\"GetObject\",status=\"200\"} 1"));
         assert!(text.contains("firn_request_duration_seconds_bucket{operation=\"GetObject\",le=\"0.005\"} 1"));
         assert!(text.contains("firn_request_duration_seconds_bucket{operation=\"GetObject\",le=\"0.05\"} 2"));

@@ -102,6 +102,10 @@ pub struct EngineStats {
     pub hot_bytes: i64,
     /// Blobs waiting to be deleted.
     pub gc_queue: usize,
+    /// The archive tier's segment files, their bytes, and the bytes of them live versions take.
+    pub archive_segments: usize,
+    pub archive_on_disk: u64,
+    pub archive_live: u64,
 }
 
 /// This node's name as a lease holder: kept in the data directory, so a node that restarts after a
@@ -595,11 +599,15 @@ impl Engine {
 
     pub fn stats(&self) -> EngineStats {
         let total = self.usage.total();
+        let (archive_on_disk, archive_live) = self.archive_bytes().unwrap_or_default();
         EngineStats {
             buckets: self.buckets.count(),
             hot_versions: total.objects,
             hot_bytes: total.bytes,
             gc_queue: self.gc.queued().unwrap_or(0),
+            archive_segments: self.archive.segments().map(|s| s.len()).unwrap_or(0),
+            archive_on_disk,
+            archive_live,
         }
     }
 
