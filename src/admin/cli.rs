@@ -339,6 +339,10 @@ pub fn render(reply: &Reply) -> String {
             for (what, tier, due) in a.restore_jobs.iter().take(20) {
                 out.push_str(&format!("  {what} ({tier}) due {}\n", crate::conditions::iso_date(*due)));
             }
+            out.push_str(&format!("transitions scheduled: {}\n", a.pending_transitions.len()));
+            for (what, version, class, due) in a.pending_transitions.iter().take(20) {
+                out.push_str(&format!("  {what} {version} to {class} at {}\n", crate::conditions::iso_date(*due)));
+            }
             out
         }
         Reply::Lifecycle { lifecycle: l } => {

@@ -91,6 +91,9 @@ pub struct ArchiveReport {
     pub restore_jobs: Vec<(String, String, i64)>,
     /// Restored copies on the hot tier.
     pub restored_copies: u64,
+    /// Transitions the lifecycle rules will make: `bucket/key`, version id, class, due time (ms),
+    /// soonest first.
+    pub pending_transitions: Vec<(String, String, String, i64)>,
 }
 
 /// What a scrape of the engine shows.
@@ -353,6 +356,28 @@ impl Engine {
             }
         }
         report.restore_jobs.sort_by_key(|j| j.2);
+        // Transitions the rules have scheduled: the keys the lifecycle queue will look at.
+        let mut keys = std::collections::BTreeSet::new();
+        for item in self.meta.iter(Keyspace::LifecycleQueue) {
+            let (k, _) = item?;
+            if let Some((_, crate::schedule::OBJECT, payload)) = crate::schedule::parse_queue_key(&k) {
+                keys.insert(payload.to_vec());
+            }
+        }
+        for payload in keys {
+            let end = payload.iter().position(|&c| c == 0).unwrap_or(payload.len());
+            let (Ok(b), Ok(k)) =
+                (std::str::from_utf8(&payload[..end]), std::str::from_utf8(payload.get(end + 1..).unwrap_or_default()))
+            else {
+                continue;
+            };
+            let (Ok(bucket), Ok(key)) = (BucketName::parse(b), ObjectKey::parse(k)) else { continue };
+            let Some(config) = self.schedule.config(&bucket)? else { continue };
+            for (version, class, at) in self.objects.pending_transitions(&bucket, &key, &config)? {
+                report.pending_transitions.push((format!("{b}/{k}"), version, class, at));
+            }
+        }
+        report.pending_transitions.sort_by_key(|t| t.3);
         Ok(report)
     }
 

@@ -617,6 +617,24 @@ impl Objects {
         Ok(())
     }
 
+    /// The transitions the rules will make of `key`'s versions: (version id, class, due ms).
+    pub(crate) fn pending_transitions(
+        &self,
+        bucket: &BucketName,
+        key: &ObjectKey,
+        config: &LifecycleConfig,
+    ) -> Result<Vec<(String, String, i64)>> {
+        let versions = self.all_versions(bucket, key)?;
+        Ok(facts(&versions)
+            .iter()
+            .zip(&versions)
+            .filter_map(|(f, v)| {
+                lifecycle::next_transition(config, f, self.schedule.day_ms())
+                    .map(|d| (v.version_id.clone(), d.storage_class.unwrap_or_default().to_owned(), d.at_ms))
+            })
+            .collect())
+    }
+
     /// When the lifecycle rules will expire `rec` (the current version), and by which rule: what
     /// `x-amz-expiration` says.
     pub(crate) fn expiration(&self, bucket: &BucketName, rec: &ObjectRecord) -> Result<Option<(i64, String)>> {

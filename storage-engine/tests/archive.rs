@@ -247,6 +247,10 @@ fn lifecycle_transitions_move_versions_down_the_tiers_keeping_their_bytes() {
     let before = f.put("old/a", "STANDARD", &big);
     f.put("old/small", "STANDARD", b"under 128 KiB");
     f.put("new/b", "STANDARD", &big);
+    let scheduled = f.engine.archive_report().unwrap().pending_transitions;
+    assert_eq!(scheduled.len(), 1, "old/a only (old/small is too small, new/b under no rule): {scheduled:?}");
+    assert_eq!((scheduled[0].0.as_str(), scheduled[0].2.as_str()), ("cold/old/a", "GLACIER_IR"));
+    assert_eq!(scheduled[0].3, (T0 / DAY + 31) * DAY, "the midnight after day 30");
     f.at_day(30);
     assert!(f.run().is_empty(), "not before day 30 has ended (midnight after)");
     f.at_day(31);

@@ -282,13 +282,20 @@ async fn a_lifecycle_transition_archives_objects_within_seconds() {
 /// A receiver for restore notifications: answers 503 to the first request, 200 after, and keeps
 /// every body it accepted.
 async fn receiver() -> (String, std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>) {
+    receiver_on("127.0.0.1:0", true).await
+}
+
+async fn receiver_on(
+    addr: &str,
+    refuse_first: bool,
+) -> (String, std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
     let url = format!("http://{}/hook", listener.local_addr().unwrap());
     let got: std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>> = Default::default();
     let seen = got.clone();
     tokio::spawn(async move {
-        let mut first = true;
+        let mut first = refuse_first;
         loop {
             let Ok((mut sock, _)) = listener.accept().await else { return };
             let mut buf = Vec::new();
@@ -373,4 +380,52 @@ async fn restore_events_reach_the_notify_url_with_retries() {
     let metrics = reqwest::get(format!("{}/-/metrics", server.endpoint)).await.unwrap().text().await.unwrap();
     assert!(metrics.contains("firn_restore_notifications_total{outcome=\"delivered\"} 3"), "{metrics}");
     assert!(metrics.contains("firn_restore_notifications_total{outcome=\"failed\"} 1"), "{metrics}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn undelivered_restore_events_survive_a_restart() {
+    // Nobody listens at first: the events wait in the queue.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("http://127.0.0.1:{port}/hook");
+    let mut env = FAST.to_vec();
+    env.push(("FIRN_ARCHIVE_NOTIFY_URL", url.as_str()));
+    env.push(super::harness::ON_DISK);
+    let server = Server::start_with(&env);
+    let s3 = server.client();
+    s3.create_bucket().bucket("waiting").send().await.unwrap();
+    s3.put_object()
+        .bucket("waiting")
+        .key("k")
+        .storage_class(StorageClass::Glacier)
+        .body(b"x".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(restore_raw(&server, "waiting", "k", &restore_body(1, "Expedited")).await.status, 202);
+    let mut done = false;
+    for _ in 0..40 {
+        if restore_header(&s3, "waiting", "k").await.is_some_and(|h| h.contains("\"false\"")) {
+            done = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(done, "the restore completed while its events could not be delivered");
+    let dir = server.kill();
+    let (_, got) = receiver_on(&format!("127.0.0.1:{port}"), false).await;
+    let _server = Server::start_in(dir, &env);
+    let started = Instant::now();
+    let names = loop {
+        let names: Vec<String> = got
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|b| b["Records"][0]["eventName"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        if names.len() >= 2 || started.elapsed() > Duration::from_secs(15) {
+            break names;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(&names[..2], ["ObjectRestore:Post", "ObjectRestore:Completed"], "delivered after the restart, in order");
 }
