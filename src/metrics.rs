@@ -81,7 +81,7 @@ impl Metrics {
             let _ = writeln!(out, "firn_request_duration_seconds_sum{{operation=\"{op}\"}} {}", h.sum);
             let _ = writeln!(out, "firn_request_duration_seconds_count{{operation=\"{op}\"}} {}", h.count);
         }
-        let gauges: [(&str, &str, &str, String); 9] = [
+        let gauges: [(&str, &str, &str, String); 11] = [
             (
                 "firn_bytes_received_total",
                 "counter",
@@ -101,12 +101,14 @@ impl Metrics {
                 "Object versions stored, by tier.",
                 stats.hot_versions.to_string(),
             ),
+            ("firn_stored_objects{tier=\"archive\"}", "gauge", "", stats.archive_versions.to_string()),
             (
                 "firn_stored_bytes{tier=\"hot\"}",
                 "gauge",
                 "Bytes of object versions stored, by tier.",
                 stats.hot_bytes.to_string(),
             ),
+            ("firn_stored_bytes{tier=\"archive\"}", "gauge", "", stats.archive_bytes.to_string()),
             ("firn_gc_queue", "gauge", "Blobs waiting to be deleted.", stats.gc_queue.to_string()),
             (
                 "firn_archive_segments",

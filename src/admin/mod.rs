@@ -304,7 +304,12 @@ pub fn execute(engine: &Engine, users: &Users, req: &Request, progress: &mut dyn
         }
         Request::Tiers => {
             let s = engine.stats();
-            Reply::Tiers { tiers: vec![Usage { name: "hot".into(), items: s.hot_versions, bytes: Some(s.hot_bytes) }] }
+            Reply::Tiers {
+                tiers: vec![
+                    Usage { name: "hot".into(), items: s.hot_versions, bytes: Some(s.hot_bytes) },
+                    Usage { name: "archive".into(), items: s.archive_versions, bytes: Some(s.archive_bytes) },
+                ],
+            }
         }
         Request::Queues => {
             let q = engine.queues()?;

@@ -105,6 +105,9 @@ pub struct EngineStats {
     pub hot_bytes: i64,
     /// Blobs waiting to be deleted.
     pub gc_queue: usize,
+    /// Object versions in the archive tier and their bytes (before compression).
+    pub archive_versions: i64,
+    pub archive_bytes: i64,
     /// The archive tier's segment files, their bytes, and the bytes of them live versions take.
     pub archive_segments: usize,
     pub archive_on_disk: u64,
@@ -624,11 +627,14 @@ impl Engine {
 
     pub fn stats(&self) -> EngineStats {
         let total = self.usage.total();
+        let archived = self.usage.archived();
         let (archive_on_disk, archive_live) = self.archive_bytes().unwrap_or_default();
         EngineStats {
             buckets: self.buckets.count(),
-            hot_versions: total.objects,
-            hot_bytes: total.bytes,
+            hot_versions: total.objects - archived.objects,
+            hot_bytes: total.bytes - archived.bytes,
+            archive_versions: archived.objects,
+            archive_bytes: archived.bytes,
             gc_queue: self.gc.queued().unwrap_or(0),
             archive_segments: self.archive.segments().map(|s| s.len()).unwrap_or(0),
             archive_on_disk,

@@ -613,6 +613,8 @@ impl Objects {
         })?;
         if !committed {
             tracing::debug!(bucket = b, key = k, "lifecycle: the version changed under a transition; left as it is");
+        } else if archive.is_some() {
+            self.usage.archive_moved(v.size, 1);
         }
         Ok(())
     }

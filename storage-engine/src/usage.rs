@@ -20,6 +20,13 @@ pub struct BucketUsage {
 pub(crate) struct Usage {
     meta: Meta,
     counts: Arc<Mutex<HashMap<String, BucketUsage>>>,
+    /// Of all that, the versions in the archive tier (all buckets).
+    archived: Arc<Mutex<BucketUsage>>,
+}
+
+/// An archived version keeps no hot extents (a hot one, even empty, has one).
+fn in_archive(rec: &ObjectRecord) -> bool {
+    !rec.delete_marker && rec.extents.is_empty()
 }
 
 impl Usage {
@@ -36,7 +43,15 @@ impl Usage {
                 u.bytes += rec.size as i64;
             }
         }
-        Ok(Usage { meta, counts: Arc::new(Mutex::new(counts)) })
+        let mut archived = BucketUsage::default();
+        for item in meta.iter(Keyspace::Versions) {
+            let rec: ObjectRecord = record::decode(&item?.1)?;
+            if in_archive(&rec) {
+                archived.objects += 1;
+                archived.bytes += rec.size as i64;
+            }
+        }
+        Ok(Usage { meta, counts: Arc::new(Mutex::new(counts)), archived: Arc::new(Mutex::new(archived)) })
     }
 
     fn counts(&self) -> MutexGuard<'_, HashMap<String, BucketUsage>> {
@@ -45,6 +60,9 @@ impl Usage {
 
     /// Accounts for a version of `bucket` added (`sign` 1) or removed (`sign` -1).
     pub(crate) fn account(&self, bucket: &str, rec: &ObjectRecord, sign: i64) {
+        if in_archive(rec) {
+            self.archive_moved(rec.size, sign);
+        }
         if !rec.delete_marker {
             let mut map = self.counts();
             // Look up before inserting: the common case needs no allocation.
@@ -62,6 +80,18 @@ impl Usage {
     }
 
     /// Every bucket's usage added up.
+    /// A version of `size` bytes entered (`sign` 1) or left (-1) the archive tier.
+    pub(crate) fn archive_moved(&self, size: u64, sign: i64) {
+        let mut a = self.archived.lock().unwrap_or_else(|p| p.into_inner());
+        a.objects += sign;
+        a.bytes += sign * size as i64;
+    }
+
+    /// The versions in the archive tier, all buckets together.
+    pub(crate) fn archived(&self) -> BucketUsage {
+        *self.archived.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     pub(crate) fn total(&self) -> BucketUsage {
         self.counts().values().fold(BucketUsage::default(), |t, u| BucketUsage {
             objects: t.objects + u.objects,

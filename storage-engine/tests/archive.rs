@@ -63,6 +63,8 @@ fn glacier_reads_only_after_a_restore_and_until_it_expires() {
     let body = data(200_000, 1);
     let rec = f.put("backup.tar", "GLACIER", &body);
     assert!(rec.extents.is_empty(), "the bytes are in the archive tier");
+    let stats = f.engine.stats();
+    assert_eq!((stats.hot_versions, stats.archive_versions, stats.archive_bytes), (0, 1, 200_000));
     assert!(matches!(f.read(&rec), Err(EngineError::InvalidObjectState(c)) if c == "GLACIER"));
     assert!(f.engine.restore_status(&f.bucket, &rec).unwrap().is_none());
 
@@ -195,6 +197,7 @@ fn restore_jobs_survive_a_restart_with_their_times() {
     };
     assert!((T0 + 3 * MINUTE..=T0 + 5 * MINUTE).contains(&due), "Standard's 3-5 hours at a time scale of 60");
     let e = open();
+    assert_eq!(e.stats().archive_versions, 1, "counted at start-up as the running count had it");
     clock.advance(due - T0);
     assert_eq!(e.run_lifecycle(100, 60_000).unwrap().unwrap().total.actions.get("restore"), Some(&1));
     let rec = e.object(&b, &ObjectKey::parse("k").unwrap()).unwrap();
@@ -265,6 +268,8 @@ fn lifecycle_transitions_move_versions_down_the_tiers_keeping_their_bytes() {
     assert_eq!(f.current("old/small").meta.storage_class, "STANDARD", "small objects stay (128 KiB minimum)");
     assert_eq!(f.current("new/b").meta.storage_class, "STANDARD");
     assert_eq!(f.engine.queues().unwrap().gc, 0, "the hot bytes are freed");
+    let stats = f.engine.stats();
+    assert_eq!((stats.hot_versions, stats.archive_versions), (2, 1), "counted in the archive tier now");
     f.at_day(181);
     assert_eq!(f.run().get("transition"), Some(&1));
     let deep = f.current("old/a");
