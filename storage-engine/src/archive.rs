@@ -178,6 +178,20 @@ impl ArchiveStore {
         })
     }
 
+    /// Writes all of `from` as one object, fsynced; returns where it went.
+    pub fn copy_in(&self, mut from: impl Read) -> Result<ArchiveRef> {
+        let mut w = self.writer()?;
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = from.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            w.write(&buf[..n])?;
+        }
+        w.finish()
+    }
+
     /// A reader over bytes `start..end` of an archived object.
     pub fn reader(&self, r: &ArchiveRef, start: u64, end: u64) -> ArchiveReader {
         let path = self.segment_path(r.segment);

@@ -10,7 +10,6 @@ use crate::meta::{Keyspace, Meta};
 use crate::objects::count_archived;
 use crate::record;
 use std::collections::BTreeMap;
-use std::io::Read;
 
 /// What a compaction did.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -56,17 +55,7 @@ pub(crate) fn compact(meta: &Meta, archive: &ArchiveStore, min_dead: f64, seal: 
         }
     }
     for (vkey, old) in moving {
-        let mut w = archive.writer()?;
-        let mut from = archive.reader(&old, 0, old.size);
-        let mut buf = vec![0u8; 1 << 20];
-        loop {
-            let n = from.read(&mut buf)?;
-            if n == 0 {
-                break;
-            }
-            w.write(&buf[..n])?;
-        }
-        let new = w.finish()?;
+        let new = archive.copy_in(archive.reader(&old, 0, old.size))?;
         let encoded = record::encode(&new);
         let switched = meta.transaction(|tx| {
             let current = tx.get_record::<ArchiveRef>(Keyspace::Archived, &vkey)?;

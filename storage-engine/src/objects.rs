@@ -176,17 +176,8 @@ impl Objects {
     }
 
     /// Writes `from` into the archive tier, fsynced; returns where it went.
-    pub(crate) fn archive_copy(&self, mut from: impl std::io::Read) -> Result<ArchiveRef> {
-        let mut w = self.archive.writer()?;
-        let mut buf = vec![0u8; 1 << 20];
-        loop {
-            let n = from.read(&mut buf)?;
-            if n == 0 {
-                break;
-            }
-            w.write(&buf[..n])?;
-        }
-        w.finish()
+    pub(crate) fn archive_copy(&self, from: impl std::io::Read) -> Result<ArchiveRef> {
+        self.archive.copy_in(from)
     }
 
     /// A hint for the lifecycle queue after a change to `key` (see `schedule.rs`).

@@ -281,7 +281,7 @@ async fn a_lifecycle_transition_archives_objects_within_seconds() {
 
 /// A receiver for restore notifications: answers 503 to the first request, 200 after, and keeps
 /// every body it accepted.
-async fn receiver() -> (String, std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>) {
+async fn receiver() -> (String, Received) {
     receiver_on("127.0.0.1:0", true).await
 }
 
@@ -292,7 +292,7 @@ async fn receiver_on(
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
     let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    let got: std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>> = Default::default();
+    let got: Received = Default::default();
     let seen = got.clone();
     tokio::spawn(async move {
         let mut first = refuse_first;
@@ -335,6 +335,25 @@ async fn receiver_on(
     (url, got)
 }
 
+type Received = std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>;
+
+/// The event names received so far, once there are `n` of them (or `limit` has passed).
+async fn event_names(got: &Received, n: usize, limit: Duration) -> Vec<String> {
+    let started = Instant::now();
+    loop {
+        let names: Vec<String> = got
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|b| b["Records"][0]["eventName"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        if names.len() >= n || started.elapsed() > limit {
+            return names;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn restore_events_reach_the_notify_url_with_retries() {
     let (url, got) = receiver().await;
@@ -353,19 +372,7 @@ async fn restore_events_reach_the_notify_url_with_retries() {
         .unwrap();
     let reply = restore_raw(&server, "notified", "a.tar", &restore_body(1, "Expedited")).await;
     assert_eq!(reply.status, 202);
-    let started = Instant::now();
-    let events = loop {
-        let names: Vec<String> = got
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|b| b["Records"][0]["eventName"].as_str().unwrap_or_default().to_owned())
-            .collect();
-        if names.len() >= 3 || started.elapsed() > Duration::from_secs(12) {
-            break names;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let events = event_names(&got, 3, Duration::from_secs(12)).await;
     assert_eq!(
         events,
         ["ObjectRestore:Post", "ObjectRestore:Completed", "ObjectRestore:Delete"],
@@ -414,18 +421,6 @@ async fn undelivered_restore_events_survive_a_restart() {
     let dir = server.kill();
     let (_, got) = receiver_on(&format!("127.0.0.1:{port}"), false).await;
     let _server = Server::start_in(dir, &env);
-    let started = Instant::now();
-    let names = loop {
-        let names: Vec<String> = got
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|b| b["Records"][0]["eventName"].as_str().unwrap_or_default().to_owned())
-            .collect();
-        if names.len() >= 2 || started.elapsed() > Duration::from_secs(15) {
-            break names;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let names = event_names(&got, 2, Duration::from_secs(15)).await;
     assert_eq!(&names[..2], ["ObjectRestore:Post", "ObjectRestore:Completed"], "delivered after the restart, in order");
 }
