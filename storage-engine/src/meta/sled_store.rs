@@ -18,7 +18,18 @@ pub struct SledStore {
 
 impl SledStore {
     pub fn open(path: &Path, cache_bytes: u64) -> Result<SledStore> {
-        let db = ::sled::Config::new().path(path).cache_capacity(cache_bytes).open().map_err(store_err)?;
+        // A store this process just closed may keep its file lock a moment longer, while sled's flusher
+        // thread lets go of it: try again for a little while before reporting the lock as held.
+        let mut attempts = 0;
+        let db = loop {
+            match ::sled::Config::new().path(path).cache_capacity(cache_bytes).open() {
+                Err(::sled::Error::Io(e)) if attempts < 25 && e.to_string().contains("could not acquire lock") => {
+                    attempts += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                other => break other.map_err(store_err)?,
+            }
+        };
         let trees =
             Keyspace::ALL.iter().map(|ks| db.open_tree(ks.name())).collect::<Result<_, _>>().map_err(store_err)?;
         Ok(SledStore { db, trees })
