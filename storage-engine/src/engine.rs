@@ -368,16 +368,10 @@ impl Engine {
             }
         }
         for payload in keys {
-            let end = payload.iter().position(|&c| c == 0).unwrap_or(payload.len());
-            let (Ok(b), Ok(k)) =
-                (std::str::from_utf8(&payload[..end]), std::str::from_utf8(payload.get(end + 1..).unwrap_or_default()))
-            else {
-                continue;
-            };
-            let (Ok(bucket), Ok(key)) = (BucketName::parse(b), ObjectKey::parse(k)) else { continue };
+            let Some((bucket, key)) = crate::schedule::object_of(&payload) else { continue };
             let Some(config) = self.schedule.config(&bucket)? else { continue };
             for (version, class, at) in self.objects.pending_transitions(&bucket, &key, &config)? {
-                report.pending_transitions.push((format!("{b}/{k}"), version, class, at));
+                report.pending_transitions.push((format!("{bucket}/{key}"), version, class, at));
             }
         }
         report.pending_transitions.sort_by_key(|t| t.3);

@@ -12,7 +12,7 @@ use crate::names::{BucketName, ObjectKey};
 use crate::objects::Objects;
 use crate::record::{self, UploadRecord};
 use crate::restore::{self, Restores};
-use crate::schedule::{self, Schedule};
+use crate::schedule::{self, split_bucket, Schedule};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::ops::Bound;
@@ -62,13 +62,6 @@ pub(crate) struct LifecycleWorker {
     objects: Objects,
     uploads: Uploads,
     restores: Restores,
-}
-
-/// A payload of an `o` hint or a sweep: the bucket, and the rest after its 0x00.
-fn split_bucket(payload: &[u8]) -> Option<(BucketName, &[u8])> {
-    let end = payload.iter().position(|&b| b == 0).unwrap_or(payload.len());
-    let bucket = BucketName::parse(std::str::from_utf8(&payload[..end]).ok()?).ok()?;
-    Some((bucket, payload.get(end + 1..).unwrap_or_default()))
 }
 
 impl LifecycleWorker {
@@ -170,9 +163,7 @@ impl LifecycleWorker {
     }
 
     fn object_hint(&self, qkey: &[u8], payload: &[u8], now: i64, stats: &mut RunStats) -> Result<()> {
-        let parsed = split_bucket(payload)
-            .and_then(|(b, rest)| Some((b, ObjectKey::parse(std::str::from_utf8(rest).ok()?).ok()?)));
-        let next = match &parsed {
+        let next = match &schedule::object_of(payload) {
             Some((bucket, key)) => self.evaluate_key(bucket, key, now, stats)?,
             None => None,
         };

@@ -16,7 +16,7 @@
 use crate::error::{EngineError, Result};
 use crate::lifecycle::{self, Expiration, LifecycleConfig, When};
 use crate::meta::{Keyspace, Meta, TxResult, Txn};
-use crate::names::BucketName;
+use crate::names::{BucketName, ObjectKey};
 use crate::record;
 
 pub(crate) const OBJECT: u8 = b'o';
@@ -36,6 +36,19 @@ pub(crate) fn queue_key(due_ms: i64, kind: u8, payload: &[u8]) -> Vec<u8> {
 pub(crate) fn parse_queue_key(k: &[u8]) -> Option<(i64, u8, &[u8])> {
     let due = u64::from_be_bytes(k.get(..8)?.try_into().ok()?) as i64;
     Some((due, *k.get(8)?, &k[9..]))
+}
+
+/// A payload taken apart: the bucket, and the rest after its 0x00.
+pub(crate) fn split_bucket(payload: &[u8]) -> Option<(BucketName, &[u8])> {
+    let end = payload.iter().position(|&b| b == 0).unwrap_or(payload.len());
+    let bucket = BucketName::parse(std::str::from_utf8(&payload[..end]).ok()?).ok()?;
+    Some((bucket, payload.get(end + 1..).unwrap_or_default()))
+}
+
+/// The bucket and key an `o` hint names.
+pub(crate) fn object_of(payload: &[u8]) -> Option<(BucketName, ObjectKey)> {
+    let (bucket, rest) = split_bucket(payload)?;
+    Some((bucket, ObjectKey::parse(std::str::from_utf8(rest).ok()?).ok()?))
 }
 
 /// Records a hint inside a write's transaction.

@@ -33,22 +33,19 @@ impl Usage {
     /// Counts what is stored.
     pub(crate) fn count(meta: Meta) -> Result<Usage> {
         let mut counts: HashMap<String, BucketUsage> = HashMap::new();
+        let mut archived = BucketUsage::default();
         for item in meta.iter(Keyspace::Versions) {
             let (k, v) = item?;
             let rec: ObjectRecord = record::decode(&v)?;
+            if in_archive(&rec) {
+                archived.objects += 1;
+                archived.bytes += rec.size as i64;
+            }
             if !rec.delete_marker {
                 let bucket = keys::bucket_of(&k).ok_or_else(|| EngineError::Corrupt("version key".into()))?;
                 let u = counts.entry(bucket.to_owned()).or_default();
                 u.objects += 1;
                 u.bytes += rec.size as i64;
-            }
-        }
-        let mut archived = BucketUsage::default();
-        for item in meta.iter(Keyspace::Versions) {
-            let rec: ObjectRecord = record::decode(&item?.1)?;
-            if in_archive(&rec) {
-                archived.objects += 1;
-                archived.bytes += rec.size as i64;
             }
         }
         Ok(Usage { meta, counts: Arc::new(Mutex::new(counts)), archived: Arc::new(Mutex::new(archived)) })
