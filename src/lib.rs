@@ -3,6 +3,7 @@
 //! The daemon: configuration, the HTTP server, routing, authentication, access checks, XML and
 //! the S3 operation handlers. Storage lives in the `firn-storage` crate.
 
+pub mod access;
 pub mod acl;
 pub mod admin;
 pub mod app;
@@ -17,12 +18,11 @@ pub mod form;
 pub mod handlers;
 pub mod metrics;
 pub mod notify;
-
 pub mod payload;
 pub mod pipeline;
+pub mod policy;
 pub mod router;
 pub mod server;
 pub mod users;
 pub mod workers;
-
 pub mod xml;

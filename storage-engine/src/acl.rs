@@ -18,6 +18,9 @@ pub enum Grantee {
     LogDelivery,
 }
 
+/// The canonical id S3 gives anonymous requests: the owner of what they write.
+pub const ANONYMOUS_ID: &str = "65a011a29cdf8ec533ec3d1ccaae921c";
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Permission {
     FullControl,
@@ -97,21 +100,47 @@ impl Acl {
         Some(acl)
     }
 
-    /// Whether `who` (a canonical id, None for an anonymous request) holds `perm`. The owner
-    /// always may read and change the ACL itself, whatever the grants say (as in S3).
+    /// Whether `who` (a canonical id, None for an anonymous request) holds `perm`.
     pub fn allows(&self, who: Option<&str>, perm: Permission) -> bool {
-        if who == Some(self.owner.as_str()) && matches!(perm, Permission::ReadAcp | Permission::WriteAcp) {
-            return true;
+        self.granted_by(who, perm).is_some()
+    }
+
+    /// The grantee through whom `who` (None: anonymous, who acts as [`ANONYMOUS_ID`]) holds
+    /// `perm`, if anyone. The owner always may read and change the ACL itself, whatever the
+    /// grants say (as in S3).
+    pub fn granted_by(&self, who: Option<&str>, perm: Permission) -> Option<Grantee> {
+        let id = who.unwrap_or(ANONYMOUS_ID);
+        if id == self.owner && matches!(perm, Permission::ReadAcp | Permission::WriteAcp) {
+            return Some(Grantee::User(id.to_owned()));
         }
-        self.grants.iter().any(|g| {
-            let matches = match &g.grantee {
-                Grantee::User(id) => who == Some(id.as_str()),
-                Grantee::AllUsers => true,
-                Grantee::AuthenticatedUsers => who.is_some(),
-                Grantee::LogDelivery => false,
-            };
-            matches && (g.permission == perm || g.permission == Permission::FullControl)
-        })
+        self.grants
+            .iter()
+            .find(|g| {
+                let matches = match &g.grantee {
+                    Grantee::User(u) => u == id,
+                    Grantee::AllUsers => true,
+                    Grantee::AuthenticatedUsers => who.is_some(),
+                    Grantee::LogDelivery => false,
+                };
+                matches && (g.permission == perm || g.permission == Permission::FullControl)
+            })
+            .map(|g| g.grantee.clone())
+    }
+
+    /// Whether it grants anything to everyone or to every signed-in user (S3's "public" ACL).
+    pub fn is_public(&self) -> bool {
+        self.grants.iter().any(|g| matches!(g.grantee, Grantee::AllUsers | Grantee::AuthenticatedUsers))
+    }
+
+    /// The list without its public grants (what IgnorePublicAcls evaluates).
+    pub fn without_public(&self) -> Acl {
+        let grants = self
+            .grants
+            .iter()
+            .filter(|g| !matches!(g.grantee, Grantee::AllUsers | Grantee::AuthenticatedUsers))
+            .cloned()
+            .collect();
+        Acl { owner: self.owner.clone(), grants }
     }
 }
 

@@ -1,6 +1,8 @@
 //! Buckets: creation (first come, first served), lookup, versioning state and removal of an empty
 //! bucket together with its settings.
 
+use crate::access::AccessSettings;
+use crate::acl::Acl;
 use crate::error::{EngineError, Result};
 use crate::keys;
 use crate::meta::{abort, Keyspace, Meta};
@@ -17,7 +19,16 @@ impl Buckets {
         Buckets { meta }
     }
 
-    pub(crate) fn create(&self, name: &BucketName, owner: &str, region: &str) -> Result<BucketRecord> {
+    /// Creates the bucket with its first ACL and access settings in one transaction, so a crash
+    /// never leaves a bucket without the settings its creator asked for.
+    pub(crate) fn create(
+        &self,
+        name: &BucketName,
+        owner: &str,
+        region: &str,
+        acl: Option<&Acl>,
+        access: &AccessSettings,
+    ) -> Result<BucketRecord> {
         let rec = BucketRecord {
             name: name.to_string(),
             owner: owner.to_owned(),
@@ -26,6 +37,8 @@ impl Buckets {
             versioning: Versioning::Unversioned,
         };
         let encoded = record::encode(&rec);
+        let acl = acl.map(|a| (keys::acl_bucket_key(name.as_str()), record::encode(a)));
+        let access = (access != &AccessSettings::default()).then(|| record::encode(access));
         self.meta.transaction(|tx| {
             if let Some(existing) = tx.get_record::<BucketRecord>(Keyspace::Buckets, name.as_str().as_bytes())? {
                 return abort(if existing.owner == owner {
@@ -35,10 +48,52 @@ impl Buckets {
                 });
             }
             tx.insert(Keyspace::Buckets, name.as_str().as_bytes(), &encoded)?;
+            if let Some((key, acl)) = &acl {
+                tx.insert(Keyspace::Acls, key, acl)?;
+            }
+            if let Some(access) = &access {
+                tx.insert(Keyspace::BucketAccess, name.as_str().as_bytes(), access)?;
+            }
             Ok(())
         })?;
         self.meta.sync()?;
         Ok(rec)
+    }
+
+    /// The bucket's policy, Block Public Access and ownership settings (all unset by default).
+    pub(crate) fn access(&self, name: &BucketName) -> Result<AccessSettings> {
+        Ok(self.meta.get_record(Keyspace::BucketAccess, name.as_str())?.unwrap_or_default())
+    }
+
+    /// Changes the bucket's access settings with `change`, which sees the current ones and may
+    /// refuse; NoSuchBucket if the bucket is gone.
+    pub(crate) fn update_access<E>(
+        &self,
+        name: &BucketName,
+        change: impl Fn(&mut AccessSettings) -> std::result::Result<(), E>,
+    ) -> Result<std::result::Result<(), E>> {
+        let b = name.as_str().as_bytes();
+        let mut refused = None;
+        self.meta.transaction(|tx| {
+            if tx.get(Keyspace::Buckets, b)?.is_none() {
+                return abort(EngineError::NoSuchBucket);
+            }
+            let mut settings: AccessSettings = tx.get_record(Keyspace::BucketAccess, b)?.unwrap_or_default();
+            refused = change(&mut settings).err();
+            if refused.is_some() {
+                return Ok(());
+            }
+            if settings == AccessSettings::default() {
+                tx.remove(Keyspace::BucketAccess, b)?;
+            } else {
+                tx.insert(Keyspace::BucketAccess, b, &record::encode(&settings))?;
+            }
+            Ok(())
+        })?;
+        match refused {
+            Some(e) => Ok(Err(e)),
+            None => self.meta.sync().map(Ok),
+        }
     }
 
     pub(crate) fn get(&self, name: &BucketName) -> Result<BucketRecord> {
@@ -86,6 +141,7 @@ impl Buckets {
             tx.remove(Keyspace::Quotas, b)?;
             tx.remove(Keyspace::Acls, &acl_key)?;
             tx.remove(Keyspace::Websites, b)?;
+            tx.remove(Keyspace::BucketAccess, b)?;
             tx.remove(Keyspace::Lifecycles, b)?;
             tx.remove(Keyspace::LifecycleStats, b)?;
             Ok(())

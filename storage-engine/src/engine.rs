@@ -1,5 +1,6 @@
 //! The engine: a thin facade over the capabilities, wired to one metadata store and the hot tier.
 
+use crate::access::AccessSettings;
 use crate::acl::Acl;
 use crate::acl_store::Acls;
 use crate::archive::{ArchiveOptions, ArchiveStore};
@@ -232,7 +233,34 @@ impl Engine {
     // ---- buckets ----
 
     pub fn create_bucket(&self, name: &BucketName, owner: &str, region: &str) -> Result<BucketRecord> {
-        self.buckets.create(name, owner, region)
+        self.buckets.create(name, owner, region, None, &AccessSettings::default())
+    }
+
+    /// Creates a bucket with its first ACL and access settings, all in one commit.
+    pub fn create_bucket_with(
+        &self,
+        name: &BucketName,
+        owner: &str,
+        region: &str,
+        acl: Option<&Acl>,
+        access: &AccessSettings,
+    ) -> Result<BucketRecord> {
+        self.buckets.create(name, owner, region, acl, access)
+    }
+
+    /// The bucket's policy, Block Public Access and Object Ownership settings.
+    pub fn bucket_access(&self, name: &BucketName) -> Result<AccessSettings> {
+        self.buckets.access(name)
+    }
+
+    /// Changes the bucket's access settings in one transaction; `change` may refuse with its own
+    /// error, which is returned inside the Ok and changes nothing.
+    pub fn update_bucket_access<E>(
+        &self,
+        name: &BucketName,
+        change: impl Fn(&mut AccessSettings) -> std::result::Result<(), E>,
+    ) -> Result<std::result::Result<(), E>> {
+        self.buckets.update_access(name, change)
     }
 
     pub fn bucket(&self, name: &BucketName) -> Result<BucketRecord> {
@@ -248,7 +276,7 @@ impl Engine {
         self.buckets.set_versioning(name, state)
     }
 
-    /// Removes an empty bucket, with its quota, ACL and website configuration.
+    /// Removes an empty bucket, with its quota, ACL, access settings and website configuration.
     pub fn delete_bucket(&self, name: &BucketName) -> Result<()> {
         self.buckets.delete(name)?;
         self.usage.forget(name);

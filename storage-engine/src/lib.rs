@@ -5,9 +5,9 @@
 //! returning.
 //!
 //! Layers, from the bottom up (no module uses one above it):
-//! 1. `names`, `keys`, `record`, `acl`, `lifecycle`, `clock`, `error`: validated names, key
-//!    encodings, versioned records, ACL documents and lifecycle rules with their (pure) evaluation,
-//!    the injectable clock.
+//! 1. `names`, `keys`, `record`, `acl`, `access`, `lifecycle`, `clock`, `error`: validated names,
+//!    key encodings, versioned records, ACL documents, bucket access settings and lifecycle rules
+//!    with their (pure) evaluation, the injectable clock.
 //! 2. `meta` (the metadata store trait, its sled and memory backends, group commit, leases),
 //!    `hot` (the hot tier's blob files) and `archive` (the archive tier's compressed segments, not
 //!    yet wired to objects).
@@ -17,6 +17,7 @@
 //! 4. The workers, above the capabilities they drive: `lifecycle_worker`.
 //! 5. `engine`: the facade the daemon uses.
 
+pub mod access;
 pub mod acl;
 mod acl_store;
 pub mod archive;
@@ -45,6 +46,7 @@ mod users;
 mod versions;
 pub mod website;
 
+pub use access::{AccessSettings, ObjectOwnership, PublicAccessBlock};
 pub use acl::{Acl, Grant, Grantee};
 pub use clock::Clock;
 pub use compaction::CompactReport;

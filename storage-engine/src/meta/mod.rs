@@ -76,10 +76,12 @@ pub enum Keyspace {
     ArchiveSegments,
     /// Restore notifications waiting to be delivered: id (big-endian u64) → Notification
     Notifications,
+    /// bucket name → AccessSettings (policy, Block Public Access, ownership controls)
+    BucketAccess,
 }
 
 impl Keyspace {
-    pub const ALL: [Keyspace; 23] = [
+    pub const ALL: [Keyspace; 24] = [
         Keyspace::Buckets,
         Keyspace::Objects,
         Keyspace::Versions,
@@ -103,6 +105,7 @@ impl Keyspace {
         Keyspace::Restores,
         Keyspace::ArchiveSegments,
         Keyspace::Notifications,
+        Keyspace::BucketAccess,
     ];
 
     pub fn name(self) -> &'static str {
@@ -130,6 +133,7 @@ impl Keyspace {
             Keyspace::Restores => "restores",
             Keyspace::ArchiveSegments => "archive_segments",
             Keyspace::Notifications => "notifications",
+            Keyspace::BucketAccess => "bucket_access",
         }
     }
 
