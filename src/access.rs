@@ -4,9 +4,10 @@
 //! keeps a public policy's grants from anyone but the bucket owner, BucketOwnerEnforced turns ACLs
 //! off. A pure function of its inputs; `App::authorize` gathers them for a request.
 
+use crate::error::{Code, S3Error, S3Result};
 use crate::policy::{Effect, Facts, Policy, Requester};
 use firn_storage::acl::{Acl, Grantee, Permission};
-use firn_storage::{ObjectOwnership, PublicAccessBlock};
+use firn_storage::{AccessSettings, ObjectOwnership, PublicAccessBlock};
 use std::fmt;
 
 /// What is asked: who, which `s3:` action, on which resource ARN, with the condition keys.
@@ -126,6 +127,52 @@ pub fn decide(req: &Request, bucket: &Bucket, fallback: &Fallback) -> Decision {
         },
         Fallback::Owner => Decision { allowed: false, reason: Reason::Implicit },
     }
+}
+
+fn acls_not_supported() -> S3Error {
+    S3Error::msg(Code::AccessControlListNotSupported, "The bucket does not allow ACLs")
+}
+
+fn public_acl_blocked() -> S3Error {
+    S3Error::msg(Code::AccessDenied, "Access Denied: the bucket's Block Public Access settings refuse public ACLs")
+}
+
+/// Who owns an object a request writes, and the ACL it gets: under BucketOwnerEnforced the bucket
+/// owner, with no ACL but `bucket-owner-full-control` accepted; under BucketOwnerPreferred the
+/// bucket owner when the writer hands it full control; otherwise the writer, with the ACL asked for
+/// (unless BlockPublicAcls refuses it).
+pub fn new_object_owner(
+    settings: &AccessSettings,
+    bucket_owner: &str,
+    writer: &str,
+    canned: Option<&str>,
+    acl: Option<Acl>,
+) -> S3Result<(String, Option<Acl>)> {
+    let to_bucket_owner = canned.map(str::trim) == Some("bucket-owner-full-control");
+    match settings.object_ownership() {
+        ObjectOwnership::BucketOwnerEnforced if acl.is_none() || to_bucket_owner => Ok((bucket_owner.to_owned(), None)),
+        ObjectOwnership::BucketOwnerEnforced => Err(acls_not_supported()),
+        ObjectOwnership::BucketOwnerPreferred if to_bucket_owner => Ok((bucket_owner.to_owned(), None)),
+        _ => {
+            if settings.block().block_public_acls && acl.as_ref().is_some_and(Acl::is_public) {
+                return Err(public_acl_blocked());
+            }
+            Ok((writer.to_owned(), acl))
+        }
+    }
+}
+
+/// Refuses an ACL that Put*Acl would set where the bucket does not take it: anything but the
+/// bucket owner's own full control when ACLs are off, a public one under BlockPublicAcls.
+pub fn admit_acl(settings: &AccessSettings, bucket_owner: &str, acl: &Acl) -> S3Result<()> {
+    let owner_only = acl.grants.iter().all(|g| g.grantee == Grantee::User(bucket_owner.to_owned()));
+    if settings.object_ownership() == ObjectOwnership::BucketOwnerEnforced && !owner_only {
+        return Err(acls_not_supported());
+    }
+    if settings.block().block_public_acls && acl.is_public() {
+        return Err(public_acl_blocked());
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -27,7 +27,17 @@ pub struct Config {
     pub metadata: Metadata,
     pub lifecycle: Lifecycle,
     pub archive: Archive,
+    pub access: Access,
     pub limits: Limits,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Access {
+    /// Give every new bucket a Block Public Access configuration with all four settings on, as
+    /// AWS does for new buckets since 2023. Off by default, so that `--acl public-read` and
+    /// website hosting work out of the box; a bucket's owner can change or delete it.
+    pub block_public_access_default: bool,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -128,6 +138,7 @@ impl Default for Config {
             metadata: Metadata::default(),
             lifecycle: Lifecycle::default(),
             archive: Archive::default(),
+            access: Access::default(),
             limits: Limits::default(),
         }
     }
@@ -229,6 +240,10 @@ impl Config {
         }
         if let Some(v) = env("FIRN_ARCHIVE_ZSTD_LEVEL") {
             self.archive.zstd_level = num("FIRN_ARCHIVE_ZSTD_LEVEL", v)?;
+        }
+        if let Some(v) = env("FIRN_BLOCK_PUBLIC_ACCESS_DEFAULT") {
+            self.access.block_public_access_default =
+                v.parse().map_err(|_| format!("FIRN_BLOCK_PUBLIC_ACCESS_DEFAULT must be true or false, not {v:?}"))?;
         }
         if let Some(v) = env("FIRN_LOG_FORMAT") {
             self.log_format = v;

@@ -4,17 +4,19 @@ use crate::app::App;
 use crate::auth::{self, AuthInput};
 use crate::body::Body;
 use crate::error::{Code, S3Error, S3Result};
+use crate::handlers::authz::Need;
 use crate::handlers::{self, Ctx};
-use crate::router::{self, Permission, Query};
+use crate::router::{self, Query, Scope};
 use crate::users::User;
 use crate::xml::XmlWriter;
-use firn_storage::{BucketName, ObjectKey};
+use firn_storage::{AccessSettings, BucketName, ObjectKey};
 use http::{HeaderValue, Request, Response};
 use hyper::body::Incoming;
-use std::sync::Arc;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-pub async fn handle(app: Arc<App>, req: Request<Incoming>) -> Response<Body> {
+pub async fn handle(app: Arc<App>, req: Request<Incoming>, peer: IpAddr) -> Response<Body> {
     let started = Instant::now();
     let request_id = app.next_request_id();
     let method = req.method().clone();
@@ -35,7 +37,9 @@ pub async fn handle(app: Arc<App>, req: Request<Incoming>) -> Response<Body> {
     // Routed once here: website errors are HTML pages, so the answer is needed after dispatch too.
     let website_route = router::website_route(&method, host.as_deref(), app.config.website_domain.as_deref(), &path);
     let website = website_route.is_some();
-    let (op, user, result) = dispatch(app.clone(), req, host.as_deref(), website_route, &request_id).await;
+    let decisions = Arc::default();
+    let (op, user, result) =
+        dispatch(app.clone(), req, host.as_deref(), website_route, &request_id, peer, &decisions).await;
     let mut resp = match result {
         Ok(r) => r,
         Err(e) => {
@@ -64,6 +68,7 @@ pub async fn handle(app: Arc<App>, req: Request<Incoming>) -> Response<Body> {
         path,
         operation = op.map_or("-", |o| o.name()),
         status = resp.status().as_u16(),
+        access = decisions.lock().expect("not poisoned").join("; "),
         bytes_in,
         bytes_out,
         micros = elapsed.as_micros() as u64,
@@ -78,6 +83,8 @@ async fn dispatch(
     host: Option<&str>,
     website: Option<S3Result<router::Route>>,
     request_id: &str,
+    peer: IpAddr,
+    decisions: &Arc<Mutex<Vec<String>>>,
 ) -> (Option<router::Op>, Option<Arc<User>>, S3Result<Response<Body>>) {
     let (parts, incoming) = req.into_parts();
     let query = Query::parse(parts.uri.query());
@@ -97,11 +104,7 @@ async fn dispatch(
         query: &query.0,
     };
     // The website endpoint is anonymous by design: credentials there are ignored, as in S3.
-    let auth = if route.op.is_website() {
-        Ok(auth::Auth { user: None, payload: auth::Payload::Unsigned })
-    } else {
-        auth::authenticate(&parts, &input)
-    };
+    let auth = if route.op.is_website() { Ok(auth::Auth::anonymous()) } else { auth::authenticate(&parts, &input) };
     let auth = match auth {
         Ok(a) => a,
         Err(e) => return (Some(route.op), None, Err(e)),
@@ -110,30 +113,61 @@ async fn dispatch(
     let result = async {
         let bucket = route.bucket.as_deref().map(BucketName::parse).transpose()?;
         let key = route.key.as_deref().map(ObjectKey::parse).transpose()?;
-        let bucket_record = match (&bucket, route.op.permission()) {
-            (_, Permission::Public) => None,
-            (_, Permission::Admin) if auth.user.as_deref().is_some_and(User::is_root) => None,
-            (_, Permission::Admin) => return Err(S3Error::new(Code::AccessDenied)),
-            (Some(b), perm) => app.check_access(auth.user.as_deref(), b, perm)?,
-            (None, _) if auth.user.is_none() => return Err(S3Error::new(Code::AccessDenied)),
-            (None, _) => None,
-        };
-        let ctx = Ctx {
+        let mut ctx = Ctx {
             app: app.clone(),
             request_id: request_id.to_owned(),
+            op: route.op,
             user: auth.user,
+            proof: auth.proof,
+            peer,
+            decisions: decisions.clone(),
             parts,
             query,
             bucket,
-            bucket_record,
+            bucket_record: None,
+            access: AccessSettings::default(),
             key,
             payload: auth.payload,
             body: Some(incoming),
         };
+        admit(&mut ctx)?;
         handlers::run(route.op, ctx).await
     }
     .await;
     (Some(route.op), user, result)
+}
+
+/// The access check made before the handler runs: all of it for bucket-wide operations, the
+/// bucket's existence where the object's own ACL decides (`Ctx::load_object`) or each key does.
+fn admit(ctx: &mut Ctx) -> S3Result<()> {
+    let access = ctx.op.access();
+    let signed_in = ctx.user.is_some();
+    let need = match access.scope {
+        Scope::Public | Scope::InForm => return Ok(()),
+        Scope::Admin if ctx.user.as_deref().is_some_and(User::is_root) => return Ok(()),
+        Scope::Authenticated if signed_in => return Ok(()),
+        Scope::Admin | Scope::Authenticated => return Err(S3Error::new(Code::AccessDenied)),
+        Scope::Owner => Some(Need::Owner),
+        Scope::Bucket(p) | Scope::ObjectInBucket(p) => Some(Need::Bucket(p)),
+        Scope::Object(_) | Scope::EachKey(_) => None,
+    };
+    let Some(bucket) = ctx.bucket.clone() else {
+        return if signed_in { Ok(()) } else { Err(S3Error::new(Code::AccessDenied)) };
+    };
+    let (record, settings) = match need {
+        Some(need) => {
+            let key = match access.scope {
+                Scope::ObjectInBucket(_) => ctx.key.as_ref().map(|k| k.as_str().to_owned()),
+                _ => None,
+            };
+            ctx.authorize(&bucket, key.as_deref(), ctx.action(), need)?
+        }
+        None => (ctx.app.engine.bucket(&bucket)?, ctx.app.engine.bucket_access(&bucket)?),
+    };
+    ctx.check_expected_owner("x-amz-expected-bucket-owner", &record)?;
+    ctx.bucket_record = Some(record);
+    ctx.access = settings;
+    Ok(())
 }
 
 /// An error on the website endpoint: S3's HTML page (no body for HEAD).

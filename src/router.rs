@@ -1,5 +1,5 @@
-//! One router: turns method, host, path and query into a typed operation that also names the
-//! permission it needs. Only the URL and method decide; headers are consulted only for CopyObject.
+//! One router: turns method, host, path and query into a typed operation that also names what it
+//! needs: its `s3:` action and where the right to it comes from. Only the URL and method decide; headers are consulted only for CopyObject.
 
 use crate::auth::sigv4::uri_decode;
 use crate::error::{Code, S3Error, S3Result};
@@ -74,6 +74,16 @@ pub enum Op {
     PutBucketLifecycleConfiguration,
     DeleteBucketLifecycle,
     RestoreObject,
+    GetBucketPolicy,
+    PutBucketPolicy,
+    DeleteBucketPolicy,
+    GetBucketPolicyStatus,
+    GetPublicAccessBlock,
+    PutPublicAccessBlock,
+    DeletePublicAccessBlock,
+    GetBucketOwnershipControls,
+    PutBucketOwnershipControls,
+    DeleteBucketOwnershipControls,
     /// GET and HEAD on the website endpoint (`bucket.<website_domain>`): anonymous, website semantics.
     WebsiteGet,
     WebsiteHead,
@@ -85,30 +95,40 @@ pub enum Op {
     Admin,
 }
 
-/// What an operation needs from the caller. Bucket rights come from the bucket's ACL and are
-/// checked before the handler runs; object rights come from the version's ACL and are checked when
-/// the handler loads the version (`Ctx::load_object`).
+/// Where an operation's right comes from, besides the bucket policy (`access.rs` decides).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Permission {
+pub enum Scope {
     /// Anyone: the service's own health and metrics endpoints.
     Public,
-    /// Checked by the handler: the credentials are in the form's signed policy.
-    InForm,
-    /// Any authenticated user (ListBuckets, CreateBucket).
-    Authenticated,
-    /// Bucket configuration: the bucket's owner only.
-    Owner,
-    /// A right the bucket's ACL must grant.
-    Bucket(Acl),
-    /// A right the object version's ACL must grant.
-    Object(Acl),
     /// The root user only: the admin API.
     Admin,
+    /// Checked by the handler: the credentials (or none) are in the form.
+    InForm,
+    /// Any signed request (ListBuckets, CreateBucket).
+    Authenticated,
+    /// Bucket configuration: the bucket's owner, or a policy.
+    Owner,
+    /// The bucket, by the bucket's ACL.
+    Bucket(Acl),
+    /// An object (the resource is `bucket/key`), by the bucket's ACL: writes and deletes.
+    ObjectInBucket(Acl),
+    /// An object version, by its own ACL: decided when the handler loads it (`Ctx::load_object`).
+    Object(Acl),
+    /// Each key a request names (DeleteObjects), by the bucket's ACL: decided per key.
+    EachKey(Acl),
+}
+
+/// What an operation needs: its scope and its `s3:` action (another when a `versionId` is given).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Access {
+    pub scope: Scope,
+    pub action: &'static str,
+    pub version_action: &'static str,
 }
 
 impl Op {
     /// Every operation, for the README's compatibility table test.
-    pub const ALL: [Op; 45] = [
+    pub const ALL: [Op; 55] = [
         Op::ListBuckets,
         Op::CreateBucket,
         Op::HeadBucket,
@@ -148,6 +168,16 @@ impl Op {
         Op::PutBucketLifecycleConfiguration,
         Op::DeleteBucketLifecycle,
         Op::RestoreObject,
+        Op::GetBucketPolicy,
+        Op::PutBucketPolicy,
+        Op::DeleteBucketPolicy,
+        Op::GetBucketPolicyStatus,
+        Op::GetPublicAccessBlock,
+        Op::PutPublicAccessBlock,
+        Op::DeletePublicAccessBlock,
+        Op::GetBucketOwnershipControls,
+        Op::PutBucketOwnershipControls,
+        Op::DeleteBucketOwnershipControls,
         Op::WebsiteGet,
         Op::WebsiteHead,
         Op::Metrics,
@@ -160,44 +190,59 @@ impl Op {
         matches!(self, Op::WebsiteGet | Op::WebsiteHead)
     }
 
-    pub fn permission(self) -> Permission {
+    /// The one table of what each operation needs, and the `s3:` action it is in policies.
+    pub fn access(self) -> Access {
         use Op::*;
-        match self {
-            Metrics | HealthLive | HealthReady | WebsiteGet | WebsiteHead => Permission::Public,
-            Admin => Permission::Admin,
-            PostObject => Permission::InForm,
-            ListBuckets | CreateBucket => Permission::Authenticated,
-            HeadBucket | ListObjects | ListObjectsV2 | ListParts | ListMultipartUploads | ListObjectVersions => {
-                Permission::Bucket(Acl::Read)
+        use Scope::*;
+        let (scope, action, version_action) = match self {
+            Metrics | HealthLive | HealthReady => (Public, "", ""),
+            WebsiteGet | WebsiteHead => (Object(Acl::Read), "s3:GetObject", "s3:GetObjectVersion"),
+            Op::Admin => (Scope::Admin, "", ""),
+            PostObject => (InForm, "s3:PutObject", ""),
+            ListBuckets => (Authenticated, "s3:ListAllMyBuckets", ""),
+            CreateBucket => (Authenticated, "s3:CreateBucket", ""),
+            HeadBucket | ListObjects | ListObjectsV2 => (Bucket(Acl::Read), "s3:ListBucket", ""),
+            ListObjectVersions => (Bucket(Acl::Read), "s3:ListBucketVersions", ""),
+            ListMultipartUploads => (Bucket(Acl::Read), "s3:ListBucketMultipartUploads", ""),
+            ListParts => (ObjectInBucket(Acl::Read), "s3:ListMultipartUploadParts", ""),
+            GetObject | HeadObject => (Object(Acl::Read), "s3:GetObject", "s3:GetObjectVersion"),
+            GetObjectTagging => (Object(Acl::Read), "s3:GetObjectTagging", "s3:GetObjectVersionTagging"),
+            GetObjectAttributes => (Object(Acl::Read), "s3:GetObjectAttributes", "s3:GetObjectVersionAttributes"),
+            GetObjectAcl => (Object(Acl::ReadAcp), "s3:GetObjectAcl", "s3:GetObjectVersionAcl"),
+            PutObjectAcl => (Object(Acl::WriteAcp), "s3:PutObjectAcl", "s3:PutObjectVersionAcl"),
+            PutObject | CopyObject | CreateMultipartUpload | UploadPart | UploadPartCopy | CompleteMultipartUpload => {
+                (ObjectInBucket(Acl::Write), "s3:PutObject", "")
             }
-            GetObject | HeadObject | GetObjectTagging | GetObjectAttributes => Permission::Object(Acl::Read),
-            DeleteObjects
-            | PutObject
-            | CopyObject
-            | DeleteObject
-            | PutObjectTagging
-            | DeleteObjectTagging
-            | CreateMultipartUpload
-            | UploadPart
-            | UploadPartCopy
-            | CompleteMultipartUpload
-            | AbortMultipartUpload
-            | RestoreObject => Permission::Bucket(Acl::Write),
-            GetBucketAcl => Permission::Bucket(Acl::ReadAcp),
-            PutBucketAcl => Permission::Bucket(Acl::WriteAcp),
-            GetObjectAcl => Permission::Object(Acl::ReadAcp),
-            PutObjectAcl => Permission::Object(Acl::WriteAcp),
-            DeleteBucket
-            | GetBucketLocation
-            | GetBucketVersioning
-            | PutBucketVersioning
-            | GetBucketWebsite
-            | PutBucketWebsite
-            | DeleteBucketWebsite
-            | GetBucketLifecycleConfiguration
-            | PutBucketLifecycleConfiguration
-            | DeleteBucketLifecycle => Permission::Owner,
-        }
+            DeleteObject => (ObjectInBucket(Acl::Write), "s3:DeleteObject", "s3:DeleteObjectVersion"),
+            DeleteObjects => (EachKey(Acl::Write), "s3:DeleteObject", "s3:DeleteObjectVersion"),
+            PutObjectTagging => (ObjectInBucket(Acl::Write), "s3:PutObjectTagging", "s3:PutObjectVersionTagging"),
+            DeleteObjectTagging => {
+                (ObjectInBucket(Acl::Write), "s3:DeleteObjectTagging", "s3:DeleteObjectVersionTagging")
+            }
+            AbortMultipartUpload => (ObjectInBucket(Acl::Write), "s3:AbortMultipartUpload", ""),
+            RestoreObject => (ObjectInBucket(Acl::Write), "s3:RestoreObject", ""),
+            GetBucketAcl => (Bucket(Acl::ReadAcp), "s3:GetBucketAcl", ""),
+            PutBucketAcl => (Bucket(Acl::WriteAcp), "s3:PutBucketAcl", ""),
+            DeleteBucket => (Owner, "s3:DeleteBucket", ""),
+            GetBucketLocation => (Owner, "s3:GetBucketLocation", ""),
+            GetBucketVersioning => (Owner, "s3:GetBucketVersioning", ""),
+            PutBucketVersioning => (Owner, "s3:PutBucketVersioning", ""),
+            GetBucketWebsite => (Owner, "s3:GetBucketWebsite", ""),
+            PutBucketWebsite => (Owner, "s3:PutBucketWebsite", ""),
+            DeleteBucketWebsite => (Owner, "s3:DeleteBucketWebsite", ""),
+            GetBucketLifecycleConfiguration => (Owner, "s3:GetLifecycleConfiguration", ""),
+            PutBucketLifecycleConfiguration | DeleteBucketLifecycle => (Owner, "s3:PutLifecycleConfiguration", ""),
+            GetBucketPolicy => (Owner, "s3:GetBucketPolicy", ""),
+            PutBucketPolicy => (Owner, "s3:PutBucketPolicy", ""),
+            DeleteBucketPolicy => (Owner, "s3:DeleteBucketPolicy", ""),
+            GetBucketPolicyStatus => (Owner, "s3:GetBucketPolicyStatus", ""),
+            GetPublicAccessBlock => (Owner, "s3:GetBucketPublicAccessBlock", ""),
+            PutPublicAccessBlock | DeletePublicAccessBlock => (Owner, "s3:PutBucketPublicAccessBlock", ""),
+            GetBucketOwnershipControls => (Owner, "s3:GetBucketOwnershipControls", ""),
+            PutBucketOwnershipControls | DeleteBucketOwnershipControls => (Owner, "s3:PutBucketOwnershipControls", ""),
+        };
+        let version_action = if version_action.is_empty() { action } else { version_action };
+        Access { scope, action, version_action }
     }
 
     pub fn name(self) -> &'static str {
@@ -242,6 +287,16 @@ impl Op {
             PutBucketLifecycleConfiguration => "PutBucketLifecycleConfiguration",
             DeleteBucketLifecycle => "DeleteBucketLifecycle",
             RestoreObject => "RestoreObject",
+            GetBucketPolicy => "GetBucketPolicy",
+            PutBucketPolicy => "PutBucketPolicy",
+            DeleteBucketPolicy => "DeleteBucketPolicy",
+            GetBucketPolicyStatus => "GetBucketPolicyStatus",
+            GetPublicAccessBlock => "GetPublicAccessBlock",
+            PutPublicAccessBlock => "PutPublicAccessBlock",
+            DeletePublicAccessBlock => "DeletePublicAccessBlock",
+            GetBucketOwnershipControls => "GetBucketOwnershipControls",
+            PutBucketOwnershipControls => "PutBucketOwnershipControls",
+            DeleteBucketOwnershipControls => "DeleteBucketOwnershipControls",
             WebsiteGet => "WebsiteGet",
             WebsiteHead => "WebsiteHead",
             Metrics => "Metrics",
@@ -408,6 +463,16 @@ pub fn route(
             (Method::GET, Some("lifecycle")) => Op::GetBucketLifecycleConfiguration,
             (Method::PUT, Some("lifecycle")) => Op::PutBucketLifecycleConfiguration,
             (Method::DELETE, Some("lifecycle")) => Op::DeleteBucketLifecycle,
+            (Method::GET, Some("policy")) => Op::GetBucketPolicy,
+            (Method::PUT, Some("policy")) => Op::PutBucketPolicy,
+            (Method::DELETE, Some("policy")) => Op::DeleteBucketPolicy,
+            (Method::GET, Some("policyStatus")) => Op::GetBucketPolicyStatus,
+            (Method::GET, Some("publicAccessBlock")) => Op::GetPublicAccessBlock,
+            (Method::PUT, Some("publicAccessBlock")) => Op::PutPublicAccessBlock,
+            (Method::DELETE, Some("publicAccessBlock")) => Op::DeletePublicAccessBlock,
+            (Method::GET, Some("ownershipControls")) => Op::GetBucketOwnershipControls,
+            (Method::PUT, Some("ownershipControls")) => Op::PutBucketOwnershipControls,
+            (Method::DELETE, Some("ownershipControls")) => Op::DeleteBucketOwnershipControls,
             (_, Some(s)) => return Err(not_implemented(&format!("The bucket sub-resource '{s}'"))),
             _ => return Err(S3Error::new(Code::MethodNotAllowed)),
         },
@@ -486,6 +551,16 @@ mod tests {
             (Method::PUT, "localhost", "/b?lifecycle", Op::PutBucketLifecycleConfiguration, Some("b"), None),
             (Method::GET, "localhost", "/b?lifecycle=", Op::GetBucketLifecycleConfiguration, Some("b"), None),
             (Method::DELETE, "localhost", "/b?lifecycle", Op::DeleteBucketLifecycle, Some("b"), None),
+            (Method::PUT, "localhost", "/b?policy", Op::PutBucketPolicy, Some("b"), None),
+            (Method::GET, "localhost", "/b?policy", Op::GetBucketPolicy, Some("b"), None),
+            (Method::DELETE, "localhost", "/b?policy", Op::DeleteBucketPolicy, Some("b"), None),
+            (Method::GET, "localhost", "/b?policyStatus", Op::GetBucketPolicyStatus, Some("b"), None),
+            (Method::PUT, "localhost", "/b?publicAccessBlock", Op::PutPublicAccessBlock, Some("b"), None),
+            (Method::GET, "localhost", "/b?publicAccessBlock", Op::GetPublicAccessBlock, Some("b"), None),
+            (Method::DELETE, "localhost", "/b?publicAccessBlock", Op::DeletePublicAccessBlock, Some("b"), None),
+            (Method::PUT, "localhost", "/b?ownershipControls", Op::PutBucketOwnershipControls, Some("b"), None),
+            (Method::GET, "localhost", "/b?ownershipControls", Op::GetBucketOwnershipControls, Some("b"), None),
+            (Method::DELETE, "localhost", "/b?ownershipControls", Op::DeleteBucketOwnershipControls, Some("b"), None),
             (Method::POST, "localhost", "/b/k?restore", Op::RestoreObject, Some("b"), Some("k")),
             (Method::POST, "localhost", "/b/k?restore&versionId=v", Op::RestoreObject, Some("b"), Some("k")),
             (Method::GET, "localhost", "/b/k?acl&versionId=x", Op::GetObjectAcl, Some("b"), Some("k")),
@@ -530,7 +605,7 @@ mod tests {
             .collect();
         let routed: Vec<&str> = Op::ALL
             .iter()
-            .filter(|op| !matches!(op.permission(), Permission::Public | Permission::Admin))
+            .filter(|op| !matches!(op.access().scope, Scope::Public | Scope::Admin) && !op.is_website())
             .map(|op| op.name())
             .collect();
         for name in &supported {
@@ -538,6 +613,17 @@ mod tests {
         }
         for name in &routed {
             assert!(supported.contains(name), "{name} is routed but missing from the README's compatibility table");
+        }
+    }
+
+    #[test]
+    fn every_action_is_one_policies_can_name() {
+        // ListBuckets and CreateBucket come before any bucket and its policy.
+        for op in Op::ALL.into_iter().filter(|op| op.access().scope != Scope::Authenticated) {
+            let a = op.access();
+            for action in [a.action, a.version_action].into_iter().filter(|a| !a.is_empty()) {
+                assert_eq!(crate::policy::actions::matching(action).count(), 1, "{op:?}: {action}");
+            }
         }
     }
 
@@ -562,7 +648,7 @@ mod tests {
 
     #[test]
     fn unserved_subresources_are_not_implemented() {
-        for (m, p) in [(Method::PUT, "/b/k?retention"), (Method::GET, "/b?policy"), (Method::GET, "/b/k?restore")] {
+        for (m, p) in [(Method::PUT, "/b/k?retention"), (Method::GET, "/b?cors"), (Method::GET, "/b/k?restore")] {
             assert_eq!(r(m, "localhost", p).unwrap_err().code, Code::NotImplemented);
         }
         assert_eq!(r(Method::POST, "localhost", "/b/k").unwrap_err().code, Code::MethodNotAllowed);

@@ -40,7 +40,7 @@ pub async fn run(listener: TcpListener, app: Arc<App>, shutdown: impl Future<Out
                 let app = app.clone();
                 let service = service_fn(move |req| {
                     let app = app.clone();
-                    async move { Ok::<_, std::convert::Infallible>(crate::pipeline::handle(app, req).await) }
+                    async move { Ok::<_, std::convert::Infallible>(crate::pipeline::handle(app, req, peer.ip()).await) }
                 });
                 let conn = http1::Builder::new()
                     .keep_alive(true)

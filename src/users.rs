@@ -2,7 +2,7 @@
 //! directory (`firn admin user add`). Lookups go to the directory on each request, so keys added or
 //! removed on a running server take effect at once.
 
-use firn_storage::{canonical_id, UserDirectory, UserRecord};
+use firn_storage::{account_id, canonical_id, UserDirectory, UserRecord};
 use rand::Rng;
 use std::fmt;
 use std::path::Path;
@@ -17,6 +17,8 @@ pub struct User {
     pub secret_key: String,
     /// The 64-hex-digit canonical id S3 shows as Owner/ID.
     pub canonical_id: String,
+    /// The 12-digit account id policies and `x-amz-expected-bucket-owner` name it by.
+    pub account_id: String,
 }
 
 impl fmt::Debug for User {
@@ -31,7 +33,8 @@ impl fmt::Debug for User {
 
 impl User {
     pub fn new(name: &str, access_key: String, secret_key: String) -> Self {
-        User { name: name.to_owned(), access_key, secret_key, canonical_id: canonical_id(name) }
+        let canonical_id = canonical_id(name);
+        User { name: name.to_owned(), access_key, secret_key, account_id: account_id(&canonical_id), canonical_id }
     }
 
     pub fn is_root(&self) -> bool {
@@ -79,6 +82,7 @@ impl Users {
                 name: rec.name,
                 access_key: key.to_owned(),
                 secret_key: secret,
+                account_id: account_id(&rec.canonical_id),
                 canonical_id: rec.canonical_id,
             })
         }))

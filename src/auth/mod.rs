@@ -32,9 +32,54 @@ pub enum Payload {
     Chunked { signer: Option<chunked::ChainSigner>, trailer: bool },
 }
 
+/// How a request proved who sent it: S3's `s3:authType`, `s3:signatureversion` and the signing
+/// time `s3:signatureAge` counts from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Proof {
+    pub kind: AuthKind,
+    /// `AWS4-HMAC-SHA256` or `AWS` (SigV2); None when anonymous.
+    pub version: Option<&'static str>,
+    pub signed_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AuthKind {
+    #[default]
+    Anonymous,
+    /// The Authorization header (`REST-HEADER`).
+    Header,
+    /// A presigned URL (`REST-QUERY-STRING`).
+    Query,
+    /// A browser form's signed policy (`POST`).
+    Post,
+}
+
+impl AuthKind {
+    /// The `s3:authType` value.
+    pub fn as_str(self) -> Option<&'static str> {
+        match self {
+            AuthKind::Anonymous => None,
+            AuthKind::Header => Some("REST-HEADER"),
+            AuthKind::Query => Some("REST-QUERY-STRING"),
+            AuthKind::Post => Some("POST"),
+        }
+    }
+}
+
 pub struct Auth {
     pub user: Option<Arc<User>>,
     pub payload: Payload,
+    pub proof: Proof,
+}
+
+impl Auth {
+    pub fn anonymous() -> Auth {
+        Auth { user: None, payload: Payload::Unsigned, proof: Proof::default() }
+    }
+}
+
+fn proof(kind: AuthKind, version: &'static str, signed_at: Option<DateTime<Utc>>) -> Proof {
+    Proof { kind, version: Some(version), signed_at }
 }
 
 /// What authentication needs to know besides the request.
@@ -81,7 +126,7 @@ pub fn authenticate(parts: &Parts, input: &AuthInput) -> S3Result<Auth> {
         })?;
         return v2(parts, input, &format!("{ak}:{sig}"), Some(expires));
     }
-    Ok(Auth { user: None, payload: Payload::Unsigned })
+    Ok(Auth::anonymous())
 }
 
 struct Credential<'a> {
@@ -245,7 +290,7 @@ fn v4_header(parts: &Parts, input: &AuthInput, rest: &str) -> S3Result<Auth> {
         }
         p => p,
     };
-    Ok(Auth { user: Some(user), payload })
+    Ok(Auth { user: Some(user), payload, proof: proof(AuthKind::Header, sigv4::ALGORITHM, Some(date)) })
 }
 
 fn v4_presigned(parts: &Parts, input: &AuthInput) -> S3Result<Auth> {
@@ -308,7 +353,7 @@ fn v4_presigned(parts: &Parts, input: &AuthInput) -> S3Result<Auth> {
         h if h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()) => Payload::Sha256(h.to_ascii_lowercase()),
         _ => Payload::Unsigned,
     };
-    Ok(Auth { user: Some(user), payload })
+    Ok(Auth { user: Some(user), payload, proof: proof(AuthKind::Query, sigv4::ALGORITHM, Some(date)) })
 }
 
 /// SigV2: `rest` is `AKID:signature`; `expires` is set for presigned URLs.
@@ -335,12 +380,13 @@ fn v2(parts: &Parts, input: &AuthInput, rest: &str, expires: Option<&str>) -> S3
         tracing::debug!(string_to_sign = %sts, "SigV2 signature mismatch");
         return Err(S3Error::new(Code::SignatureDoesNotMatch));
     }
-    match expires {
+    let proof = match expires {
         Some(e) => {
             let e: i64 = e.parse().map_err(|_| S3Error::msg(Code::AccessDenied, "Invalid Expires"))?;
             if input.now.timestamp() > e {
                 return Err(S3Error::msg(Code::AccessDenied, "Request has expired"));
             }
+            proof(AuthKind::Query, "AWS", None)
         }
         None => {
             let date = header(parts, "x-amz-date").or_else(|| header(parts, "date")).unwrap_or("");
@@ -348,19 +394,22 @@ fn v2(parts: &Parts, input: &AuthInput, rest: &str, expires: Option<&str>) -> S3
                 S3Error::msg(Code::AccessDenied, "AWS authentication requires a valid Date or x-amz-date header")
             })?;
             check_skew(date.with_timezone(&Utc), input.now)?;
+            proof(AuthKind::Header, "AWS", Some(date.with_timezone(&Utc)))
         }
-    }
-    Ok(Auth { user: Some(user), payload: Payload::Unsigned })
+    };
+    Ok(Auth { user: Some(user), payload: Payload::Unsigned, proof })
 }
 
 /// Authenticates a browser-form POST: the signature covers the base64 policy document, with
 /// SigV4 (`x-amz-*` fields) or SigV2 (`AWSAccessKeyId`, `signature`). `field` looks a form field up
-/// by lower-case name. Returns None for an unsigned form.
-pub fn authenticate_post_policy(
-    field: impl Fn(&str) -> Option<String>,
-    input: &AuthInput,
-) -> S3Result<Option<Arc<User>>> {
-    let Some(policy) = field("policy") else { return Ok(None) };
+/// by lower-case name. An unsigned form is anonymous.
+pub fn authenticate_post_policy(field: impl Fn(&str) -> Option<String>, input: &AuthInput) -> S3Result<Auth> {
+    let Some(policy) = field("policy") else { return Ok(Auth::anonymous()) };
+    let signed = |user, version, signed_at| Auth {
+        user: Some(user),
+        payload: Payload::Unsigned,
+        proof: proof(AuthKind::Post, version, signed_at),
+    };
     let mismatch = || S3Error::new(Code::SignatureDoesNotMatch);
     if let Some(sig) = field("x-amz-signature") {
         if field("x-amz-algorithm").as_deref() != Some(sigv4::ALGORITHM) {
@@ -374,7 +423,8 @@ pub fn authenticate_post_policy(
         if !constant_time_eq(sigv4::signature(&key, &policy).as_bytes(), sig.as_bytes()) {
             return Err(mismatch());
         }
-        return Ok(Some(user));
+        let signed_at = field("x-amz-date").and_then(|d| parse_amz_date(&d));
+        return Ok(signed(user, sigv4::ALGORITHM, signed_at));
     }
     let (Some(ak), Some(sig)) = (field("awsaccesskeyid"), field("signature")) else {
         return Err(S3Error::msg(Code::AccessDenied, "A signed policy needs its signature fields"));
@@ -383,5 +433,5 @@ pub fn authenticate_post_policy(
     if !constant_time_eq(sigv2::signature(&user.secret_key, &policy).as_bytes(), sig.as_bytes()) {
         return Err(mismatch());
     }
-    Ok(Some(user))
+    Ok(signed(user, "AWS", None))
 }

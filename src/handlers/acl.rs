@@ -1,7 +1,8 @@
 //! Get/Put Bucket ACL and Get/Put Object ACL (the latter with `versionId`). A Put takes a canned
 //! `x-amz-acl`, `x-amz-grant-*` headers, or an `AccessControlPolicy` document: exactly one of them.
 
-use super::{blocking, empty, with_version, xml_response, AclPermission, Ctx};
+use super::{blocking, empty, with_version, xml_response, Ctx};
+use crate::access;
 use crate::acl;
 use crate::body::Body;
 use crate::error::{Code, S3Error, S3Result};
@@ -30,30 +31,42 @@ fn bucket_record(ctx: &Ctx) -> &firn_storage::BucketRecord {
     ctx.bucket_record.as_ref().expect("the access check loads the bucket")
 }
 
+/// With ACLs off (BucketOwnerEnforced), every ACL reads as the bucket owner's full control.
+fn shown(ctx: &Ctx, stored: impl FnOnce() -> S3Result<Acl>) -> S3Result<Acl> {
+    if ctx.acls_disabled() {
+        return Ok(Acl::private(&bucket_record(ctx).owner));
+    }
+    stored()
+}
+
 pub async fn get_bucket(ctx: Ctx) -> S3Result<Response<Body>> {
-    let acl = ctx.app.engine.bucket_acl(bucket_record(&ctx))?;
+    let acl = shown(&ctx, || Ok(ctx.app.engine.bucket_acl(bucket_record(&ctx))?))?;
     Ok(xml_response(StatusCode::OK, acl::to_document(&acl, &ctx.app.users)))
 }
 
 pub async fn put_bucket(mut ctx: Ctx) -> S3Result<Response<Body>> {
     let owner = bucket_record(&ctx).owner.clone();
     let acl = requested(&mut ctx, &owner, &owner).await?;
+    access::admit_acl(&ctx.access, &owner, &acl)?;
     blocking(|| ctx.app.engine.set_bucket_acl(ctx.bucket(), &acl))?;
     Ok(empty(StatusCode::OK))
 }
 
 pub async fn get_object(ctx: Ctx) -> S3Result<Response<Body>> {
-    let rec = ctx.load_object(ctx.bucket(), ctx.key(), ctx.version(), Some(AclPermission::ReadAcp))?;
-    let acl = ctx.app.engine.version_acl(ctx.bucket(), &rec)?;
+    let rec = ctx.load_requested()?;
+    let acl = shown(&ctx, || Ok(ctx.app.engine.version_acl(ctx.bucket(), &rec)?))?;
     let resp =
         with_version(Response::builder().header(http::header::CONTENT_TYPE, "application/xml"), &ctx, &rec.version_id);
     Ok(resp.body(Body::full(acl::to_document(&acl, &ctx.app.users))).expect("valid response"))
 }
 
 pub async fn put_object(mut ctx: Ctx) -> S3Result<Response<Body>> {
-    let rec = ctx.load_object(ctx.bucket(), ctx.key(), ctx.version(), Some(AclPermission::WriteAcp))?;
+    let rec = ctx.load_requested()?;
     let bucket_owner = bucket_record(&ctx).owner.clone();
-    let acl = requested(&mut ctx, &rec.meta.owner, &bucket_owner).await?;
+    // With ACLs off the bucket owner owns every object.
+    let owner = if ctx.acls_disabled() { &bucket_owner } else { &rec.meta.owner };
+    let acl = requested(&mut ctx, owner, &bucket_owner).await?;
+    access::admit_acl(&ctx.access, &bucket_owner, &acl)?;
     blocking(|| ctx.app.engine.set_version_acl(ctx.bucket(), &rec, &acl))?;
     Ok(with_version(Response::builder(), &ctx, &rec.version_id).body(Body::Empty).expect("valid response"))
 }

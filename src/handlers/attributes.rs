@@ -1,6 +1,6 @@
 //! GetObjectAttributes: ETag, checksum, parts, storage class and size without the body.
 
-use super::{with_version, AclPermission, Ctx};
+use super::{with_version, Ctx};
 use crate::body::Body;
 use crate::checksum::{self, Algorithm};
 use crate::conditions::http_date;
@@ -35,7 +35,7 @@ pub async fn get(ctx: Ctx) -> S3Result<Response<Body>> {
     };
     let max_parts = number("x-amz-max-parts", 1000)?.min(1000);
     let marker = number("x-amz-part-number-marker", 0)?;
-    let rec = ctx.load_object(ctx.bucket(), ctx.key(), ctx.version(), Some(AclPermission::Read))?;
+    let rec = ctx.load_requested()?;
     let mut w = XmlWriter::new("GetObjectAttributesResponse");
     if wanted.contains(&"ETag") {
         w.elem("ETag", &rec.etag);

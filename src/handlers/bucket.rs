@@ -1,11 +1,12 @@
 //! Bucket operations: create, head, delete, list, location, versioning state.
 
 use super::{blocking, empty, xml_response, Ctx};
+use crate::access;
 use crate::body::Body;
 use crate::conditions::iso_date;
 use crate::error::{Code, S3Error, S3Result};
 use crate::xml::XmlWriter;
-use firn_storage::Versioning;
+use firn_storage::{AccessSettings, ObjectOwnership, PublicAccessBlock, Versioning};
 use http::{Response, StatusCode};
 
 /// ListBuckets, with the optional `prefix`, `max-buckets` and `continuation-token` paging.
@@ -64,12 +65,23 @@ pub async fn create(mut ctx: Ctx) -> S3Result<Response<Body>> {
         }
     }
     let (engine, bucket, owner) = (&ctx.app.engine, ctx.bucket(), ctx.user().canonical_id.clone());
-    let acl = ctx.requested_acl()?;
-    blocking(|| engine.create_bucket(bucket, &owner, &region))?;
-    if let Some(acl) = acl {
-        // A crash between the two leaves the bucket private: the safe side, and unacknowledged.
-        blocking(|| engine.set_bucket_acl(bucket, &acl))?;
+    let ownership = match ctx.header("x-amz-object-ownership") {
+        None => None,
+        Some(v) => Some(ObjectOwnership::parse(v).ok_or_else(|| {
+            S3Error::msg(Code::InvalidArgument, format!("Invalid x-amz-object-ownership header: {v}"))
+                .detail("ArgumentName", "x-amz-object-ownership")
+        })?),
+    };
+    let block = ctx.app.config.access.block_public_access_default.then_some(PublicAccessBlock::ALL);
+    let settings = AccessSettings { ownership, public_access_block: block, ..Default::default() };
+    let acl = ctx.requested_acl(&owner)?;
+    if let Some(acl) = &acl {
+        access::admit_acl(&settings, &owner, acl).map_err(|e| match e.code {
+            Code::AccessControlListNotSupported => S3Error::new(Code::InvalidBucketAclWithObjectOwnership),
+            _ => e,
+        })?;
     }
+    blocking(|| engine.create_bucket_with(bucket, &owner, &region, acl.as_ref(), &settings))?;
     Ok(Response::builder()
         .status(StatusCode::OK)
         .header(http::header::LOCATION, format!("/{bucket}"))

@@ -58,8 +58,12 @@ pub struct CopySource {
 /// The source of a CopyObject or UploadPartCopy: located, access-checked, its conditions met.
 pub fn source_object(ctx: &Ctx) -> S3Result<CopySource> {
     let (src_bucket, src_key, version) = parse_copy_source(ctx.header("x-amz-copy-source").unwrap_or(""))?;
-    // READ on the source version is what a copy needs of it; a delete marker is refused as GET refuses it.
-    let src = ctx.load_object(&src_bucket, &src_key, version.as_deref(), Some(AclPermission::Read))?;
+    // Reading the source version is what a copy needs of it; a delete marker is refused as GET refuses it.
+    let action = if version.is_some() { "s3:GetObjectVersion" } else { "s3:GetObject" };
+    let src = ctx.load_object(&src_bucket, &src_key, version.as_deref(), Some((action, AclPermission::Read)))?;
+    if ctx.header("x-amz-source-expected-bucket-owner").is_some() {
+        ctx.check_expected_owner("x-amz-source-expected-bucket-owner", &ctx.app.engine.bucket(&src_bucket)?)?;
+    }
     match Conditions::from_headers(&ctx.parts.headers, "x-amz-copy-source-").evaluate(&src.etag, src.last_modified_ms) {
         Ok(Outcome::Proceed) => Ok(CopySource { bucket: src_bucket, key: src_key, version, record: src }),
         // For a copy, every failed condition is a 412.
@@ -127,16 +131,9 @@ pub async fn copy_object(ctx: Ctx) -> S3Result<Response<Body>> {
     };
     let tags =
         if replace_tags { super::tagging::from_header(ctx.header("x-amz-tagging"))? } else { src.meta.tags.clone() };
-    let new = ObjectMeta {
-        owner: ctx.user().canonical_id.clone(),
-        headers,
-        user_meta,
-        tags,
-        storage_class: class,
-        website_redirect: redirect,
-        // S3 does not copy the source's ACL: the copy gets the one asked for, or private.
-        acl: ctx.requested_acl()?,
-    };
+    // S3 does not copy the source's ACL: the copy gets the one asked for, or private.
+    let (owner, acl) = ctx.new_object_owner()?;
+    let new = ObjectMeta { owner, headers, user_meta, tags, storage_class: class, website_redirect: redirect, acl };
     // A composite checksum describes parts; the copy is a single blob, so only a full-object one carries over.
     let checksum = src.checksum.clone().filter(|(_, v)| !v.contains('-'));
     let cond = super::object::write_condition(&ctx)?;

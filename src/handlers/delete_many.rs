@@ -1,9 +1,11 @@
 //! DeleteObjects: up to 1000 keys in one request, each reported as deleted or failed.
 
+use super::authz::Need;
 use super::{blocking, xml_response, Ctx};
 use crate::body::Body;
 use crate::checksum::Algorithm;
 use crate::error::{Code, S3Error, S3Result};
+use crate::router::Scope;
 use crate::xml::XmlWriter;
 use firn_storage::ObjectKey;
 use http::{Response, StatusCode};
@@ -25,13 +27,17 @@ pub async fn delete_objects(mut ctx: Ctx) -> S3Result<Response<Body>> {
         return Err(S3Error::new(Code::MalformedXML));
     }
     let mut w = XmlWriter::new("DeleteResult");
-    let owner = &ctx.user().canonical_id;
+    let access = ctx.op.access();
+    let Scope::EachKey(permission) = access.scope else { unreachable!("DeleteObjects decides per key") };
     for o in objects {
         let key = o.child_text("Key").ok_or_else(|| S3Error::new(Code::MalformedXML))?;
         let version = o.child_text("VersionId");
-        let result = ObjectKey::parse(key)
-            .map_err(S3Error::from)
-            .and_then(|k| Ok(blocking(|| ctx.app.engine.delete_object(ctx.bucket(), &k, version, owner))?));
+        // Each key is its own s3:DeleteObject (or s3:DeleteObjectVersion) decision, as in S3.
+        let action = if version.is_some() { access.version_action } else { access.action };
+        let result = ObjectKey::parse(key).map_err(S3Error::from).and_then(|k| {
+            ctx.authorize(ctx.bucket(), Some(key), action, Need::Bucket(permission))?;
+            Ok(blocking(|| ctx.app.engine.delete_object(ctx.bucket(), &k, version, ctx.owner_id()))?)
+        });
         match result {
             Ok(out) if !quiet => {
                 w.open("Deleted").elem("Key", key).opt("VersionId", version);

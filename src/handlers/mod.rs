@@ -4,6 +4,7 @@
 mod acl;
 mod admin;
 mod attributes;
+pub mod authz;
 mod bucket;
 mod copy;
 mod delete_many;
@@ -11,7 +12,9 @@ pub mod lifecycle;
 mod list;
 mod multipart;
 mod object;
+mod policy;
 mod post_object;
+mod public_access;
 pub mod restore;
 mod service;
 mod tagging;
@@ -19,28 +22,36 @@ mod website;
 pub mod website_endpoint;
 
 use crate::app::App;
-use crate::auth::Payload;
+use crate::auth::{Payload, Proof};
 use crate::body::Body;
 use crate::error::{Code, S3Error, S3Result};
 use crate::payload::Ingest;
 use crate::router::{Op, Query};
 use crate::users::User;
 use firn_storage::acl::Permission as AclPermission;
-use firn_storage::{BucketName, BucketRecord, EngineError, ObjectKey, ObjectRecord, Versioning};
+use firn_storage::{AccessSettings, BucketName, BucketRecord, ObjectKey, ObjectRecord, Versioning};
 use http::{request::Parts, Response, StatusCode};
 use hyper::body::Incoming;
-use std::sync::Arc;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
 
-/// Everything a handler gets: the app, who is asking, and the request.
+/// Everything a handler gets: the app, who is asking and how, and the request.
 pub struct Ctx {
     pub app: Arc<App>,
     pub request_id: String,
+    pub op: Op,
     pub user: Option<Arc<User>>,
+    pub proof: Proof,
+    pub peer: IpAddr,
+    /// What each access decision of the request was and what made it, for the access log.
+    pub decisions: Arc<Mutex<Vec<String>>>,
     pub parts: Parts,
     pub query: Query,
     pub bucket: Option<BucketName>,
     /// The bucket's record, loaded by the access check.
     pub bucket_record: Option<BucketRecord>,
+    /// The bucket's access settings, where the access check loaded them (else the defaults).
+    pub access: AccessSettings,
     pub key: Option<ObjectKey>,
     pub payload: Payload,
     pub body: Option<Incoming>,
@@ -96,64 +107,6 @@ impl Ctx {
     /// True once versioning was ever enabled on the bucket: responses then carry `x-amz-version-id`.
     pub fn versioned(&self) -> bool {
         self.bucket_record.as_ref().is_some_and(|b| b.versioning != Versioning::Unversioned)
-    }
-
-    /// The ACL the request's `x-amz-acl` / `x-amz-grant-*` headers give a new object (or bucket)
-    /// the caller will own.
-    pub fn requested_acl(&self) -> S3Result<Option<firn_storage::Acl>> {
-        let owner = &self.user().canonical_id;
-        let bucket_owner = self.bucket_record.as_ref().map_or(owner, |b| &b.owner);
-        crate::acl::from_headers(&self.parts.headers, &self.app.users, owner, bucket_owner)
-    }
-
-    /// The caller's canonical id; None for an anonymous request.
-    pub fn who(&self) -> Option<&str> {
-        self.user.as_deref().map(|u| u.canonical_id.as_str())
-    }
-
-    /// The object (or the version asked for) as GET sees it: a delete marker is a 404 when it is
-    /// the latest version, and a 405 when asked for by id. `need`: the right the version's ACL
-    /// must grant the caller (None where the bucket's ACL decided already).
-    pub fn load_object(
-        &self,
-        bucket: &BucketName,
-        key: &ObjectKey,
-        version: Option<&str>,
-        need: Option<AclPermission>,
-    ) -> S3Result<ObjectRecord> {
-        let engine = &self.app.engine;
-        let found = match version {
-            Some(v) => engine.object_version(bucket, key, v),
-            None => engine.object(bucket, key),
-        };
-        let rec = match found {
-            Ok(rec) => rec,
-            // Only those who may list the bucket learn that a key is absent (as in S3).
-            Err(e @ (EngineError::NoSuchKey | EngineError::NoSuchVersion)) if need.is_some() => {
-                let rec = engine.bucket(bucket)?;
-                return Err(if engine.bucket_acl(&rec)?.allows(self.who(), AclPermission::Read) {
-                    e.into()
-                } else {
-                    S3Error::new(Code::AccessDenied)
-                });
-            }
-            Err(e) => return Err(e.into()),
-        };
-        if !rec.delete_marker {
-            if let Some(p) = need {
-                if !engine.version_acl(bucket, &rec)?.allows(self.who(), p) {
-                    return Err(S3Error::new(Code::AccessDenied));
-                }
-            }
-            return Ok(rec);
-        }
-        let err = match version {
-            Some(_) => S3Error::new(Code::MethodNotAllowed)
-                .header("last-modified", crate::conditions::http_date(rec.last_modified_ms))
-                .header("allow", "DELETE"),
-            None => S3Error::new(Code::NoSuchKey),
-        };
-        Err(err.header("x-amz-delete-marker", "true").header("x-amz-version-id", rec.version_id))
     }
 }
 
@@ -230,6 +183,16 @@ pub async fn run(op: Op, ctx: Ctx) -> S3Result<Response<Body>> {
         Op::PutBucketLifecycleConfiguration => lifecycle::put(ctx).await,
         Op::DeleteBucketLifecycle => lifecycle::delete(ctx).await,
         Op::RestoreObject => restore::restore(ctx).await,
+        Op::GetBucketPolicy => policy::get(ctx).await,
+        Op::PutBucketPolicy => policy::put(ctx).await,
+        Op::DeleteBucketPolicy => policy::delete(ctx).await,
+        Op::GetBucketPolicyStatus => policy::status(ctx).await,
+        Op::GetPublicAccessBlock => public_access::get_block(ctx).await,
+        Op::PutPublicAccessBlock => public_access::put_block(ctx).await,
+        Op::DeletePublicAccessBlock => public_access::delete_block(ctx).await,
+        Op::GetBucketOwnershipControls => public_access::get_ownership(ctx).await,
+        Op::PutBucketOwnershipControls => public_access::put_ownership(ctx).await,
+        Op::DeleteBucketOwnershipControls => public_access::delete_ownership(ctx).await,
         Op::WebsiteGet => website_endpoint::serve(ctx, false).await,
         Op::WebsiteHead => website_endpoint::serve(ctx, true).await,
         Op::GetBucketAcl => acl::get_bucket(ctx).await,

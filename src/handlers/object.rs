@@ -1,6 +1,6 @@
 //! PutObject, GetObject, HeadObject, DeleteObject, and the header handling they share with CopyObject.
 
-use super::{blocking, with_expiration, with_version, AclPermission, Ctx};
+use super::{blocking, with_expiration, with_version, Ctx};
 use crate::body::Body;
 use crate::checksum;
 use crate::conditions::{http_date, parse_range, Conditions, Outcome};
@@ -147,14 +147,15 @@ pub async fn receive(engine: &Engine, mut ingest: Ingest) -> S3Result<(StagedBlo
 /// What a PUT or CreateMultipartUpload says about the object besides its bytes.
 pub fn new_object(ctx: &Ctx) -> S3Result<ObjectMeta> {
     let (headers, user_meta) = metadata_from_headers(ctx)?;
+    let (owner, acl) = ctx.new_object_owner()?;
     Ok(ObjectMeta {
-        owner: ctx.user().canonical_id.clone(),
+        owner,
         headers,
         user_meta,
         tags: super::tagging::from_header(ctx.header("x-amz-tagging"))?,
         storage_class: storage_class(ctx)?,
         website_redirect: ctx.header("x-amz-website-redirect-location").map(str::to_owned),
-        acl: ctx.requested_acl()?,
+        acl,
     })
 }
 
@@ -253,7 +254,7 @@ pub async fn get(ctx: Ctx, head_only: bool) -> S3Result<Response<Body>> {
         ));
     }
     let engine = &ctx.app.engine;
-    let rec = ctx.load_object(ctx.bucket(), ctx.key(), ctx.version(), Some(AclPermission::Read))?;
+    let rec = ctx.load_requested()?;
     if let Outcome::NotModified =
         Conditions::from_headers(&ctx.parts.headers, "").evaluate(&rec.etag, rec.last_modified_ms)?
     {
@@ -337,8 +338,7 @@ fn part_range(rec: &ObjectRecord, n: &str) -> S3Result<(u64, u64)> {
 }
 
 pub async fn delete(ctx: Ctx) -> S3Result<Response<Body>> {
-    let owner = &ctx.user().canonical_id;
-    let out = blocking(|| ctx.app.engine.delete_object(ctx.bucket(), ctx.key(), ctx.version(), owner))?;
+    let out = blocking(|| ctx.app.engine.delete_object(ctx.bucket(), ctx.key(), ctx.version(), ctx.owner_id()))?;
     let mut b = Response::builder().status(StatusCode::NO_CONTENT);
     if let Some(v) = &out.version_id {
         b = b.header("x-amz-version-id", v);

@@ -1,13 +1,14 @@
 //! POST Object: uploads from an HTML form (boto3's `generate_presigned_post`). The form carries a
 //! base64 policy document, signed like a request; every field must satisfy the policy.
 
+use super::authz::Need;
 use super::object::{check_storage_class, header_value};
 use super::{blocking, AclPermission, Ctx};
+use crate::access;
 use crate::auth::{self, AuthInput};
 use crate::body::Body;
 use crate::error::{Code, S3Error, S3Result};
 use crate::form::{self, FormReader};
-use crate::router::Permission;
 use crate::xml::XmlWriter;
 use base64::Engine as _;
 use bytes::BytesMut;
@@ -118,13 +119,11 @@ pub async fn post_object(mut ctx: Ctx) -> S3Result<Response<Body>> {
         vhost_bucket: None,
         query: &[],
     };
-    let user = auth::authenticate_post_policy(field, &input)?;
-    // Only signed forms: anonymous writes are refused, as for PUT.
-    let user = user.ok_or_else(|| S3Error::new(Code::AccessDenied))?;
-    let bucket = ctx.app.check_access(Some(&user), ctx.bucket(), Permission::Bucket(AclPermission::Write))?;
-    let bucket_owner = bucket.map_or_else(|| user.canonical_id.clone(), |b| b.owner);
-    let range = check_policy(&field("policy").unwrap_or_default(), &fields, ctx.bucket().as_str())?;
-
+    // A signed form writes as its signer; an unsigned one (no policy) anonymously, where the
+    // bucket's ACL or policy lets anyone write.
+    let auth = auth::authenticate_post_policy(field, &input)?;
+    ctx.user = auth.user;
+    ctx.proof = auth.proof;
     let key = field("key").ok_or_else(|| {
         S3Error::msg(
             Code::InvalidArgument,
@@ -132,6 +131,23 @@ pub async fn post_object(mut ctx: Ctx) -> S3Result<Response<Body>> {
         )
     })?;
     let key = ObjectKey::parse(&key.replace("${filename}", file.filename.as_deref().unwrap_or("")))?;
+    let (bucket, settings) =
+        ctx.authorize(ctx.bucket(), Some(key.as_str()), "s3:PutObject", Need::Bucket(AclPermission::Write))?;
+    let range = match field("policy") {
+        Some(policy) => check_policy(&policy, &fields, ctx.bucket().as_str())?,
+        None => (0, u64::MAX),
+    };
+    let writer = ctx.owner_id().to_owned();
+    let canned = field("acl");
+    let requested = match &canned {
+        Some(name) => Some(Acl::canned(name, &writer, &bucket.owner).ok_or_else(|| {
+            S3Error::msg(Code::InvalidArgument, format!("Invalid canned ACL: {name}")).detail("ArgumentName", "acl")
+        })?),
+        None => None,
+    };
+    let (owner, acl) = access::new_object_owner(&settings, &bucket.owner, &writer, canned.as_deref(), requested)?;
+    ctx.bucket_record = Some(bucket);
+    ctx.access = settings;
     let headers = ContentHeaders {
         content_type: field("content-type").or(file.content_type.clone()),
         content_encoding: field("content-encoding"),
@@ -171,18 +187,13 @@ pub async fn post_object(mut ctx: Ctx) -> S3Result<Response<Body>> {
         header_value(&name, v)?;
     }
     let new = ObjectMeta {
-        owner: user.canonical_id.clone(),
+        owner,
         headers,
         user_meta,
         tags,
         storage_class: field("x-amz-storage-class").map_or(Ok("STANDARD".into()), |c| check_storage_class(&c))?,
         website_redirect: field("x-amz-website-redirect-location"),
-        acl: match field("acl") {
-            Some(name) => Some(Acl::canned(&name, &user.canonical_id, &bucket_owner).ok_or_else(|| {
-                S3Error::msg(Code::InvalidArgument, format!("Invalid canned ACL: {name}")).detail("ArgumentName", "acl")
-            })?),
-            None => None,
-        },
+        acl,
     };
 
     // The file, streamed into a blob.

@@ -1,6 +1,6 @@
 //! Object tagging: Get/Put/DeleteObjectTagging and the `x-amz-tagging` header of PUT and copy.
 
-use super::{blocking, with_version, AclPermission, Ctx};
+use super::{blocking, with_version, Ctx};
 use crate::auth::sigv4::uri_decode;
 use crate::body::Body;
 use crate::error::{Code, S3Error, S3Result};
@@ -48,7 +48,7 @@ pub fn from_header(header: Option<&str>) -> S3Result<Vec<(String, String)>> {
 }
 
 pub async fn get(ctx: Ctx) -> S3Result<Response<Body>> {
-    let rec = ctx.load_object(ctx.bucket(), ctx.key(), ctx.version(), Some(AclPermission::Read))?;
+    let rec = ctx.load_requested()?;
     let mut w = XmlWriter::new("Tagging");
     w.open("TagSet");
     for (k, v) in &rec.meta.tags {

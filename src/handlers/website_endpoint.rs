@@ -1,9 +1,10 @@
 //! The website endpoint: anonymous GET and HEAD on `bucket.<website_domain>`, with S3's website
 //! semantics. `dir/` serves `dir/<index>`; `dir` redirects to `dir/` when that index exists; objects
-//! must be public (an ACL granting AllUsers READ); `x-amz-website-redirect-location` redirects; routing
+//! must be public (a policy or an ACL lets anyone read them); `x-amz-website-redirect-location` redirects; routing
 //! rules redirect by key prefix or by the error a request met; failures serve the error document
 //! with the original status, or an HTML error page (rendered by the app).
 
+use super::authz::Need;
 use super::{object, Ctx};
 use crate::body::Body;
 use crate::error::{Code, S3Error, S3Result};
@@ -50,9 +51,7 @@ fn public_object(ctx: &Ctx, key: &str) -> S3Result<ObjectRecord> {
         Ok(_) | Err(EngineError::NoSuchKey) => return Err(S3Error::new(Code::NoSuchKey).detail("Key", key)),
         Err(e) => return Err(e.into()),
     };
-    if !engine.version_acl(ctx.bucket(), &rec)?.allows(None, Permission::Read) {
-        return Err(S3Error::new(Code::AccessDenied));
-    }
+    ctx.authorize(ctx.bucket(), Some(key), "s3:GetObject", Need::Object(Permission::Read, &rec))?;
     Ok(rec)
 }
 

@@ -68,5 +68,5 @@ pub use record::{
 pub use restore::RestoreOutcome;
 pub use scrub::{Damage, ScrubReport};
 pub use usage::BucketUsage;
-pub use users::{canonical_id, AccessKey, UserDirectory, UserRecord, MAX_KEYS_PER_USER};
+pub use users::{account_id, canonical_id, AccessKey, UserDirectory, UserRecord, MAX_KEYS_PER_USER};
 pub use versions::{VersionEntry, VersionPage, VersionQuery};

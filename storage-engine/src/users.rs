@@ -32,6 +32,14 @@ pub fn canonical_id(name: &str) -> String {
     crate::record::hex_lower(&Sha256::digest(format!("firn-user:{name}").as_bytes()))
 }
 
+/// The 12-digit account id a user has in policies (`arn:aws:iam::<id>:user/<name>`) and in
+/// `x-amz-expected-bucket-owner`: each Firn user is an account of its own, as its canonical id is.
+pub fn account_id(canonical_id: &str) -> String {
+    let digest = Sha256::digest(format!("firn-account:{canonical_id}").as_bytes());
+    let n = u64::from_be_bytes(digest[..8].try_into().expect("8 bytes"));
+    format!("{:012}", n % 1_000_000_000_000)
+}
+
 /// A user name: 1 to 64 characters of letters, digits and `+=,.@_-` (IAM's rule).
 fn check_name(name: &str) -> Result<()> {
     let ok =
