@@ -120,8 +120,11 @@ impl Ctx {
         need: Need,
     ) -> S3Result<(BucketRecord, AccessSettings)> {
         let engine = &self.app.engine;
-        let rec = engine.bucket(bucket)?;
-        let settings = engine.bucket_access(bucket)?;
+        // The request's own bucket was loaded before the handler ran; others are read now.
+        let (rec, settings) = match &self.bucket_record {
+            Some(rec) if rec.name == bucket.as_str() => (rec.clone(), self.access.clone()),
+            _ => (engine.bucket(bucket)?, engine.bucket_access(bucket)?),
+        };
         let policy = settings.policy.as_deref().map(|text| self.app.policy(bucket, text)).transpose()?;
         let facts = match (&policy, &need) {
             (None, _) => Facts::default(),

@@ -1,31 +1,19 @@
 //! ACLs: canned and granted, on buckets, objects and versions; what they let other users and
 //! anonymous requests do; and the errors of bad ACL requests.
 
-use super::harness::{code, status, Server, ACCESS_KEY, SECRET_KEY};
+use super::harness::{code, status, Server};
 use super::raw::{send, V4};
 use aws_sdk_s3::types::{
     AccessControlPolicy, BucketCannedAcl, Grant, Grantee, ObjectCannedAcl, Owner, Permission, Type,
 };
 use aws_sdk_s3::Client;
-use firn::admin::client::Remote;
-use firn::admin::{Reply, Request};
 
 const ALL_USERS: &str = "http://acs.amazonaws.com/groups/global/AllUsers";
 
 /// A new user "alice": her client and canonical id.
 async fn alice(server: &Server) -> (Client, String) {
-    let root = Remote {
-        authority: server.addr.clone(),
-        region: "us-east-1".into(),
-        access_key: ACCESS_KEY.into(),
-        secret_key: SECRET_KEY.into(),
-    };
-    let Reply::Key { access_key, secret_key, .. } =
-        root.send(&Request::UserAdd { name: "alice".into() }).await.unwrap()
-    else {
-        panic!("a key")
-    };
-    (server.client_as(&access_key, &secret_key), firn_storage::canonical_id("alice"))
+    let alice = server.user("alice").await;
+    (alice.client, alice.canonical_id)
 }
 
 async fn anonymous_get(server: &Server, path: &str) -> (u16, String) {

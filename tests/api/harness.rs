@@ -79,6 +79,34 @@ impl Server {
         self.child.id()
     }
 
+    /// What the server has logged so far (start it with `RUST_LOG` set to see more than warnings).
+    #[allow(dead_code)]
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+    }
+
+    /// A new user made through the admin API, with a client signing as them.
+    #[allow(dead_code)]
+    pub async fn user(&self, name: &str) -> TestUser {
+        let root = firn::admin::client::Remote {
+            authority: self.addr.clone(),
+            region: "us-east-1".into(),
+            access_key: ACCESS_KEY.into(),
+            secret_key: SECRET_KEY.into(),
+        };
+        let firn::admin::Reply::Key { access_key, secret_key, .. } =
+            root.send(&firn::admin::Request::UserAdd { name: name.into() }).await.expect("user add")
+        else {
+            panic!("user add answers with a key")
+        };
+        let canonical_id = firn_storage::canonical_id(name);
+        TestUser {
+            client: self.client_as(&access_key, &secret_key),
+            account_id: firn_storage::account_id(&canonical_id),
+            canonical_id,
+        }
+    }
+
     /// The data directory (`FIRN_DATA_DIR`).
     #[allow(dead_code)]
     pub fn data_dir(&self) -> std::path::PathBuf {
@@ -100,6 +128,14 @@ impl Server {
         let dir = tempfile::tempdir().expect("temp dir");
         std::mem::replace(&mut self.dir, dir)
     }
+}
+
+/// A user of the server under test.
+#[allow(dead_code)]
+pub struct TestUser {
+    pub client: Client,
+    pub canonical_id: String,
+    pub account_id: String,
 }
 
 impl Drop for Server {

@@ -9,12 +9,13 @@ mod buckets;
 mod faults;
 mod harness;
 mod lifecycle;
-
 mod limits;
 mod listing;
 mod multipart;
 mod objects;
+mod policy;
 mod post_object;
+mod public_access;
 mod raw;
 mod service;
 mod versioning;
