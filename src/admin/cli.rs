@@ -77,6 +77,13 @@ pub enum BucketCommand {
     /// A bucket's lifecycle rules, the worker's last run there (keys examined, actions taken,
     /// errors) and when its next work is due.
     Lifecycle { bucket: String },
+    /// Show a bucket's policy, or with --delete remove it (the way back for an owner whose policy
+    /// denies them the policy calls).
+    Policy {
+        bucket: String,
+        #[arg(long)]
+        delete: bool,
+    },
     /// Set a bucket's byte quota (e.g. 500MB, 20GiB, 1048576), or `none` to remove it. Writes that
     /// would take the bucket past it fail with 403 QuotaExceeded.
     Quota { bucket: String, size: String },
@@ -116,6 +123,9 @@ fn to_request(cmd: &Command) -> Result<Request, String> {
         Command::Bucket(BucketCommand::List) => Request::BucketList,
         Command::Bucket(BucketCommand::Stats { bucket }) => Request::BucketStats { bucket: bucket.clone() },
         Command::Bucket(BucketCommand::Lifecycle { bucket }) => Request::BucketLifecycle { bucket: bucket.clone() },
+        Command::Bucket(BucketCommand::Policy { bucket, delete }) => {
+            Request::BucketPolicy { bucket: bucket.clone(), delete: *delete }
+        }
         Command::Bucket(BucketCommand::Quota { bucket, size }) => {
             Request::BucketQuota { bucket: bucket.clone(), bytes: parse_size(size)? }
         }
@@ -268,7 +278,7 @@ fn human(bytes: i64) -> String {
 pub fn render(reply: &Reply) -> String {
     match reply {
         Reply::Users { users } => table(
-            &["NAME", "ACCESS KEYS", "CREATED", "CANONICAL ID"],
+            &["NAME", "ACCESS KEYS", "CREATED", "ACCOUNT", "CANONICAL ID"],
             users
                 .iter()
                 .map(|u| {
@@ -276,14 +286,19 @@ pub fn render(reply: &Reply) -> String {
                         u.name.clone(),
                         u.access_keys.join(", "),
                         u.created.clone().unwrap_or_else(|| "(configured)".into()),
+                        firn_storage::account_id(&u.canonical_id),
                         u.canonical_id.clone(),
                     ]
                 })
                 .collect(),
         ),
-        Reply::Key { user, access_key, secret_key } => format!(
-            "user:       {user}\naccess key: {access_key}\nsecret key: {secret_key}\n(the secret is not shown again)\n"
-        ),
+        Reply::Key { user, access_key, secret_key } => {
+            let account = firn_storage::account_id(&firn_storage::canonical_id(user));
+            format!(
+                "user:       {user}\naccess key: {access_key}\nsecret key: {secret_key}\n(the secret is not shown again)\n\
+                 in bucket policies: arn:aws:iam::{account}:user/{user} (account {account})\n"
+            )
+        }
         Reply::Done { message } => format!("{message}\n"),
         Reply::Buckets { buckets } => table(
             &["NAME", "OWNER", "VERSIONING", "OBJECTS", "SIZE", "QUOTA", "CREATED"],

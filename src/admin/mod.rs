@@ -37,6 +37,12 @@ pub enum Request {
     BucketLifecycle {
         bucket: String,
     },
+    /// The bucket's policy; with `delete`, removes it (for an owner whose policy denies them the
+    /// policy calls).
+    BucketPolicy {
+        bucket: String,
+        delete: bool,
+    },
     /// `bytes: None` removes the quota.
     BucketQuota {
         bucket: String,
@@ -291,6 +297,21 @@ pub fn execute(engine: &Engine, users: &Users, req: &Request, progress: &mut dyn
                     day_secs: engine.lifecycle_day_ms() as f64 / 1000.0,
                 },
             }
+        }
+        Request::BucketPolicy { bucket, delete } => {
+            let name = BucketName::parse(bucket)?;
+            let message = if *delete {
+                engine
+                    .update_bucket_access(&name, |s| {
+                        s.policy = None;
+                        Ok::<(), ()>(())
+                    })?
+                    .expect("never refused");
+                format!("bucket {bucket}: policy removed")
+            } else {
+                engine.bucket_access(&name)?.policy.unwrap_or_else(|| format!("bucket {bucket}: no policy"))
+            };
+            Reply::Done { message }
         }
         Request::BucketQuota { bucket, bytes } => {
             let name = BucketName::parse(bucket)?;

@@ -6,7 +6,7 @@ use super::Ctx;
 use crate::access::{self, Bucket, Fallback, Request};
 use crate::error::{Code, S3Error, S3Result};
 use crate::policy::{Facts, Requester};
-use crate::router::Scope;
+use crate::router::{Op, Scope};
 use firn_storage::acl::{Acl, Permission as AclPermission, ANONYMOUS_ID};
 use firn_storage::{AccessSettings, BucketName, BucketRecord, EngineError, ObjectKey, ObjectOwnership, ObjectRecord};
 
@@ -93,6 +93,12 @@ impl Ctx {
                 f.set(key, v);
             }
         }
+        // A listing without a prefix lists from the root: s3:prefix is "" (AWS's home-folder
+        // policies allow `""` for exactly that).
+        let listing = matches!(self.op, Op::ListObjects | Op::ListObjectsV2 | Op::ListObjectVersions);
+        if listing && self.query.get("prefix").is_none() {
+            f.set("s3:prefix", "");
+        }
         if let Some(v) = self.version() {
             f.set("s3:VersionId", v);
         }
@@ -156,7 +162,7 @@ impl Ctx {
         };
         let decision = access::decide(&request, &on, &fallback);
         let verdict = if decision.allowed { "allowed" } else { "denied" };
-        self.decisions.lock().expect("not poisoned").push(format!("{action} {verdict} by {}", decision.reason));
+        self.decisions.lock().expect("not poisoned").push(format!("{action} {verdict}: {}", decision.reason));
         if decision.allowed {
             Ok((rec, settings))
         } else {
