@@ -154,3 +154,54 @@ impl Buckets {
         self.meta.iter(Keyspace::Buckets).next().transpose().is_ok()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::access::{AccessSettings, ObjectOwnership, PublicAccessBlock};
+    use crate::acl::Acl;
+    use crate::{BucketName, Engine, EngineConfig, EngineError};
+
+    #[test]
+    fn access_settings_are_made_with_the_bucket_kept_and_removed_with_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let b = BucketName::parse("shared").unwrap();
+        let first = AccessSettings {
+            ownership: Some(ObjectOwnership::BucketOwnerEnforced),
+            public_access_block: Some(PublicAccessBlock::ALL),
+            ..Default::default()
+        };
+        {
+            let e = Engine::open(&EngineConfig::new(dir.path())).unwrap();
+            let public = Acl::canned("public-read", "me", "me").unwrap();
+            let rec = e.create_bucket_with(&b, "me", "r", Some(&public), &first).unwrap();
+            assert_eq!(e.bucket_access(&b).unwrap(), first);
+            assert_eq!(e.bucket_acl(&rec).unwrap(), public, "the ACL came in the same commit");
+
+            // A refusal changes nothing; an accepted change is whole.
+            let refused = e
+                .update_bucket_access(&b, |s| {
+                    s.policy = Some("{}".into());
+                    Err("no")
+                })
+                .unwrap();
+            assert_eq!(refused, Err("no"));
+            assert_eq!(e.bucket_access(&b).unwrap(), first);
+            e.update_bucket_access(&b, |s| {
+                s.policy = Some("{\"Statement\": []}".into());
+                s.public_access_block = None;
+                Ok::<(), ()>(())
+            })
+            .unwrap()
+            .unwrap();
+            let missing = BucketName::parse("missing").unwrap();
+            assert!(matches!(e.update_bucket_access(&missing, |_| Ok::<(), ()>(())), Err(EngineError::NoSuchBucket)));
+        }
+        let e = Engine::open(&EngineConfig::new(dir.path())).unwrap();
+        let kept = e.bucket_access(&b).unwrap();
+        assert_eq!(kept.policy.as_deref(), Some("{\"Statement\": []}"));
+        assert_eq!((kept.ownership, kept.public_access_block), (Some(ObjectOwnership::BucketOwnerEnforced), None));
+        e.delete_bucket(&b).unwrap();
+        e.create_bucket(&b, "other", "r").unwrap();
+        assert_eq!(e.bucket_access(&b).unwrap(), AccessSettings::default(), "a bucket made again starts afresh");
+    }
+}

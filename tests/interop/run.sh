@@ -121,6 +121,39 @@ cli_acl_public() {
     $AWS s3api put-bucket-acl --bucket "$B" --acl private &&
     [ "$($AWS s3api get-bucket-acl --bucket "$B" --query 'length(Grants)')" = 1 ]
 }
+# A bucket policy instead of ACLs (public read of one prefix), Block Public Access over it, a
+# malformed policy refused, and ownership controls turning ACLs off.
+cli_s3api_policy() {
+  local policy="$work/$B-policy.json"
+  printf '{"Version":"2012-10-17","Statement":[{"Sid":"PublicReadGetObject","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::%s/public/*"}]}' "$B" >"$policy"
+  printf '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:Fly","Resource":"arn:aws:s3:::%s/*"}]}' "$B" >"$work/$B-bad.json"
+  status_is() { [ "$(curl -s -o /dev/null -w "%{http_code}" "$endpoint/$B/$1")" = "$2" ]; }
+  ! $AWS s3api get-bucket-policy --bucket "$B" 2>"$work/$B-policy.err" && grep >/dev/null NoSuchBucketPolicy "$work/$B-policy.err" &&
+    status_is public/small.bin 403 &&
+    $AWS s3api put-bucket-policy --bucket "$B" --policy "file://$policy" &&
+    $AWS s3api get-bucket-policy --bucket "$B" --query Policy --output text | grep >/dev/null PublicReadGetObject &&
+    [ "$($AWS s3api get-bucket-policy-status --bucket "$B" --query PolicyStatus.IsPublic --output text)" = True ] &&
+    curl -sf "$endpoint/$B/public/small.bin" -o "$work/dl/$B-policy.bin" &&
+    [ "$(md5 "$work/small.bin")" = "$(md5 "$work/dl/$B-policy.bin")" ] &&
+    status_is files/small.bin 403 &&
+    $AWS s3api put-public-access-block --bucket "$B" --public-access-block-configuration RestrictPublicBuckets=true &&
+    [ "$($AWS s3api get-public-access-block --bucket "$B" --query PublicAccessBlockConfiguration.RestrictPublicBuckets --output text)" = True ] &&
+    status_is public/small.bin 403 &&
+    $AWS s3api put-public-access-block --bucket "$B" --public-access-block-configuration BlockPublicPolicy=true,BlockPublicAcls=true &&
+    ! $AWS s3api put-bucket-policy --bucket "$B" --policy "file://$policy" 2>"$work/$B-policy.err" &&
+    grep >/dev/null AccessDenied "$work/$B-policy.err" &&
+    ! $AWS s3 cp "$work/small.bin" "s3://$B/public/x.bin" --acl public-read 2>"$work/$B-policy.err" &&
+    grep >/dev/null AccessDenied "$work/$B-policy.err" &&
+    $AWS s3api delete-public-access-block --bucket "$B" && status_is public/small.bin 200 &&
+    ! $AWS s3api put-bucket-policy --bucket "$B" --policy "file://$work/$B-bad.json" 2>"$work/$B-policy.err" &&
+    grep >/dev/null MalformedPolicy "$work/$B-policy.err" &&
+    $AWS s3api put-bucket-ownership-controls --bucket "$B" --ownership-controls 'Rules=[{ObjectOwnership=BucketOwnerEnforced}]' &&
+    [ "$($AWS s3api get-bucket-ownership-controls --bucket "$B" --query 'OwnershipControls.Rules[0].ObjectOwnership' --output text)" = BucketOwnerEnforced ] &&
+    ! $AWS s3 cp "$work/small.bin" "s3://$B/public/x.bin" --acl public-read 2>"$work/$B-policy.err" &&
+    grep >/dev/null AccessControlListNotSupported "$work/$B-policy.err" &&
+    $AWS s3api delete-bucket-ownership-controls --bucket "$B" &&
+    $AWS s3api delete-bucket-policy --bucket "$B" && status_is public/small.bin 403
+}
 cli_s3api_versions() {
   $AWS s3api put-bucket-versioning --bucket "$B" --versioning-configuration Status=Enabled &&
     [ "$($AWS s3api get-bucket-versioning --bucket "$B" --query Status --output text)" = Enabled ] &&
@@ -197,6 +230,7 @@ run_cli_suite() {
   scenario "$name s3api multipart" cli_s3api_multipart
   scenario "$name s3api tagging" cli_s3api_tagging
   scenario "$name cp --acl public-read + curl, s3api get/put object and bucket ACL" cli_acl_public
+  scenario "$name s3api bucket policy, get-bucket-policy-status, public access block, ownership controls" cli_s3api_policy
   scenario "$name s3api lifecycle: put/get/delete, refused rule, x-amz-expiration, expiry within seconds" cli_s3api_lifecycle
   scenario "$name archive: cp --storage-class GLACIER, get refused, restore-object, head Restore, read" cli_s3api_archive
   scenario "$name s3api versioning" cli_s3api_versions
@@ -394,6 +428,37 @@ admin_users() {
     ! $carol s3 ls 2>"$work/revoked.err" && grep >/dev/null InvalidAccessKeyId "$work/revoked.err"
 }
 scenario "firn admin: user add, its own buckets only, bucket quota (QuotaExceeded), key revoked" admin_users
+
+# The README's sharing recipe: a second user reads one prefix of root's bucket through a bucket
+# policy, and nothing else; the access log names the statement that let it in.
+policy_share() {
+  local out ak sk A="$venv/bin/aws --endpoint-url $endpoint"
+  export FIRN_ADMIN_ENDPOINT=${endpoint#http://} FIRN_ROOT_ACCESS_KEY=$AWS_ACCESS_KEY_ID FIRN_ROOT_SECRET_KEY=$AWS_SECRET_ACCESS_KEY
+  out=$("$firn" admin --json user add dave) || return 1
+  ak=$(echo "$out" | "$venv/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["access_key"])')
+  sk=$(echo "$out" | "$venv/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["secret_key"])')
+  local dave="env AWS_ACCESS_KEY_ID=$ak AWS_SECRET_ACCESS_KEY=$sk $venv/bin/aws --endpoint-url $endpoint"
+  cat >"$work/share.json" <<'JSON'
+{"Version": "2012-10-17", "Statement": [
+  {"Sid": "DaveListsShared", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam:::user/dave"},
+   "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::team",
+   "Condition": {"StringLike": {"s3:prefix": ["shared/", "shared/*"]}}},
+  {"Sid": "DaveReadsShared", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam:::user/dave"},
+   "Action": "s3:GetObject", "Resource": "arn:aws:s3:::team/shared/*"}]}
+JSON
+  $A s3 mb s3://team >/dev/null &&
+    $A s3 cp "$work/small.bin" s3://team/shared/plan.bin >/dev/null &&
+    $A s3 cp "$work/small.bin" s3://team/private/diary.bin >/dev/null &&
+    $A s3api put-bucket-policy --bucket team --policy "file://$work/share.json" &&
+    $dave s3 ls s3://team/shared/ | grep >/dev/null plan.bin &&
+    $dave s3 cp s3://team/shared/plan.bin "$work/dl/dave.bin" >/dev/null &&
+    [ "$(md5 "$work/small.bin")" = "$(md5 "$work/dl/dave.bin")" ] &&
+    ! $dave s3 ls s3://team/ 2>/dev/null &&
+    ! $dave s3 cp s3://team/private/diary.bin "$work/dl/diary.bin" 2>/dev/null &&
+    ! $dave s3 cp "$work/small.bin" s3://team/shared/dave.bin 2>/dev/null &&
+    "$firn" admin bucket policy team | grep >/dev/null DaveReadsShared
+}
+scenario "bucket policy: a second user lists and reads one shared prefix (aws CLI), nothing else" policy_share
 
 metrics_after_suite() {
   curl -sf "$endpoint/-/metrics" >"$work/metrics.txt" || return 1
