@@ -245,6 +245,16 @@ impl Op {
         Access { scope, action, version_action }
     }
 
+    /// The `s3:` action a request of this operation is, by whether it names a version.
+    pub fn action(self, versioned: bool) -> &'static str {
+        let a = self.access();
+        if versioned {
+            a.version_action
+        } else {
+            a.action
+        }
+    }
+
     pub fn name(self) -> &'static str {
         use Op::*;
         match self {

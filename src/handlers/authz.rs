@@ -172,12 +172,7 @@ impl Ctx {
 
     /// The `s3:` action this request's operation is in policies, by whether it names a version.
     pub fn action(&self) -> &'static str {
-        let a = self.op.access();
-        if self.version().is_some() {
-            a.version_action
-        } else {
-            a.action
-        }
+        self.op.action(self.version().is_some())
     }
 
     /// The request's own object (or the version asked for), checked as its operation needs.
@@ -205,7 +200,8 @@ impl Ctx {
             None => engine.object(bucket, key),
         };
         // Only those who may list the bucket learn that a key is absent or deleted (as in S3).
-        let may_list = || self.authorize(bucket, None, "s3:ListBucket", Need::Bucket(AclPermission::Read)).is_ok();
+        let may_list =
+            || self.authorize(bucket, None, Op::ListObjects.action(false), Need::Bucket(AclPermission::Read)).is_ok();
         let rec = match found {
             Ok(rec) => rec,
             Err(e @ (EngineError::NoSuchKey | EngineError::NoSuchVersion)) if need.is_some() => {

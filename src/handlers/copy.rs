@@ -7,6 +7,7 @@ use crate::auth::sigv4::uri_decode;
 use crate::body::Body;
 use crate::conditions::{iso_date, Conditions, Outcome};
 use crate::error::{Code, S3Error, S3Result};
+use crate::router::Op;
 use crate::xml::XmlWriter;
 use firn_storage::{BucketName, ObjectKey, ObjectMeta, ObjectRecord};
 use http::Response;
@@ -59,7 +60,7 @@ pub struct CopySource {
 pub fn source_object(ctx: &Ctx) -> S3Result<CopySource> {
     let (src_bucket, src_key, version) = parse_copy_source(ctx.header("x-amz-copy-source").unwrap_or(""))?;
     // Reading the source version is what a copy needs of it; a delete marker is refused as GET refuses it.
-    let action = if version.is_some() { "s3:GetObjectVersion" } else { "s3:GetObject" };
+    let action = Op::GetObject.action(version.is_some());
     let src = ctx.load_object(&src_bucket, &src_key, version.as_deref(), Some((action, AclPermission::Read)))?;
     if ctx.header("x-amz-source-expected-bucket-owner").is_some() {
         ctx.check_expected_owner("x-amz-source-expected-bucket-owner", &ctx.app.engine.bucket(&src_bucket)?)?;

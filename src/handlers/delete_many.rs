@@ -27,13 +27,12 @@ pub async fn delete_objects(mut ctx: Ctx) -> S3Result<Response<Body>> {
         return Err(S3Error::new(Code::MalformedXML));
     }
     let mut w = XmlWriter::new("DeleteResult");
-    let access = ctx.op.access();
-    let Scope::EachKey(permission) = access.scope else { unreachable!("DeleteObjects decides per key") };
+    let Scope::EachKey(permission) = ctx.op.access().scope else { unreachable!("DeleteObjects decides per key") };
     for o in objects {
         let key = o.child_text("Key").ok_or_else(|| S3Error::new(Code::MalformedXML))?;
         let version = o.child_text("VersionId");
         // Each key is its own s3:DeleteObject (or s3:DeleteObjectVersion) decision, as in S3.
-        let action = if version.is_some() { access.version_action } else { access.action };
+        let action = ctx.op.action(version.is_some());
         let result = ObjectKey::parse(key).map_err(S3Error::from).and_then(|k| {
             ctx.authorize(ctx.bucket(), Some(key), action, Need::Bucket(permission))?;
             Ok(blocking(|| ctx.app.engine.delete_object(ctx.bucket(), &k, version, ctx.owner_id()))?)

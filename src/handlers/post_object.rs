@@ -132,7 +132,8 @@ pub async fn post_object(mut ctx: Ctx) -> S3Result<Response<Body>> {
     })?;
     let key = ObjectKey::parse(&key.replace("${filename}", file.filename.as_deref().unwrap_or("")))?;
     let (bucket, settings) =
-        ctx.authorize(ctx.bucket(), Some(key.as_str()), "s3:PutObject", Need::Bucket(AclPermission::Write))?;
+        ctx.authorize(ctx.bucket(), Some(key.as_str()), ctx.action(), Need::Bucket(AclPermission::Write))?;
+    ctx.check_expected_owner("x-amz-expected-bucket-owner", &bucket)?;
     let range = match field("policy") {
         Some(policy) => check_policy(&policy, &fields, ctx.bucket().as_str())?,
         None => (0, u64::MAX),

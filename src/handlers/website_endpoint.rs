@@ -51,7 +51,7 @@ fn public_object(ctx: &Ctx, key: &str) -> S3Result<ObjectRecord> {
         Ok(_) | Err(EngineError::NoSuchKey) => return Err(S3Error::new(Code::NoSuchKey).detail("Key", key)),
         Err(e) => return Err(e.into()),
     };
-    ctx.authorize(ctx.bucket(), Some(key), "s3:GetObject", Need::Object(Permission::Read, &rec))?;
+    ctx.authorize(ctx.bucket(), Some(key), ctx.action(), Need::Object(Permission::Read, &rec))?;
     Ok(rec)
 }
 
