@@ -44,6 +44,20 @@ pub enum Principal {
     Service(String),
 }
 
+impl std::fmt::Display for Principal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Principal::Any => f.write_str("*"),
+            Principal::Account(a) => write!(f, "arn:aws:iam::{a}:root"),
+            Principal::User { account, name } => {
+                write!(f, "arn:aws:iam::{}:user/{name}", account.as_deref().unwrap_or(""))
+            }
+            Principal::Canonical(id) => write!(f, "CanonicalUser {id}"),
+            Principal::Service(s) => write!(f, "Service {s}"),
+        }
+    }
+}
+
 /// The signed-in user a statement is matched against.
 #[derive(Clone, Copy, Debug)]
 pub struct Requester<'a> {
@@ -379,7 +393,7 @@ impl Policy {
             }
             let (Set::Is(ps) | Set::Not(ps)) = &st.principal;
             if let Some(p) = ps.iter().find(|p| !matches!(p, Principal::Any | Principal::Service(_)) && !known(p)) {
-                return Err(PolicyError::new(format!("Invalid principal in policy: {p:?}")));
+                return Err(PolicyError::new(format!("Invalid principal in policy: {p}")));
             }
         }
         Ok(())

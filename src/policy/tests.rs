@@ -120,7 +120,7 @@ fn policies_are_checked_against_their_bucket_and_users() {
                 json!("arn:aws:s3:::photos"),
                 json!({"AWS": "arn:aws:iam::333333333333:user/bob"}),
             ),
-            Some("Invalid principal"),
+            Some("Invalid principal in policy: arn:aws:iam::333333333333:user/bob"),
         ),
         (
             st(json!("s3:ListBucket"), json!("arn:aws:s3:::photos"), json!({"AWS": "arn:aws:iam:::user/carol"})),
