@@ -28,7 +28,16 @@ pub struct Config {
     pub lifecycle: Lifecycle,
     pub archive: Archive,
     pub access: Access,
+    pub cors: Cors,
     pub limits: Limits,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Cors {
+    /// Origins (`https://app.example.org`, one `*` wildcard allowed) that may call buckets without
+    /// CORS rules of their own from a browser, with any method and header. Empty: none.
+    pub allowed_origins: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
@@ -139,6 +148,7 @@ impl Default for Config {
             lifecycle: Lifecycle::default(),
             archive: Archive::default(),
             access: Access::default(),
+            cors: Cors::default(),
             limits: Limits::default(),
         }
     }
@@ -244,6 +254,10 @@ impl Config {
         if let Some(v) = env("FIRN_BLOCK_PUBLIC_ACCESS_DEFAULT") {
             self.access.block_public_access_default =
                 v.parse().map_err(|_| format!("FIRN_BLOCK_PUBLIC_ACCESS_DEFAULT must be true or false, not {v:?}"))?;
+        }
+        if let Some(v) = env("FIRN_CORS_ALLOWED_ORIGINS") {
+            self.cors.allowed_origins =
+                v.split(',').map(str::trim).filter(|o| !o.is_empty()).map(str::to_owned).collect();
         }
         if let Some(v) = env("FIRN_LOG_FORMAT") {
             self.log_format = v;

@@ -26,8 +26,10 @@ macro_rules! s3_codes {
 s3_codes! {
     AccessControlListNotSupported => (400, "The bucket does not allow ACLs"),
     AccessDenied => (403, "Access Denied"),
+    AccessForbidden => (403, "CORSResponse: This CORS request is not allowed."),
     AuthorizationHeaderMalformed => (400, "The authorization header is malformed."),
     AuthorizationQueryParametersError => (400, "The query-string authentication parameters are malformed."),
+    BadRequest => (400, "Bad Request"),
     BadDigest => (400, "The Content-MD5 or checksum you specified did not match what we received."),
     BucketAlreadyExists => (409, "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again."),
     BucketAlreadyOwnedByYou => (409, "Your previous request to create the named bucket succeeded and you already own it."),
@@ -71,6 +73,7 @@ s3_codes! {
     MissingSecurityHeader => (400, "Your request is missing a required header."),
     NoSuchBucket => (404, "The specified bucket does not exist"),
     NoSuchBucketPolicy => (404, "The bucket policy does not exist"),
+    NoSuchCORSConfiguration => (404, "The CORS configuration does not exist"),
     NoSuchPublicAccessBlockConfiguration => (404, "The public access block configuration was not found"),
     NoSuchEntity => (404, "The entity does not exist."),
     NoSuchWebsiteConfiguration => (404, "The specified bucket does not have a website configuration"),

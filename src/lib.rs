@@ -12,6 +12,7 @@ pub mod body;
 pub mod checksum;
 pub mod conditions;
 pub mod config;
+pub mod cors;
 pub mod error;
 pub mod fd_limit;
 pub mod form;

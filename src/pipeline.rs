@@ -34,11 +34,14 @@ pub async fn handle(app: Arc<App>, req: Request<Incoming>, peer: IpAddr) -> Resp
         .and_then(|h| h.to_str().ok())
         .map(str::to_owned)
         .or_else(|| req.uri().host().map(str::to_owned));
+    let origin = req.headers().get(http::header::ORIGIN).and_then(|o| o.to_str().ok()).map(str::to_owned);
     // Routed once here: website errors are HTML pages, so the answer is needed after dispatch too.
-    let website_route = router::website_route(&method, host.as_deref(), app.config.website_domain.as_deref(), &path);
+    let site_named = |h: &str| handlers::website_endpoint::is_site(&app, h);
+    let website_route =
+        router::website_route(&method, host.as_deref(), app.config.website_domain.as_deref(), &path, &site_named);
     let website = website_route.is_some();
     let decisions = Arc::default();
-    let (op, user, result) =
+    let Dispatched { op, bucket, user, result } =
         dispatch(app.clone(), req, host.as_deref(), website_route, &request_id, peer, &decisions).await;
     let mut resp = match result {
         Ok(r) => r,
@@ -53,6 +56,16 @@ pub async fn handle(app: Arc<App>, req: Request<Incoming>, peer: IpAddr) -> Resp
             }
         }
     };
+    // A browser's request gets its bucket's CORS headers, on errors too, so the page can read them.
+    if let (Some(origin), Some(bucket)) = (&origin, &bucket) {
+        if op != Some(router::Op::CorsPreflight) {
+            for (name, value) in handlers::cors::actual_headers(&app, bucket, origin, method.as_str()) {
+                if let Ok(v) = HeaderValue::from_str(&value) {
+                    resp.headers_mut().insert(name, v);
+                }
+            }
+        }
+    }
     let h = resp.headers_mut();
     h.insert("x-amz-request-id", HeaderValue::from_str(&request_id).expect("hex id"));
     h.insert("x-amz-id-2", HeaderValue::from_str(&request_id).expect("hex id"));
@@ -76,6 +89,14 @@ pub async fn handle(app: Arc<App>, req: Request<Incoming>, peer: IpAddr) -> Resp
     resp
 }
 
+/// What became of a request: its operation and bucket once routed, who sent it once known.
+struct Dispatched {
+    op: Option<router::Op>,
+    bucket: Option<String>,
+    user: Option<Arc<User>>,
+    result: S3Result<Response<Body>>,
+}
+
 /// `website`: the request's website-endpoint route, if its host is a website host.
 async fn dispatch(
     app: Arc<App>,
@@ -85,7 +106,7 @@ async fn dispatch(
     request_id: &str,
     peer: IpAddr,
     decisions: &Arc<Mutex<Vec<String>>>,
-) -> (Option<router::Op>, Option<Arc<User>>, S3Result<Response<Body>>) {
+) -> Dispatched {
     let (parts, incoming) = req.into_parts();
     let query = Query::parse(parts.uri.query());
     let copy_source = parts.headers.contains_key("x-amz-copy-source");
@@ -94,8 +115,9 @@ async fn dispatch(
     });
     let route = match route {
         Ok(r) => r,
-        Err(e) => return (None, None, Err(e)),
+        Err(e) => return Dispatched { op: None, bucket: None, user: None, result: Err(e) },
     };
+    let (op, bucket) = (Some(route.op), route.bucket.clone());
     let input = AuthInput {
         users: &app.users,
         region: &app.config.region,
@@ -107,7 +129,7 @@ async fn dispatch(
     let auth = if route.op.is_website() { Ok(auth::Auth::anonymous()) } else { auth::authenticate(&parts, &input) };
     let auth = match auth {
         Ok(a) => a,
-        Err(e) => return (Some(route.op), None, Err(e)),
+        Err(e) => return Dispatched { op, bucket, user: None, result: Err(e) },
     };
     let user = auth.user.clone();
     let result = async {
@@ -134,7 +156,7 @@ async fn dispatch(
         handlers::run(route.op, ctx).await
     }
     .await;
-    (Some(route.op), user, result)
+    Dispatched { op, bucket, user, result }
 }
 
 /// The access check made before the handler runs: all of it for bucket-wide operations, the

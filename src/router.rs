@@ -84,6 +84,11 @@ pub enum Op {
     GetBucketOwnershipControls,
     PutBucketOwnershipControls,
     DeleteBucketOwnershipControls,
+    GetBucketCors,
+    PutBucketCors,
+    DeleteBucketCors,
+    /// OPTIONS on a bucket or object, on the API or the website endpoint: a browser's preflight.
+    CorsPreflight,
     /// GET and HEAD on the website endpoint (`bucket.<website_domain>`): anonymous, website semantics.
     WebsiteGet,
     WebsiteHead,
@@ -128,7 +133,7 @@ pub struct Access {
 
 impl Op {
     /// Every operation, for the README's compatibility table test.
-    pub const ALL: [Op; 55] = [
+    pub const ALL: [Op; 59] = [
         Op::ListBuckets,
         Op::CreateBucket,
         Op::HeadBucket,
@@ -178,6 +183,10 @@ impl Op {
         Op::GetBucketOwnershipControls,
         Op::PutBucketOwnershipControls,
         Op::DeleteBucketOwnershipControls,
+        Op::GetBucketCors,
+        Op::PutBucketCors,
+        Op::DeleteBucketCors,
+        Op::CorsPreflight,
         Op::WebsiteGet,
         Op::WebsiteHead,
         Op::Metrics,
@@ -195,7 +204,8 @@ impl Op {
         use Op::*;
         use Scope::*;
         let (scope, action, version_action) = match self {
-            Metrics | HealthLive | HealthReady => (Public, "", ""),
+            // Preflights carry no credentials: the bucket's CORS rules alone answer them.
+            Metrics | HealthLive | HealthReady | CorsPreflight => (Public, "", ""),
             WebsiteGet | WebsiteHead => (Object(Acl::Read), "s3:GetObject", "s3:GetObjectVersion"),
             Op::Admin => (Scope::Admin, "", ""),
             PostObject => (InForm, "s3:PutObject", ""),
@@ -240,6 +250,8 @@ impl Op {
             PutPublicAccessBlock | DeletePublicAccessBlock => (Owner, "s3:PutBucketPublicAccessBlock", ""),
             GetBucketOwnershipControls => (Owner, "s3:GetBucketOwnershipControls", ""),
             PutBucketOwnershipControls | DeleteBucketOwnershipControls => (Owner, "s3:PutBucketOwnershipControls", ""),
+            GetBucketCors => (Owner, "s3:GetBucketCORS", ""),
+            PutBucketCors | DeleteBucketCors => (Owner, "s3:PutBucketCORS", ""),
         };
         let version_action = if version_action.is_empty() { action } else { version_action };
         Access { scope, action, version_action }
@@ -307,6 +319,10 @@ impl Op {
             GetBucketOwnershipControls => "GetBucketOwnershipControls",
             PutBucketOwnershipControls => "PutBucketOwnershipControls",
             DeleteBucketOwnershipControls => "DeleteBucketOwnershipControls",
+            GetBucketCors => "GetBucketCors",
+            PutBucketCors => "PutBucketCors",
+            DeleteBucketCors => "DeleteBucketCors",
+            CorsPreflight => "CorsPreflight",
             WebsiteGet => "WebsiteGet",
             WebsiteHead => "WebsiteHead",
             Metrics => "Metrics",
@@ -407,20 +423,28 @@ fn locate(
     }
 }
 
-/// A request on the website endpoint: `bucket.<website_domain>`, GET or HEAD, any query ignored.
-/// None when the host is not a website host.
+/// A request on the website endpoint: `bucket.<website_domain>`, or a host that names a website
+/// bucket itself (`site_named`: a site on its own domain, its DNS pointed at Firn); GET or HEAD,
+/// any query ignored, or a CORS preflight. None when the host is not a website host.
 pub fn website_route(
     method: &Method,
     host: Option<&str>,
     website_domain: Option<&str>,
     raw_path: &str,
+    site_named: &dyn Fn(&str) -> bool,
 ) -> Option<S3Result<Route>> {
     let host = without_port(host?);
-    let bucket = host.strip_suffix(website_domain.filter(|d| !d.is_empty())?)?.strip_suffix('.')?.to_owned();
+    let under_domain = website_domain.filter(|d| !d.is_empty()).and_then(|d| host.strip_suffix(d)?.strip_suffix('.'));
+    let bucket = match under_domain {
+        Some(b) => b.to_owned(),
+        None if host.contains('.') && host.parse::<std::net::IpAddr>().is_err() && site_named(host) => host.to_owned(),
+        None => return None,
+    };
     Some(locate(None, None, &format!("/{bucket}{raw_path}")).and_then(|(bucket, key, _)| {
         let op = match *method {
             Method::GET => Op::WebsiteGet,
             Method::HEAD => Op::WebsiteHead,
+            Method::OPTIONS => Op::CorsPreflight,
             _ => return Err(S3Error::new(Code::MethodNotAllowed)),
         };
         Ok(Route { op, bucket, key, virtual_host: true })
@@ -448,6 +472,7 @@ pub fn route(
         return Ok(Route { op, bucket: None, key: None, virtual_host });
     }
     let op = match (&bucket, &key) {
+        (Some(_), _) if *method == Method::OPTIONS => Op::CorsPreflight,
         (None, _) => match *method {
             Method::GET => Op::ListBuckets,
             _ => return Err(S3Error::new(Code::MethodNotAllowed)),
@@ -483,6 +508,9 @@ pub fn route(
             (Method::GET, Some("ownershipControls")) => Op::GetBucketOwnershipControls,
             (Method::PUT, Some("ownershipControls")) => Op::PutBucketOwnershipControls,
             (Method::DELETE, Some("ownershipControls")) => Op::DeleteBucketOwnershipControls,
+            (Method::GET, Some("cors")) => Op::GetBucketCors,
+            (Method::PUT, Some("cors")) => Op::PutBucketCors,
+            (Method::DELETE, Some("cors")) => Op::DeleteBucketCors,
             (_, Some(s)) => return Err(not_implemented(&format!("The bucket sub-resource '{s}'"))),
             _ => return Err(S3Error::new(Code::MethodNotAllowed)),
         },
@@ -571,6 +599,12 @@ mod tests {
             (Method::PUT, "localhost", "/b?ownershipControls", Op::PutBucketOwnershipControls, Some("b"), None),
             (Method::GET, "localhost", "/b?ownershipControls", Op::GetBucketOwnershipControls, Some("b"), None),
             (Method::DELETE, "localhost", "/b?ownershipControls", Op::DeleteBucketOwnershipControls, Some("b"), None),
+            (Method::PUT, "localhost", "/b?cors", Op::PutBucketCors, Some("b"), None),
+            (Method::GET, "localhost", "/b?cors", Op::GetBucketCors, Some("b"), None),
+            (Method::DELETE, "localhost", "/b?cors", Op::DeleteBucketCors, Some("b"), None),
+            (Method::OPTIONS, "localhost", "/b", Op::CorsPreflight, Some("b"), None),
+            (Method::OPTIONS, "localhost", "/b/k?uploads", Op::CorsPreflight, Some("b"), Some("k")),
+            (Method::OPTIONS, "b.s3.test", "/dir/k", Op::CorsPreflight, Some("b"), Some("dir/k")),
             (Method::POST, "localhost", "/b/k?restore", Op::RestoreObject, Some("b"), Some("k")),
             (Method::POST, "localhost", "/b/k?restore&versionId=v", Op::RestoreObject, Some("b"), Some("k")),
             (Method::GET, "localhost", "/b/k?acl&versionId=x", Op::GetObjectAcl, Some("b"), Some("k")),
@@ -639,7 +673,8 @@ mod tests {
 
     #[test]
     fn website_hosts() {
-        let w = |m: Method, host: &str, path: &str| website_route(&m, Some(host), Some("web.test"), path);
+        let sites = |h: &str| h == "www.example.org";
+        let w = |m: Method, host: &str, path: &str| website_route(&m, Some(host), Some("web.test"), path, &sites);
         let r = w(Method::GET, "site.web.test:9000", "/a/b.html").unwrap().unwrap();
         assert_eq!((r.op, r.bucket.as_deref(), r.key.as_deref()), (Op::WebsiteGet, Some("site"), Some("a/b.html")));
         let r = w(Method::HEAD, "site.web.test", "/").unwrap().unwrap();
@@ -647,7 +682,16 @@ mod tests {
         assert_eq!(w(Method::PUT, "site.web.test", "/k").unwrap().unwrap_err().code, Code::MethodNotAllowed);
         assert!(w(Method::GET, "site.s3.test", "/k").is_none());
         assert!(w(Method::GET, "web.test", "/k").is_none());
-        assert!(website_route(&Method::GET, Some("site.web.test"), None, "/k").is_none());
+        assert!(website_route(&Method::GET, Some("site.web.test"), None, "/k", &sites).is_none());
+        let r = w(Method::GET, "www.example.org:8080", "/a.html").unwrap().unwrap();
+        assert_eq!(
+            (r.op, r.bucket.as_deref(), r.key.as_deref()),
+            (Op::WebsiteGet, Some("www.example.org"), Some("a.html"))
+        );
+        assert_eq!(w(Method::OPTIONS, "site.web.test", "/k").unwrap().unwrap().op, Op::CorsPreflight);
+        assert!(w(Method::GET, "other.example.org", "/k").is_none(), "no website bucket of that name");
+        assert!(w(Method::GET, "127.0.0.1:9000", "/k").is_none());
+        assert!(w(Method::GET, "localhost:9000", "/k").is_none());
     }
 
     #[test]
@@ -658,7 +702,7 @@ mod tests {
 
     #[test]
     fn unserved_subresources_are_not_implemented() {
-        for (m, p) in [(Method::PUT, "/b/k?retention"), (Method::GET, "/b?cors"), (Method::GET, "/b/k?restore")] {
+        for (m, p) in [(Method::PUT, "/b/k?retention"), (Method::GET, "/b?logging"), (Method::GET, "/b/k?restore")] {
             assert_eq!(r(m, "localhost", p).unwrap_err().code, Code::NotImplemented);
         }
         assert_eq!(r(Method::POST, "localhost", "/b/k").unwrap_err().code, Code::MethodNotAllowed);

@@ -7,6 +7,7 @@ mod attributes;
 pub mod authz;
 mod bucket;
 mod copy;
+pub mod cors;
 mod delete_many;
 pub mod lifecycle;
 mod list;
@@ -193,6 +194,10 @@ pub async fn run(op: Op, ctx: Ctx) -> S3Result<Response<Body>> {
         Op::GetBucketOwnershipControls => public_access::get_ownership(ctx).await,
         Op::PutBucketOwnershipControls => public_access::put_ownership(ctx).await,
         Op::DeleteBucketOwnershipControls => public_access::delete_ownership(ctx).await,
+        Op::GetBucketCors => cors::get(ctx).await,
+        Op::PutBucketCors => cors::put(ctx).await,
+        Op::DeleteBucketCors => cors::delete(ctx).await,
+        Op::CorsPreflight => cors::preflight(ctx).await,
         Op::WebsiteGet => website_endpoint::serve(ctx, false).await,
         Op::WebsiteHead => website_endpoint::serve(ctx, true).await,
         Op::GetBucketAcl => acl::get_bucket(ctx).await,

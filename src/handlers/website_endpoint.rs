@@ -11,7 +11,7 @@ use crate::error::{Code, S3Error, S3Result};
 use crate::router::Query;
 use firn_storage::acl::Permission;
 use firn_storage::website::{Redirect, WebsiteConfig};
-use firn_storage::{EngineError, ObjectKey, ObjectRecord};
+use firn_storage::{BucketName, EngineError, ObjectKey, ObjectRecord};
 use http::{Response, StatusCode};
 
 fn redirect(status: u16, location: &str) -> Response<Body> {
@@ -53,6 +53,11 @@ fn public_object(ctx: &Ctx, key: &str) -> S3Result<ObjectRecord> {
     };
     ctx.authorize(ctx.bucket(), Some(key), ctx.action(), Need::Object(Permission::Read, &rec))?;
     Ok(rec)
+}
+
+/// Whether `host` names a bucket with a website configuration: a site on its own domain.
+pub fn is_site(app: &crate::app::App, host: &str) -> bool {
+    BucketName::parse(host).is_ok_and(|b| matches!(app.engine.website(&b), Ok(Some(_))))
 }
 
 /// Serves `key` through the object GET path (ranges, conditions, content headers).

@@ -85,6 +85,7 @@ impl Buckets {
             }
             if settings == AccessSettings::default() {
                 tx.remove(Keyspace::BucketAccess, b)?;
+                tx.remove(Keyspace::Cors, b)?;
             } else {
                 tx.insert(Keyspace::BucketAccess, b, &record::encode(&settings))?;
             }
@@ -142,6 +143,7 @@ impl Buckets {
             tx.remove(Keyspace::Acls, &acl_key)?;
             tx.remove(Keyspace::Websites, b)?;
             tx.remove(Keyspace::BucketAccess, b)?;
+            tx.remove(Keyspace::Cors, b)?;
             tx.remove(Keyspace::Lifecycles, b)?;
             tx.remove(Keyspace::LifecycleStats, b)?;
             Ok(())

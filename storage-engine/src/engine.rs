@@ -4,8 +4,10 @@ use crate::access::AccessSettings;
 use crate::acl::Acl;
 use crate::acl_store::Acls;
 use crate::archive::{ArchiveOptions, ArchiveStore};
+use crate::bucket_docs::BucketDocs;
 use crate::buckets::Buckets;
 use crate::clock::Clock;
+use crate::cors::CorsConfig;
 use crate::error::{EngineError, Result};
 use crate::gc::Gc;
 use crate::hot::{BlobWriter, HotTier, StagedBlob};
@@ -24,7 +26,7 @@ use crate::scrub::ScrubReport;
 use crate::usage::{BucketUsage, Usage};
 use crate::users::UserDirectory;
 use crate::versions::{VersionPage, VersionQuery, Versions};
-use crate::website::{WebsiteConfig, Websites};
+use crate::website::WebsiteConfig;
 use std::path::PathBuf;
 
 #[derive(Clone, Debug)]
@@ -146,7 +148,8 @@ pub struct Engine {
     listing: Listing,
     uploads: Uploads,
     acls: Acls,
-    websites: Websites,
+    websites: BucketDocs<WebsiteConfig>,
+    cors: BucketDocs<CorsConfig>,
     users: UserDirectory,
     usage: Usage,
     gc: Gc,
@@ -207,7 +210,8 @@ impl Engine {
         Ok(Engine {
             listing: Listing::new(meta.clone(), buckets.clone()),
             acls: Acls::new(meta.clone(), buckets.clone()),
-            websites: Websites::new(meta.clone(), buckets.clone()),
+            websites: BucketDocs::new(meta.clone(), buckets.clone(), Keyspace::Websites),
+            cors: BucketDocs::new(meta.clone(), buckets.clone(), Keyspace::Cors),
             users: UserDirectory::new(meta.clone()),
             meta,
             holder: node_id(&cfg.data_dir)?,
@@ -276,7 +280,7 @@ impl Engine {
         self.buckets.set_versioning(name, state)
     }
 
-    /// Removes an empty bucket, with its quota, ACL, access settings and website configuration.
+    /// Removes an empty bucket, with its quota, ACL, access settings, website and CORS configuration.
     pub fn delete_bucket(&self, name: &BucketName) -> Result<()> {
         self.buckets.delete(name)?;
         self.usage.forget(name);
@@ -570,6 +574,16 @@ impl Engine {
     /// Sets the bucket's website configuration, or with None removes it.
     pub fn set_website(&self, bucket: &BucketName, config: Option<&WebsiteConfig>) -> Result<()> {
         self.websites.set(bucket, config)
+    }
+
+    /// The bucket's CORS rules, if it has any.
+    pub fn cors(&self, bucket: &BucketName) -> Result<Option<CorsConfig>> {
+        self.cors.get(bucket)
+    }
+
+    /// Sets the bucket's CORS rules, or with None removes them.
+    pub fn set_cors(&self, bucket: &BucketName, config: Option<&CorsConfig>) -> Result<()> {
+        self.cors.set(bucket, config)
     }
 
     // ---- lifecycle ----

@@ -5,15 +5,16 @@
 //! returning.
 //!
 //! Layers, from the bottom up (no module uses one above it):
-//! 1. `names`, `keys`, `record`, `acl`, `access`, `lifecycle`, `clock`, `error`: validated names,
-//!    key encodings, versioned records, ACL documents, bucket access settings and lifecycle rules
-//!    with their (pure) evaluation, the injectable clock.
+//! 1. `names`, `keys`, `record`, `acl`, `access`, `website`, `cors`, `lifecycle`, `clock`, `error`: validated
+//!    names, key encodings, versioned records, ACL documents, bucket access settings, website and CORS
+//!    documents, lifecycle rules with their (pure) evaluation, the injectable clock.
 //! 2. `meta` (the metadata store trait, its sled and memory backends, group commit, leases),
 //!    `hot` (the hot tier's blob files) and `archive` (the archive tier's compressed segments, not
 //!    yet wired to objects).
 //! 3. Capabilities, each holding only the stores it needs: `buckets`, `gc`, `usage`, `schedule`
 //!    (lifecycle configurations and the work queue), `versions`, `objects`, `list`, `multipart`,
-//!    `acl_store`, `website`, `users`, `reader`, `scrub`, `restore`, `compaction`.
+//!    `acl_store`, `bucket_docs` (website and CORS documents), `users`, `reader`, `scrub`, `restore`,
+//!    `compaction`.
 //! 4. The workers, above the capabilities they drive: `lifecycle_worker`.
 //! 5. `engine`: the facade the daemon uses.
 
@@ -21,9 +22,11 @@ pub mod access;
 pub mod acl;
 mod acl_store;
 pub mod archive;
+mod bucket_docs;
 mod buckets;
 mod clock;
 mod compaction;
+pub mod cors;
 mod engine;
 mod error;
 mod gc;
@@ -50,6 +53,7 @@ pub use access::{AccessSettings, ObjectOwnership, PublicAccessBlock};
 pub use acl::{Acl, Grant, Grantee};
 pub use clock::Clock;
 pub use compaction::CompactReport;
+pub use cors::{CorsConfig, CorsRule};
 pub use engine::{ArchiveReport, Engine, EngineConfig, EngineStats, Queues};
 pub use error::{EngineError, Result};
 pub use hot::{BlobWriter, StagedBlob};

@@ -6,6 +6,7 @@ mod admin;
 mod archive;
 mod auth;
 mod buckets;
+mod cors;
 mod faults;
 mod harness;
 mod lifecycle;

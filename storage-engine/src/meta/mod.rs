@@ -78,10 +78,12 @@ pub enum Keyspace {
     Notifications,
     /// bucket name → AccessSettings (policy, Block Public Access, ownership controls)
     BucketAccess,
+    /// bucket name → CorsConfig
+    Cors,
 }
 
 impl Keyspace {
-    pub const ALL: [Keyspace; 24] = [
+    pub const ALL: [Keyspace; 25] = [
         Keyspace::Buckets,
         Keyspace::Objects,
         Keyspace::Versions,
@@ -106,6 +108,7 @@ impl Keyspace {
         Keyspace::ArchiveSegments,
         Keyspace::Notifications,
         Keyspace::BucketAccess,
+        Keyspace::Cors,
     ];
 
     pub fn name(self) -> &'static str {
@@ -134,6 +137,7 @@ impl Keyspace {
             Keyspace::ArchiveSegments => "archive_segments",
             Keyspace::Notifications => "notifications",
             Keyspace::BucketAccess => "bucket_access",
+            Keyspace::Cors => "cors",
         }
     }
 
