@@ -190,6 +190,9 @@ async fn preflights_match_the_first_rule_or_are_refused() {
     .await;
     assert_eq!(a.status, 400);
     assert_eq!(preflight(&server, "/nowhere/k", APP, "GET", "").await.status, 404);
+    // A preflight carries the query of the presigned request it precedes, never its signature.
+    let q = "/web/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=x%2F20260101%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20260101T000000Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host&X-Amz-Signature=00";
+    assert_eq!(preflight(&server, q, APP, "PUT", "content-type").await.status, 200);
 
     // Virtual-hosted style, and the website endpoint.
     let port = server.addr.rsplit(':').next().unwrap();
