@@ -359,27 +359,7 @@ fn v4_presigned(parts: &Parts, input: &AuthInput) -> S3Result<Auth> {
 /// SigV2: `rest` is `AKID:signature`; `expires` is set for presigned URLs.
 fn v2(parts: &Parts, input: &AuthInput, rest: &str, expires: Option<&str>) -> S3Result<Auth> {
     let (ak, given) = rest.rsplit_once(':').ok_or_else(|| S3Error::new(Code::AuthorizationHeaderMalformed))?;
-    let user = lookup(input, ak)?;
-    let date_line = match expires {
-        Some(e) => e.to_owned(),
-        // With x-amz-date present, it is signed among the amz headers and the Date line is empty.
-        None if parts.headers.contains_key("x-amz-date") => String::new(),
-        None => header(parts, "date").unwrap_or("").to_owned(),
-    };
-    let bucket_prefix = input.vhost_bucket.map(|b| format!("/{b}")).unwrap_or_default();
-    let sts = sigv2::string_to_sign(
-        parts.method.as_str(),
-        header(parts, "content-md5").unwrap_or(""),
-        header(parts, "content-type").unwrap_or(""),
-        &date_line,
-        &sigv2::canonical_amz_headers(&parts.headers),
-        &sigv2::canonical_resource(&bucket_prefix, parts.uri.path(), input.query),
-    );
-    let expected = sigv2::signature(&user.secret_key, &sts);
-    if !constant_time_eq(expected.as_bytes(), given.as_bytes()) {
-        tracing::debug!(string_to_sign = %sts, "SigV2 signature mismatch");
-        return Err(S3Error::new(Code::SignatureDoesNotMatch));
-    }
+    // The time first: a missing, stale or expired one is refused whatever the signature, as in S3.
     let proof = match expires {
         Some(e) => {
             let e: i64 = e.parse().map_err(|_| S3Error::msg(Code::AccessDenied, "Invalid Expires"))?;
@@ -397,6 +377,33 @@ fn v2(parts: &Parts, input: &AuthInput, rest: &str, expires: Option<&str>) -> S3
             proof(AuthKind::Header, "AWS", Some(date.with_timezone(&Utc)))
         }
     };
+    let user = lookup(input, ak)?;
+    let date_line = match expires {
+        Some(e) => e.to_owned(),
+        // With x-amz-date present, it is signed among the amz headers and the Date line is empty.
+        None if parts.headers.contains_key("x-amz-date") => String::new(),
+        None => header(parts, "date").unwrap_or("").to_owned(),
+    };
+    let bucket_prefix = input.vhost_bucket.map(|b| format!("/{b}")).unwrap_or_default();
+    let amz_headers = sigv2::canonical_amz_headers(&parts.headers);
+    let string_to_sign = |resource: &str| {
+        sigv2::string_to_sign(
+            parts.method.as_str(),
+            header(parts, "content-md5").unwrap_or(""),
+            header(parts, "content-type").unwrap_or(""),
+            &date_line,
+            &amz_headers,
+            resource,
+        )
+    };
+    let resources = sigv2::canonical_resources(&bucket_prefix, parts.uri.path(), input.query);
+    let signed = resources
+        .iter()
+        .any(|r| constant_time_eq(sigv2::signature(&user.secret_key, &string_to_sign(r)).as_bytes(), given.as_bytes()));
+    if !signed {
+        tracing::debug!(string_to_sign = %string_to_sign(&resources[0]), "SigV2 signature mismatch");
+        return Err(S3Error::new(Code::SignatureDoesNotMatch));
+    }
     Ok(Auth { user: Some(user), payload: Payload::Unsigned, proof })
 }
 

@@ -4,17 +4,26 @@ use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
 
-/// Sub-resources that take part in the SigV2 canonical resource, in sorted order.
+/// Sub-resources that take part in the SigV2 canonical resource, in sorted order: the ones AWS's
+/// SDKs sign (botocore's list). Newer sub-resources (`publicAccessBlock`, `ownershipControls`, ...)
+/// are not signed by any SigV2 client, so they are left out.
 const SUBRESOURCES: &[&str] = &[
+    "accelerate",
     "acl",
+    "analytics",
     "cors",
+    "defaultObjectAcl",
     "delete",
+    "inventory",
     "lifecycle",
     "location",
     "logging",
+    "metrics",
     "notification",
+    "object-lock",
     "partNumber",
     "policy",
+    "replication",
     "requestPayment",
     "response-cache-control",
     "response-content-disposition",
@@ -23,6 +32,9 @@ const SUBRESOURCES: &[&str] = &[
     "response-content-type",
     "response-expires",
     "restore",
+    "select",
+    "select-type",
+    "storageClass",
     "tagging",
     "torrent",
     "uploadId",
@@ -33,9 +45,25 @@ const SUBRESOURCES: &[&str] = &[
     "website",
 ];
 
-/// `/bucket/key?sub&sub=v` as SigV2 signs it. `bucket_prefix` is `/bucket` for virtual-hosted requests.
-pub fn canonical_resource(bucket_prefix: &str, raw_path: &str, query: &[(String, String)]) -> String {
-    let mut out = format!("{bucket_prefix}{raw_path}");
+/// The canonical resources a request may have been signed with: `/bucket/key?sub&sub=v`, where
+/// `bucket_prefix` is `/bucket` for virtual-hosted requests. A request on a bucket itself is
+/// `/bucket/` by AWS's rules, whatever its addressing (what botocore signs, for a path-style
+/// `/bucket` too); clients that sign the path as sent (`/bucket`) are accepted as well.
+pub fn canonical_resources(bucket_prefix: &str, raw_path: &str, query: &[(String, String)]) -> Vec<String> {
+    let path = format!("{bucket_prefix}{raw_path}");
+    let rest = path.trim_start_matches('/');
+    let bucket = rest.trim_end_matches('/');
+    let paths = if !bucket.is_empty() && !bucket.contains('/') {
+        vec![format!("/{bucket}/"), format!("/{bucket}")]
+    } else {
+        vec![path]
+    };
+    paths.into_iter().map(|p| with_subresources(p, query)).collect()
+}
+
+/// `path?sub&sub=v`: the query's sub-resources, sorted.
+fn with_subresources(path: String, query: &[(String, String)]) -> String {
+    let mut out = path;
     let mut subs: Vec<&(String, String)> = query.iter().filter(|(k, _)| SUBRESOURCES.contains(&k.as_str())).collect();
     subs.sort_by(|a, b| a.0.cmp(&b.0));
     for (i, (k, v)) in subs.iter().enumerate() {
@@ -96,7 +124,19 @@ mod tests {
     fn resource_keeps_only_subresources_sorted() {
         let q =
             vec![("versionId".to_string(), "3".to_string()), ("acl".into(), "".into()), ("prefix".into(), "x".into())];
-        assert_eq!(canonical_resource("", "/b/k", &q), "/b/k?acl&versionId=3");
-        assert_eq!(canonical_resource("/b", "/k", &[]), "/b/k");
+        assert_eq!(canonical_resources("", "/b/k", &q), ["/b/k?acl&versionId=3"]);
+        assert_eq!(canonical_resources("/b", "/k", &[]), ["/b/k"]);
+        assert_eq!(canonical_resources("", "/", &[]), ["/"]);
+    }
+
+    #[test]
+    fn a_bucket_is_signed_with_its_trailing_slash() {
+        let q = vec![("acl".to_string(), String::new()), ("encoding-type".into(), "url".into())];
+        // botocore signs a path-style `/b` as `/b/`, as AWS's rule for a bucket resource says.
+        assert_eq!(canonical_resources("", "/b", &q), ["/b/?acl", "/b?acl"]);
+        assert_eq!(canonical_resources("", "/b/", &[]), ["/b/", "/b"]);
+        assert_eq!(canonical_resources("/b", "/", &[("uploads".into(), String::new())]), ["/b/?uploads", "/b?uploads"]);
+        let pab = [("publicAccessBlock".to_string(), String::new())];
+        assert_eq!(canonical_resources("", "/b", &pab)[0], "/b/", "not a SigV2 sub-resource");
     }
 }

@@ -1,6 +1,6 @@
 //! Authentication failures and malformed requests, sent as raw HTTP.
 
-use super::harness::{with_bucket, Server, ACCESS_KEY};
+use super::harness::{with_bucket, Server, ACCESS_KEY, SECRET_KEY};
 use super::raw::{self, presign_v2, presign_v4, v2_headers, V4};
 use aws_sdk_s3::presigning::PresigningConfig;
 use chrono::{Duration, Utc};
@@ -212,6 +212,61 @@ async fn sigv2_header_and_query() {
     let bad = format!("http://{host}/auth/k?AWSAccessKeyId={ACCESS_KEY}&Expires=9999999999&Signature=AAAA");
     let r = raw::send("GET", &bad, &[], Vec::new()).await;
     assert_eq!(r.code(), "SignatureDoesNotMatch");
+}
+
+/// boto3 and aws CLI v1 sign a path-style bucket request (`GET /bucket?acl`) as `/bucket/?acl`:
+/// every bucket-level SigV2 request failed while object requests worked.
+#[tokio::test(flavor = "multi_thread")]
+async fn sigv2_bucket_requests_as_botocore_signs_them() {
+    let (_server, host) = setup().await;
+    for (url_path, signed) in [
+        ("/auth?acl", "/auth/?acl"),
+        ("/auth?list-type=2&encoding-type=url", "/auth/"),
+        ("/auth?versioning", "/auth/?versioning"),
+        ("/auth?uploads", "/auth/?uploads"),
+        ("/auth?acl", "/auth?acl"),
+        ("/auth/?location", "/auth/?location"),
+    ] {
+        let r =
+            raw::send("GET", &format!("http://{host}{url_path}"), &v2_headers("GET", signed, Utc::now()), Vec::new())
+                .await;
+        assert_eq!(r.status, 200, "{url_path} signed as {signed}: {}", r.body);
+    }
+    let r = raw::send("GET", &format!("http://{host}/auth?acl"), &v2_headers("GET", "/auth/", Utc::now()), Vec::new())
+        .await;
+    assert_eq!(r.code(), "SignatureDoesNotMatch", "the sub-resource is signed");
+    // A presigned bucket URL as boto3 makes it.
+    let expires = Utc::now().timestamp() + 60;
+    let sig = firn::auth::sigv2::signature(
+        SECRET_KEY,
+        &firn::auth::sigv2::string_to_sign("GET", "", "", &expires.to_string(), "", "/auth/?acl"),
+    );
+    let url = format!(
+        "http://{host}/auth?acl&AWSAccessKeyId={ACCESS_KEY}&Expires={expires}&Signature={}",
+        sigv4::uri_encode(&sig, false)
+    );
+    let r = raw::send("GET", &url, &[], Vec::new()).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+}
+
+/// The date is checked before the signature: a stale or missing one is the answer even when the
+/// signature is wrong too.
+#[tokio::test(flavor = "multi_thread")]
+async fn sigv2_dates_are_checked_first() {
+    let (_server, host) = setup().await;
+    let url = format!("http://{host}/auth/k");
+    let stale = (Utc::now() - Duration::minutes(30)).format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+    let bad_sig = ("authorization".to_string(), format!("AWS {ACCESS_KEY}:AAAA"));
+    let r = raw::send("GET", &url, &[("date".into(), stale), bad_sig.clone()], Vec::new()).await;
+    assert_eq!((r.status, r.code()), (403, "RequestTimeTooSkewed"));
+    let r = raw::send("GET", &url, &[bad_sig.clone()], Vec::new()).await;
+    assert_eq!((r.status, r.code()), (403, "AccessDenied"));
+    let r = raw::send("GET", &url, &[("date".into(), "yesterday".into()), bad_sig], Vec::new()).await;
+    assert_eq!((r.status, r.code()), (403, "AccessDenied"));
+    let expired = format!("{url}?AWSAccessKeyId={ACCESS_KEY}&Expires=1000&Signature=AAAA");
+    let r = raw::send("GET", &expired, &[], Vec::new()).await;
+    assert_eq!((r.status, r.code()), (403, "AccessDenied"));
+    assert!(r.body.contains("Request has expired"), "{}", r.body);
 }
 
 #[tokio::test(flavor = "multi_thread")]
