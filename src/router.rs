@@ -89,6 +89,8 @@ pub enum Op {
     DeleteBucketCors,
     /// OPTIONS on a bucket or object, on the API or the website endpoint: a browser's preflight.
     CorsPreflight,
+    /// A sub-resource Firn does not serve: NotImplemented, once the request is authenticated.
+    Unsupported,
     /// GET and HEAD on the website endpoint (`bucket.<website_domain>`): anonymous, website semantics.
     WebsiteGet,
     WebsiteHead,
@@ -133,7 +135,7 @@ pub struct Access {
 
 impl Op {
     /// Every operation, for the README's compatibility table test.
-    pub const ALL: [Op; 59] = [
+    pub const ALL: [Op; 60] = [
         Op::ListBuckets,
         Op::CreateBucket,
         Op::HeadBucket,
@@ -187,6 +189,7 @@ impl Op {
         Op::PutBucketCors,
         Op::DeleteBucketCors,
         Op::CorsPreflight,
+        Op::Unsupported,
         Op::WebsiteGet,
         Op::WebsiteHead,
         Op::Metrics,
@@ -210,6 +213,8 @@ impl Op {
             Op::Admin => (Scope::Admin, "", ""),
             PostObject => (InForm, "s3:PutObject", ""),
             ListBuckets => (Authenticated, "s3:ListAllMyBuckets", ""),
+            // Anonymous requests are refused as S3 refuses them; signed ones learn it is not served.
+            Unsupported => (Authenticated, "", ""),
             CreateBucket => (Authenticated, "s3:CreateBucket", ""),
             HeadBucket | ListObjects | ListObjectsV2 => (Bucket(Acl::Read), "s3:ListBucket", ""),
             ListObjectVersions => (Bucket(Acl::Read), "s3:ListBucketVersions", ""),
@@ -323,6 +328,7 @@ impl Op {
             PutBucketCors => "PutBucketCors",
             DeleteBucketCors => "DeleteBucketCors",
             CorsPreflight => "CorsPreflight",
+            Unsupported => "Unsupported",
             WebsiteGet => "WebsiteGet",
             WebsiteHead => "WebsiteHead",
             Metrics => "Metrics",
@@ -384,9 +390,15 @@ const SUBRESOURCES: &[&str] = &[
     "website",
 ];
 
-fn not_implemented(what: &str) -> S3Error {
-    S3Error::msg(Code::NotImplemented, format!("{what} is not implemented"))
+/// The answer to an `Unsupported` request: which of its sub-resources Firn does not serve.
+pub fn not_served(q: &Query, object: bool) -> S3Error {
+    let sub = q.0.iter().map(|(k, _)| k.as_str()).find(|k| SUBRESOURCES.contains(k) && !QUALIFIERS.contains(k));
+    let on = if object { "object" } else { "bucket" };
+    S3Error::msg(Code::NotImplemented, format!("The {on} sub-resource '{}' is not implemented", sub.unwrap_or("?")))
 }
+
+/// Sub-resource words that only qualify a plain object GET or HEAD.
+const QUALIFIERS: [&str; 2] = ["versionId", "partNumber"];
 
 /// The Host header's name, without a `:port`.
 fn without_port(host: &str) -> &str {
@@ -511,15 +523,12 @@ pub fn route(
             (Method::GET, Some("cors")) => Op::GetBucketCors,
             (Method::PUT, Some("cors")) => Op::PutBucketCors,
             (Method::DELETE, Some("cors")) => Op::DeleteBucketCors,
-            (_, Some(s)) => return Err(not_implemented(&format!("The bucket sub-resource '{s}'"))),
+            (_, Some(_)) => Op::Unsupported,
             _ => return Err(S3Error::new(Code::MethodNotAllowed)),
         },
         (Some(_), Some(_)) => {
             // versionId and partNumber qualify a plain GET/HEAD; other sub-resources route below.
-            let sub =
-                q.0.iter()
-                    .map(|(k, _)| k.as_str())
-                    .find(|k| SUBRESOURCES.contains(k) && !matches!(*k, "versionId" | "partNumber"));
+            let sub = q.0.iter().map(|(k, _)| k.as_str()).find(|k| SUBRESOURCES.contains(k) && !QUALIFIERS.contains(k));
             match (method.clone(), sub) {
                 (Method::POST, Some("uploads")) => Op::CreateMultipartUpload,
                 (Method::PUT, Some("uploadId")) if copy_source => Op::UploadPartCopy,
@@ -542,7 +551,7 @@ pub fn route(
                 (Method::DELETE, Some("tagging")) => Op::DeleteObjectTagging,
                 (Method::GET, Some("acl")) => Op::GetObjectAcl,
                 (Method::PUT, Some("acl")) => Op::PutObjectAcl,
-                (_, Some(s)) => return Err(not_implemented(&format!("The object sub-resource '{s}'"))),
+                (_, Some(_)) => Op::Unsupported,
                 _ => return Err(S3Error::new(Code::MethodNotAllowed)),
             }
         }
@@ -649,7 +658,11 @@ mod tests {
             .collect();
         let routed: Vec<&str> = Op::ALL
             .iter()
-            .filter(|op| !matches!(op.access().scope, Scope::Public | Scope::Admin) && !op.is_website())
+            .filter(|op| {
+                !matches!(op.access().scope, Scope::Public | Scope::Admin)
+                    && !op.is_website()
+                    && **op != Op::Unsupported
+            })
             .map(|op| op.name())
             .collect();
         for name in &supported {
@@ -702,8 +715,16 @@ mod tests {
 
     #[test]
     fn unserved_subresources_are_not_implemented() {
-        for (m, p) in [(Method::PUT, "/b/k?retention"), (Method::GET, "/b?logging"), (Method::GET, "/b/k?restore")] {
-            assert_eq!(r(m, "localhost", p).unwrap_err().code, Code::NotImplemented);
+        for (m, p, object) in [
+            (Method::PUT, "/b/k?retention", true),
+            (Method::GET, "/b?logging", false),
+            (Method::GET, "/b/k?restore", true),
+        ] {
+            let (path, query) = p.split_once('?').unwrap();
+            assert_eq!(r(m, "localhost", p).unwrap().op, Op::Unsupported, "{p}");
+            let e = not_served(&Query::parse(Some(query)), object);
+            assert_eq!(e.code, Code::NotImplemented);
+            assert!(e.message.contains(&format!("sub-resource '{query}'")), "{path}: {}", e.message);
         }
         assert_eq!(r(Method::POST, "localhost", "/b/k").unwrap_err().code, Code::MethodNotAllowed);
         assert_eq!(r(Method::GET, "localhost", "/b/k%00x").unwrap_err().code, Code::InvalidURI);

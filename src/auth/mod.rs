@@ -320,12 +320,13 @@ fn v4_presigned(parts: &Parts, input: &AuthInput) -> S3Result<Auth> {
     let expires: i64 = expires
         .parse()
         .map_err(|_| S3Error::msg(Code::AuthorizationQueryParametersError, "X-Amz-Expires should be a number"))?;
+    // Out of range is a 403 in S3, as an expired URL is.
     if expires <= 0 {
-        return Err(S3Error::msg(Code::AuthorizationQueryParametersError, "X-Amz-Expires must be non-negative"));
+        return Err(S3Error::msg(Code::AccessDenied, "X-Amz-Expires must be a positive number of seconds"));
     }
     if expires > MAX_PRESIGN_SECS {
         return Err(S3Error::msg(
-            Code::AuthorizationQueryParametersError,
+            Code::AccessDenied,
             "X-Amz-Expires must be less than a week (in seconds) that is; 604800",
         ));
     }

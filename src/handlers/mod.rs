@@ -198,6 +198,7 @@ pub async fn run(op: Op, ctx: Ctx) -> S3Result<Response<Body>> {
         Op::PutBucketCors => cors::put(ctx).await,
         Op::DeleteBucketCors => cors::delete(ctx).await,
         Op::CorsPreflight => cors::preflight(ctx).await,
+        Op::Unsupported => Err(crate::router::not_served(&ctx.query, ctx.key.is_some())),
         Op::WebsiteGet => website_endpoint::serve(ctx, false).await,
         Op::WebsiteHead => website_endpoint::serve(ctx, true).await,
         Op::GetBucketAcl => acl::get_bucket(ctx).await,

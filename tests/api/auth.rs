@@ -180,9 +180,12 @@ async fn presigned_urls() {
     let r = raw::send("GET", &expired, &[], Vec::new()).await;
     assert_eq!((r.status, r.code()), (403, "AccessDenied"));
     assert!(r.body.contains("Request has expired"));
-    let too_long = presign_v4(&host, "/auth/k", Utc::now(), 604_801);
-    let r = raw::send("GET", &too_long, &[], Vec::new()).await;
-    assert_eq!((r.status, r.code()), (400, "AuthorizationQueryParametersError"));
+    // An expiry out of range is S3's 403, with a message that names it.
+    for (expires, says) in [(604_801, "less than a week"), (0, "positive"), (-5, "positive")] {
+        let r = raw::send("GET", &presign_v4(&host, "/auth/k", Utc::now(), expires), &[], Vec::new()).await;
+        assert_eq!((r.status, r.code()), (403, "AccessDenied"), "X-Amz-Expires={expires}");
+        assert!(r.body.contains(says), "{expires}: {}", r.body);
+    }
     let mut tampered = presign_v4(&host, "/auth/k", Utc::now(), 60);
     tampered = tampered.replace("/auth/k", "/auth/via-presigned");
     let r = raw::send("GET", &tampered, &[], Vec::new()).await;
@@ -259,7 +262,7 @@ async fn sigv2_dates_are_checked_first() {
     let bad_sig = ("authorization".to_string(), format!("AWS {ACCESS_KEY}:AAAA"));
     let r = raw::send("GET", &url, &[("date".into(), stale), bad_sig.clone()], Vec::new()).await;
     assert_eq!((r.status, r.code()), (403, "RequestTimeTooSkewed"));
-    let r = raw::send("GET", &url, &[bad_sig.clone()], Vec::new()).await;
+    let r = raw::send("GET", &url, std::slice::from_ref(&bad_sig), Vec::new()).await;
     assert_eq!((r.status, r.code()), (403, "AccessDenied"));
     let r = raw::send("GET", &url, &[("date".into(), "yesterday".into()), bad_sig], Vec::new()).await;
     assert_eq!((r.status, r.code()), (403, "AccessDenied"));
@@ -291,6 +294,14 @@ async fn malformed_requests() {
 
     let r = V4::new("PUT", &host, "/auth/k", "retention=", b"").send(Vec::new()).await;
     assert_eq!((r.status, r.code()), (501, "NotImplemented"));
+    // Unsigned, the same request is refused first: authentication comes before NotImplemented.
+    for url in [format!("http://{host}/auth/k?retention"), format!("http://{host}/auth?logging")] {
+        let r = raw::send("GET", &url, &[], Vec::new()).await;
+        assert_eq!((r.status, r.code()), (403, "AccessDenied"), "{url}");
+    }
+    let r = V4::new("GET", &host, "/auth", "logging=", b"").send(Vec::new()).await;
+    assert_eq!((r.status, r.code()), (501, "NotImplemented"));
+    assert!(r.body.contains("bucket sub-resource &apos;logging&apos;"), "{}", r.body);
     let r = V4::new("POST", &host, "/auth/k", "", b"").send(Vec::new()).await;
     assert_eq!((r.status, r.code()), (405, "MethodNotAllowed"));
 
