@@ -17,6 +17,31 @@ fn parse_http_date(s: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc2822(s.trim()).ok().map(|d| d.with_timezone(&Utc))
 }
 
+/// A timestamp as S3 takes one in a header (HTTP-date) or in XML (ISO 8601), in milliseconds.
+fn parse_timestamp(s: &str) -> Option<i64> {
+    let iso = DateTime::parse_from_rfc3339(s.trim()).ok().map(|d| d.with_timezone(&Utc));
+    iso.or_else(|| parse_http_date(s)).map(|d| d.timestamp_millis())
+}
+
+/// A delete's conditions: `If-Match`, `x-amz-if-match-last-modified-time`, `x-amz-if-match-size`
+/// (or DeleteObjects' ETag, LastModifiedTime and Size of one object).
+pub fn delete_condition(
+    if_match: Option<&str>,
+    last_modified: Option<&str>,
+    size: Option<&str>,
+) -> S3Result<firn_storage::DeleteCondition> {
+    let invalid = |what: &str, v: &str| {
+        S3Error::msg(Code::InvalidArgument, format!("Invalid {what}: {v}")).detail("ArgumentName", what.to_owned())
+    };
+    Ok(firn_storage::DeleteCondition {
+        if_match: if_match.map(|m| m.trim().trim_matches('"').to_owned()),
+        last_modified_ms: last_modified
+            .map(|v| parse_timestamp(v).ok_or_else(|| invalid("x-amz-if-match-last-modified-time", v)))
+            .transpose()?,
+        size: size.map(|v| v.trim().parse().map_err(|_| invalid("x-amz-if-match-size", v))).transpose()?,
+    })
+}
+
 /// True when an If-Match / If-None-Match list names this ETag (or is `*`).
 pub fn etag_matches(list: &str, etag: &str) -> bool {
     list.split(',').map(str::trim).any(|t| {

@@ -4,6 +4,7 @@ use super::authz::Need;
 use super::{blocking, xml_response, Ctx};
 use crate::body::Body;
 use crate::checksum::Algorithm;
+use crate::conditions::delete_condition;
 use crate::error::{Code, S3Error, S3Result};
 use crate::router::Scope;
 use crate::xml::XmlWriter;
@@ -35,7 +36,8 @@ pub async fn delete_objects(mut ctx: Ctx) -> S3Result<Response<Body>> {
         let action = ctx.op.action(version.is_some());
         let result = ObjectKey::parse(key).map_err(S3Error::from).and_then(|k| {
             ctx.authorize(ctx.bucket(), Some(key), action, Need::Bucket(permission))?;
-            Ok(blocking(|| ctx.app.engine.delete_object(ctx.bucket(), &k, version, ctx.owner_id()))?)
+            let cond = delete_condition(o.child_text("ETag"), o.child_text("LastModifiedTime"), o.child_text("Size"))?;
+            Ok(blocking(|| ctx.app.engine.delete_object_if(ctx.bucket(), &k, version, ctx.owner_id(), &cond))?)
         });
         match result {
             Ok(out) if !quiet => {

@@ -75,16 +75,10 @@ pub fn metadata_from_headers(ctx: &Ctx) -> S3Result<(ContentHeaders, Vec<(String
     Ok((headers, meta))
 }
 
-pub fn write_condition(ctx: &Ctx) -> S3Result<WriteCondition> {
-    let if_none_match_any = match ctx.header("if-none-match") {
-        None => false,
-        Some("*") => true,
-        Some(_) => return Err(S3Error::msg(Code::NotImplemented, "If-None-Match on PUT supports only '*'")),
-    };
-    Ok(WriteCondition {
-        if_match: ctx.header("if-match").map(|m| m.trim().trim_matches('"').to_owned()),
-        if_none_match_any,
-    })
+/// `If-Match` and `If-None-Match` of a write: an ETag, or `*`.
+pub fn write_condition(ctx: &Ctx) -> WriteCondition {
+    let etag = |name: &str| ctx.header(name).map(|m| m.trim().trim_matches('"').to_owned());
+    WriteCondition { if_match: etag("if-match"), if_none_match: etag("if-none-match") }
 }
 
 /// Streams a verified body into a staged blob: one pass feeds the decoders, hashers and the file.
@@ -177,7 +171,7 @@ pub fn with_checksum(b: Builder, stored: Option<&(String, String)>) -> Builder {
 pub async fn put(mut ctx: Ctx) -> S3Result<Response<Body>> {
     require_length(&ctx)?;
     let new = new_object(&ctx)?;
-    let cond = write_condition(&ctx)?;
+    let cond = write_condition(&ctx);
     let ingest = ctx.ingest(ctx.app.config.limits.max_object_size)?;
     let (staged, checksum) = receive(&ctx.app.engine, ingest).await?;
     let rec = blocking(|| ctx.app.engine.put_object(ctx.bucket(), ctx.key(), staged, new, checksum, &cond))?;
@@ -338,7 +332,13 @@ fn part_range(rec: &ObjectRecord, n: &str) -> S3Result<(u64, u64)> {
 }
 
 pub async fn delete(ctx: Ctx) -> S3Result<Response<Body>> {
-    let out = blocking(|| ctx.app.engine.delete_object(ctx.bucket(), ctx.key(), ctx.version(), ctx.owner_id()))?;
+    let cond = crate::conditions::delete_condition(
+        ctx.header("if-match"),
+        ctx.header("x-amz-if-match-last-modified-time"),
+        ctx.header("x-amz-if-match-size"),
+    )?;
+    let engine = &ctx.app.engine;
+    let out = blocking(|| engine.delete_object_if(ctx.bucket(), ctx.key(), ctx.version(), ctx.owner_id(), &cond))?;
     let mut b = Response::builder().status(StatusCode::NO_CONTENT);
     if let Some(v) = &out.version_id {
         b = b.header("x-amz-version-id", v);

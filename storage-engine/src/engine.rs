@@ -17,7 +17,7 @@ use crate::list::{ListPage, ListQuery, Listing};
 use crate::meta::{self, Backend, Keyspace, Meta};
 use crate::multipart::{CompletedPart, UploadListQuery, UploadPage, Uploads};
 use crate::names::{BucketName, ObjectKey};
-use crate::objects::{DeleteOutcome, Objects, WriteCondition};
+use crate::objects::{DeleteCondition, DeleteOutcome, Objects, WriteCondition};
 use crate::reader::ObjectReader;
 use crate::record::{BucketRecord, ObjectMeta, ObjectRecord, PartRecord, RestoreRecord, UploadRecord, Versioning};
 use crate::restore::{RestoreOutcome, Restores};
@@ -463,7 +463,20 @@ impl Engine {
         version: Option<&str>,
         owner: &str,
     ) -> Result<DeleteOutcome> {
-        self.objects.delete(bucket, key, version, owner)
+        self.objects.delete(bucket, key, version, owner, &DeleteCondition::default())
+    }
+
+    /// A DELETE that happens only if the version it removes meets `cond` (PreconditionFailed if
+    /// not; NoSuchKey for an ETag condition on nothing).
+    pub fn delete_object_if(
+        &self,
+        bucket: &BucketName,
+        key: &ObjectKey,
+        version: Option<&str>,
+        owner: &str,
+        cond: &DeleteCondition,
+    ) -> Result<DeleteOutcome> {
+        self.objects.delete(bucket, key, version, owner, cond)
     }
 
     /// Replaces the tag set of one version.

@@ -63,7 +63,7 @@ pub use list::{ListPage, ListQuery};
 pub use meta::Backend;
 pub use multipart::{CompletedPart, UploadListQuery, UploadPage, MAX_PART_NUMBER, MIN_PART_SIZE};
 pub use names::{BucketName, ObjectKey, MAX_KEY_LEN};
-pub use objects::{DeleteOutcome, WriteCondition};
+pub use objects::{DeleteCondition, DeleteOutcome, WriteCondition};
 pub use reader::ObjectReader;
 pub use record::{
     archive_class, needs_restore, BucketRecord, ContentHeaders, Extent, Notification, ObjectMeta, ObjectPart,

@@ -29,23 +29,63 @@ pub struct DeleteOutcome {
 /// Conditions checked atomically with a write (conditional PUT).
 #[derive(Clone, Debug, Default)]
 pub struct WriteCondition {
-    /// `If-Match`: the current ETag (unquoted) must equal this.
+    /// `If-Match`: the current ETag (unquoted) must equal this (`*`: any current object).
     pub if_match: Option<String>,
-    /// `If-None-Match: *`: no current object may exist.
-    pub if_none_match_any: bool,
+    /// `If-None-Match`: no current object may have this ETag (`*`: no current object at all).
+    pub if_none_match: Option<String>,
 }
 
 impl WriteCondition {
+    /// `If-None-Match: *`: write only where nothing is.
+    pub fn if_absent() -> WriteCondition {
+        WriteCondition { if_none_match: Some("*".into()), ..Default::default() }
+    }
+
     fn check(&self, current: Option<&ObjectRecord>) -> Result<()> {
+        let matches = |want: &str, cur: &ObjectRecord| want == "*" || want == cur.etag;
         match (current, &self.if_match) {
             (None, Some(_)) => return Err(EngineError::NoSuchKey),
-            (Some(cur), Some(etag)) if etag != "*" && *etag != cur.etag => return Err(EngineError::PreconditionFailed),
+            (Some(cur), Some(etag)) if !matches(etag, cur) => return Err(EngineError::PreconditionFailed),
             _ => {}
         }
-        if self.if_none_match_any && current.is_some() {
-            return Err(EngineError::PreconditionFailed);
+        match (current, &self.if_none_match) {
+            (Some(cur), Some(etag)) if matches(etag, cur) => Err(EngineError::PreconditionFailed),
+            _ => Ok(()),
         }
-        Ok(())
+    }
+}
+
+/// Conditions a delete must meet (`If-Match`, `x-amz-if-match-last-modified-time`,
+/// `x-amz-if-match-size`, or their DeleteObjects forms), checked under the key's lock against the
+/// version the delete removes: the current one, or the one named.
+#[derive(Clone, Debug, Default)]
+pub struct DeleteCondition {
+    /// Its ETag (unquoted), or `*` for any.
+    pub if_match: Option<String>,
+    /// Its last-modified time, to the second.
+    pub last_modified_ms: Option<i64>,
+    pub size: Option<u64>,
+}
+
+impl DeleteCondition {
+    fn is_empty(&self) -> bool {
+        self.if_match.is_none() && self.last_modified_ms.is_none() && self.size.is_none()
+    }
+
+    /// As S3 has it: an ETag condition needs the object to exist (NoSuchKey); time and size
+    /// conditions on a missing object let the (no-op) delete succeed.
+    fn check(&self, target: Option<&ObjectRecord>) -> Result<()> {
+        let Some(t) = target.filter(|t| !t.delete_marker) else {
+            return if self.if_match.is_some() { Err(EngineError::NoSuchKey) } else { Ok(()) };
+        };
+        let etag_ok = self.if_match.as_deref().is_none_or(|e| e == "*" || e == t.etag);
+        let time_ok = self.last_modified_ms.is_none_or(|ms| ms / 1000 == t.last_modified_ms / 1000);
+        let size_ok = self.size.is_none_or(|s| s == t.size);
+        if etag_ok && time_ok && size_ok {
+            Ok(())
+        } else {
+            Err(EngineError::PreconditionFailed)
+        }
     }
 }
 
@@ -327,10 +367,22 @@ impl Objects {
         key: &ObjectKey,
         version: Option<&str>,
         owner: &str,
+        cond: &DeleteCondition,
     ) -> Result<DeleteOutcome> {
         let state = self.buckets.get(bucket)?.versioning;
         let hint = self.hint(bucket, key.as_str(), false)?;
         let guard = self.locks.lock(&keys::object_key(bucket.as_str(), key.as_str()));
+        if !cond.is_empty() {
+            let target = match version {
+                Some(id) => self.versions.get(bucket, key, id),
+                None => self.current(bucket, key),
+            };
+            match target {
+                Ok(t) => cond.check(Some(&t))?,
+                Err(EngineError::NoSuchKey | EngineError::NoSuchVersion) => cond.check(None)?,
+                Err(e) => return Err(e),
+            }
+        }
         let outcome = match version {
             Some(id) => self.delete_version(bucket, key, id, hint.as_deref())?,
             None => self.delete_current(bucket, key, state, owner, hint.as_deref())?,
@@ -700,7 +752,7 @@ mod tests {
         put(&e, &b, "k", b"one").unwrap();
         let mut w = e.new_blob().unwrap();
         w.write(b"two").unwrap();
-        let cond = WriteCondition { if_none_match_any: true, ..Default::default() };
+        let cond = WriteCondition::if_absent();
         let err = e.put_object(&b, &key("k"), w.finish().unwrap(), ObjectMeta::default(), None, &cond);
         assert!(matches!(err, Err(EngineError::PreconditionFailed)));
         assert_eq!(read_all(&e, &b, "k"), b"one");

@@ -388,7 +388,7 @@ impl Run {
             }
             Op::Put { b, k, len, seed } => self.put(b, k, data(len, seed), WriteCondition::default()),
             Op::PutIfAbsent { b, k, len, seed } => {
-                let cond = WriteCondition { if_none_match_any: true, ..Default::default() };
+                let cond = WriteCondition::if_absent();
                 self.put(b, k, data(len, seed), cond)
             }
             Op::PutIfMatch { b, k, len, seed, right } => {
@@ -657,7 +657,7 @@ impl Run {
                 match (&cond.if_match, current) {
                     (Some(_), None) => err("NoSuchKey"),
                     (Some(want), Some(cur)) if *want != cur.etag => err("PreconditionFailed"),
-                    _ if cond.if_none_match_any && current.is_some() => err("PreconditionFailed"),
+                    _ if cond.if_none_match.is_some() && current.is_some() => err("PreconditionFailed"),
                     _ => {
                         let id = if mb.versioning == Versioning::Enabled { NEW_ID } else { "null" };
                         mb.push(

@@ -452,3 +452,102 @@ async fn hostile_keys_stay_keys() {
         }
     }
 }
+
+/// If-Match and If-None-Match with an ETag on PUT and CompleteMultipartUpload (they were 501), and
+/// conditional deletes: If-Match, x-amz-if-match-last-modified-time and x-amz-if-match-size on
+/// DeleteObject, and DeleteObjects' per-object ETag, LastModifiedTime and Size (they were ignored).
+#[tokio::test]
+async fn conditional_writes_and_deletes() {
+    let (_server, s3) = with_bucket("condw").await;
+    let put = |key: &'static str, body: &'static [u8]| s3.put_object().bucket("condw").key(key).body(body.to_vec().into());
+    let e1 = put("k", b"one").send().await.unwrap().e_tag().unwrap().to_owned();
+    let err = put("k", b"two").if_none_match(&e1).send().await.unwrap_err();
+    assert_eq!((status(&err), code(&err).as_str()), (412, "PreconditionFailed"));
+    let e2 = put("k", b"two").if_none_match("\"0123456789abcdef0123456789abcdef\"").send().await.unwrap();
+    let e2 = e2.e_tag().unwrap().to_owned();
+    let err = put("k", b"three").if_match(&e1).send().await.unwrap_err();
+    assert_eq!(code(&err), "PreconditionFailed");
+    put("k", b"three").if_match(&e2).send().await.expect("the current ETag matches");
+    let err = put("absent", b"x").if_match(&e2).send().await.unwrap_err();
+    assert_eq!(code(&err), "NoSuchKey");
+
+    // CompleteMultipartUpload takes the same conditions.
+    let current = s3.head_object().bucket("condw").key("k").send().await.unwrap().e_tag().unwrap().to_owned();
+    for (if_match, if_none_match, ok) in
+        [(None, Some(current.clone()), false), (Some(e1.clone()), None, false), (Some(current.clone()), None, true)]
+    {
+        let up = s3.create_multipart_upload().bucket("condw").key("k").send().await.unwrap();
+        let id = up.upload_id().unwrap();
+        let part = s3
+            .upload_part()
+            .bucket("condw")
+            .key("k")
+            .upload_id(id)
+            .part_number(1)
+            .body(b"mp".to_vec().into())
+            .send()
+            .await
+            .unwrap();
+        let done = aws_sdk_s3::types::CompletedMultipartUpload::builder()
+            .parts(aws_sdk_s3::types::CompletedPart::builder().part_number(1).e_tag(part.e_tag().unwrap()).build())
+            .build();
+        let got = s3
+            .complete_multipart_upload()
+            .bucket("condw")
+            .key("k")
+            .upload_id(id)
+            .multipart_upload(done)
+            .set_if_match(if_match)
+            .set_if_none_match(if_none_match)
+            .send()
+            .await;
+        match got {
+            Ok(_) => assert!(ok),
+            Err(e) => assert_eq!((ok, code(&e).as_str()), (false, "PreconditionFailed")),
+        }
+    }
+
+    // DeleteObject.
+    let head = s3.head_object().bucket("condw").key("k").send().await.unwrap();
+    let (etag, size, modified) =
+        (head.e_tag().unwrap().to_owned(), head.content_length().unwrap(), *head.last_modified().unwrap());
+    let err = s3.delete_object().bucket("condw").key("k").if_match(&e1).send().await.unwrap_err();
+    assert_eq!((status(&err), code(&err).as_str()), (412, "PreconditionFailed"));
+    let err = s3.delete_object().bucket("condw").key("k").if_match_size(size + 1).send().await.unwrap_err();
+    assert_eq!(code(&err), "PreconditionFailed");
+    let earlier = DateTime::from_secs(modified.secs() - 60);
+    let err = s3.delete_object().bucket("condw").key("k").if_match_last_modified_time(earlier).send().await.unwrap_err();
+    assert_eq!(code(&err), "PreconditionFailed");
+    s3.delete_object()
+        .bucket("condw")
+        .key("k")
+        .if_match(&etag)
+        .if_match_size(size)
+        .if_match_last_modified_time(modified)
+        .send()
+        .await
+        .expect("every condition holds");
+    let err = s3.delete_object().bucket("condw").key("k").if_match(&etag).send().await.unwrap_err();
+    assert_eq!(code(&err), "NoSuchKey", "an ETag condition needs an object");
+    s3.delete_object().bucket("condw").key("k").if_match_size(3).send().await.expect("time and size on nothing: 204");
+
+    // DeleteObjects, per object.
+    let ea = put("a", b"aaa").send().await.unwrap().e_tag().unwrap().to_owned();
+    put("b", b"bbb").send().await.unwrap();
+    let ids = vec![
+        ObjectIdentifier::builder().key("a").e_tag(&ea).size(3).build().unwrap(),
+        ObjectIdentifier::builder().key("b").e_tag(&ea).build().unwrap(),
+        ObjectIdentifier::builder().key("b").size(4).build().unwrap(),
+    ];
+    let out = s3
+        .delete_objects()
+        .bucket("condw")
+        .delete(Delete::builder().set_objects(Some(ids)).build().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.deleted().iter().map(|d| d.key().unwrap()).collect::<Vec<_>>(), ["a"]);
+    assert_eq!(out.errors().len(), 2);
+    assert!(out.errors().iter().all(|e| e.code() == Some("PreconditionFailed")), "{:?}", out.errors());
+    s3.head_object().bucket("condw").key("b").send().await.expect("b stays");
+}
