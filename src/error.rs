@@ -47,7 +47,7 @@ s3_codes! {
     InvalidBucketAclWithObjectOwnership => (400, "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting"),
     InvalidBucketName => (400, "The specified bucket is not valid."),
     InvalidPart => (400, "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag."),
-    InvalidPartNumber => (416, "The requested partnumber is not satisfiable"),
+    InvalidPartNumber => (400, "The requested partnumber is not satisfiable"),
     InvalidPartOrder => (400, "The list of parts was not in ascending order. Parts must be ordered by part number."),
     InvalidInput => (400, "The input is not valid."),
     InvalidDigest => (400, "The Content-MD5 or checksum you specified is not valid."),

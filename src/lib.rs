@@ -22,6 +22,7 @@ pub mod notify;
 pub mod payload;
 pub mod pipeline;
 pub mod policy;
+pub mod rfc2047;
 pub mod router;
 pub mod server;
 pub mod users;

@@ -114,17 +114,24 @@ pub async fn upload_part(mut ctx: Ctx) -> S3Result<Response<Body>> {
     Ok(with_checksum(resp, part.checksum.as_ref()).body(Body::Empty).expect("valid response"))
 }
 
-/// `x-amz-copy-source-range: bytes=first-last`, which must lie within the source.
+/// `x-amz-copy-source-range: bytes=first-last`: InvalidArgument when it is not of that form,
+/// InvalidRange (as S3) when it does not lie within the source.
 fn copy_source_range(header: Option<&str>, size: u64) -> S3Result<(u64, u64)> {
     let Some(h) = header else { return Ok((0, size)) };
-    let invalid = || {
-        S3Error::msg(Code::InvalidArgument, format!("Range specified is not valid for source object of size: {size}"))
-            .detail("ArgumentName", "x-amz-copy-source-range")
+    let malformed = || {
+        S3Error::msg(
+            Code::InvalidArgument,
+            "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy",
+        )
+        .detail("ArgumentName", "x-amz-copy-source-range")
     };
-    let (a, b) = h.trim().strip_prefix("bytes=").and_then(|r| r.split_once('-')).ok_or_else(invalid)?;
-    let (first, last): (u64, u64) = (a.parse().map_err(|_| invalid())?, b.parse().map_err(|_| invalid())?);
-    if first > last || last >= size {
-        return Err(invalid());
+    let (a, b) = h.trim().strip_prefix("bytes=").and_then(|r| r.split_once('-')).ok_or_else(malformed)?;
+    let (first, last): (u64, u64) = (a.parse().map_err(|_| malformed())?, b.parse().map_err(|_| malformed())?);
+    if first > last {
+        return Err(malformed());
+    }
+    if last >= size {
+        return Err(S3Error::new(Code::InvalidRange).detail("ActualObjectSize", size.to_string()));
     }
     Ok((first, last + 1))
 }

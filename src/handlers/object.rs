@@ -51,7 +51,7 @@ pub fn metadata_from_headers(ctx: &Ctx) -> S3Result<(ContentHeaders, Vec<(String
     let headers = ContentHeaders {
         content_type: get("content-type"),
         content_encoding: get("content-encoding")
-            .map(|e| e.split(',').map(str::trim).filter(|p| *p != "aws-chunked").collect::<Vec<_>>().join(","))
+            .map(|e| e.split(',').map(str::trim).filter(|p| *p != "aws-chunked").collect::<Vec<_>>().join(", "))
             .filter(|e| !e.is_empty()),
         content_disposition: get("content-disposition"),
         content_language: get("content-language"),
@@ -62,7 +62,8 @@ pub fn metadata_from_headers(ctx: &Ctx) -> S3Result<(ContentHeaders, Vec<(String
     let mut size = 0;
     for (name, value) in &ctx.parts.headers {
         if let Some(n) = name.as_str().strip_prefix("x-amz-meta-") {
-            let v = String::from_utf8_lossy(value.as_bytes()).into_owned();
+            // Stored decoded: S3 takes non-ASCII values as RFC 2047 words (or as raw UTF-8).
+            let v = crate::rfc2047::decode(&String::from_utf8_lossy(value.as_bytes()));
             size += n.len() + v.len();
             meta.push((n.to_owned(), v));
         }
@@ -201,7 +202,7 @@ fn object_headers(b: Builder, ctx: &Ctx, rec: &ObjectRecord) -> Builder {
         b = b.header("x-amz-website-redirect-location", r);
     }
     for (k, v) in &meta.user_meta {
-        b = b.header(format!("x-amz-meta-{k}"), v);
+        b = b.header(format!("x-amz-meta-{k}"), crate::rfc2047::encode(v).as_ref());
     }
     if !meta.tags.is_empty() {
         b = b.header("x-amz-tagging-count", meta.tags.len());
@@ -340,7 +341,8 @@ pub async fn delete(ctx: Ctx) -> S3Result<Response<Body>> {
     let engine = &ctx.app.engine;
     let out = blocking(|| engine.delete_object_if(ctx.bucket(), ctx.key(), ctx.version(), ctx.owner_id(), &cond))?;
     let mut b = Response::builder().status(StatusCode::NO_CONTENT);
-    if let Some(v) = &out.version_id {
+    // A bucket that never had versioning names no versions, even for `?versionId=null`.
+    if let Some(v) = out.version_id.as_deref().filter(|_| ctx.versioned()) {
         b = b.header("x-amz-version-id", v);
     }
     if out.delete_marker {

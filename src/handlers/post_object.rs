@@ -157,8 +157,11 @@ pub async fn post_object(mut ctx: Ctx) -> S3Result<Response<Body>> {
         cache_control: field("cache-control"),
         expires: field("expires"),
     };
-    let mut user_meta: Vec<(String, String)> =
-        fields.iter().filter_map(|(k, v)| Some((k.strip_prefix("x-amz-meta-")?.to_owned(), v.clone()))).collect();
+    // Metadata is stored decoded and goes out RFC 2047-encoded where it is not ASCII (as from a PUT).
+    let mut user_meta: Vec<(String, String)> = fields
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix("x-amz-meta-")?.to_owned(), crate::rfc2047::decode(v))))
+        .collect();
     user_meta.sort();
     let tags = match field("tagging") {
         Some(xml) => super::tagging::from_document(&crate::xml::parse(xml.as_bytes())?)?,
@@ -185,7 +188,7 @@ pub async fn post_object(mut ctx: Ctx) -> S3Result<Response<Body>> {
         if http::HeaderName::from_bytes(name.as_bytes()).is_err() {
             return Err(S3Error::msg(Code::InvalidArgument, format!("{name} is not a valid header name")));
         }
-        header_value(&name, v)?;
+        header_value(&name, &crate::rfc2047::encode(v))?;
     }
     let new = ObjectMeta {
         owner,

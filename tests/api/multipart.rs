@@ -89,8 +89,11 @@ async fn full_upload_list_complete_and_read_parts() {
     assert_eq!(md5_hex(&part2.body.collect().await.unwrap().into_bytes()), md5_hex(&parts[1]));
     let head = s3.head_object().bucket("mpu").key("big/file").part_number(3).send().await.unwrap();
     assert_eq!(head.content_length(), Some(1000));
+    // Out of range is S3's 400 InvalidPartNumber (it was a 416).
+    let err = s3.get_object().bucket("mpu").key("big/file").part_number(4).send().await.unwrap_err();
+    assert_eq!((status(&err), code(&err).as_str()), (400, "InvalidPartNumber"));
     let err = s3.head_object().bucket("mpu").key("big/file").part_number(4).send().await.unwrap_err();
-    assert_eq!(status(&err), 416);
+    assert_eq!(status(&err), 400);
 
     let attrs = s3
         .get_object_attributes()
@@ -249,7 +252,21 @@ async fn upload_part_copy_with_ranges() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code(&err), "InvalidArgument");
+    assert_eq!(code(&err), "InvalidRange", "beyond the source: S3's InvalidRange (it was InvalidArgument)");
+    for malformed in ["bytes=abc", "bytes=5-1", "0-1"] {
+        let err = s3
+            .upload_part_copy()
+            .bucket("mpucopy")
+            .key("dst")
+            .upload_id(&id)
+            .part_number(3)
+            .copy_source("mpucopy/src")
+            .copy_source_range(malformed)
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!((status(&err), code(&err).as_str()), (400, "InvalidArgument"), "{malformed}");
+    }
     s3.complete_multipart_upload()
         .bucket("mpucopy")
         .key("dst")
