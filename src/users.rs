@@ -65,6 +65,9 @@ impl Users {
         if canonical_id == self.root.canonical_id {
             return ROOT.to_owned();
         }
+        if canonical_id == firn_storage::acl::ANONYMOUS_ID {
+            return "anonymous".to_owned();
+        }
         self.directory.by_id(canonical_id).map(|u| u.name).unwrap_or_default()
     }
 

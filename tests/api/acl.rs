@@ -272,3 +272,46 @@ async fn bad_acl_requests_get_s3_errors() {
     // The bucket ACL is untouched by all of it.
     assert_eq!(s3.get_bucket_acl().bucket("errs").send().await.unwrap().grants().len(), 1);
 }
+
+/// Every CanonicalUser grantee carries ID and DisplayName, as in S3's documented ACLs: the owner's
+/// grant and the ones bucket-owner-read and bucket-owner-full-control add.
+#[tokio::test]
+async fn grantees_carry_id_and_display_name() {
+    let server = Server::start();
+    let alice = server.user("alice").await;
+    let bob = server.user("bob").await;
+    alice.client.create_bucket().bucket("owned").send().await.unwrap();
+    let policy = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": bob.account_id},
+        "Action": "s3:PutObject", "Resource": "arn:aws:s3:::owned/*"}]});
+    alice.client.put_bucket_policy().bucket("owned").policy(policy.to_string()).send().await.unwrap();
+    for (key, canned, alice_gets) in [
+        ("full", ObjectCannedAcl::BucketOwnerFullControl, Permission::FullControl),
+        ("read", ObjectCannedAcl::BucketOwnerRead, Permission::Read),
+    ] {
+        bob.client.put_object().bucket("owned").key(key).acl(canned).body(b"x".to_vec().into()).send().await.unwrap();
+        let acl = bob.client.get_object_acl().bucket("owned").key(key).send().await.unwrap();
+        let owner = acl.owner().unwrap();
+        assert_eq!((owner.id(), owner.display_name()), (Some(bob.canonical_id.as_str()), Some("bob")));
+        let grants: Vec<(Option<&str>, Option<&str>, Option<&Type>, Option<&Permission>)> = acl
+            .grants()
+            .iter()
+            .map(|g| {
+                let who = g.grantee().unwrap();
+                (who.id(), who.display_name(), Some(who.r#type()), g.permission())
+            })
+            .collect();
+        assert_eq!(
+            grants,
+            [
+                (
+                    Some(bob.canonical_id.as_str()),
+                    Some("bob"),
+                    Some(&Type::CanonicalUser),
+                    Some(&Permission::FullControl)
+                ),
+                (Some(alice.canonical_id.as_str()), Some("alice"), Some(&Type::CanonicalUser), Some(&alice_gets)),
+            ],
+            "{key}"
+        );
+    }
+}

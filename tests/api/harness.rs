@@ -63,10 +63,15 @@ impl Server {
 
     /// A client signing with another user's keys.
     pub fn client_as(&self, access_key: &str, secret_key: &str) -> Client {
+        self.client_in(access_key, secret_key, "us-east-1")
+    }
+
+    /// A client for a server configured with another region (`FIRN_REGION`).
+    pub fn client_in(&self, access_key: &str, secret_key: &str, region: &str) -> Client {
         let creds = Credentials::new(access_key, secret_key, None, None, "firn-tests");
         let conf = aws_sdk_s3::Config::builder()
             .behavior_version_latest()
-            .region(Region::new("us-east-1"))
+            .region(Region::new(region.to_owned()))
             .endpoint_url(&self.endpoint)
             .credentials_provider(creds)
             .force_path_style(true)
