@@ -292,7 +292,8 @@ async fn grantees_carry_id_and_display_name() {
         let acl = bob.client.get_object_acl().bucket("owned").key(key).send().await.unwrap();
         let owner = acl.owner().unwrap();
         assert_eq!((owner.id(), owner.display_name()), (Some(bob.canonical_id.as_str()), Some("bob")));
-        let grants: Vec<(Option<&str>, Option<&str>, Option<&Type>, Option<&Permission>)> = acl
+        type Row<'a> = (Option<&'a str>, Option<&'a str>, Option<&'a Type>, Option<&'a Permission>);
+        let grants: Vec<Row> = acl
             .grants()
             .iter()
             .map(|g| {
