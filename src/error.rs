@@ -73,6 +73,7 @@ s3_codes! {
     MissingSecurityHeader => (400, "Your request is missing a required header."),
     NoSuchBucket => (404, "The specified bucket does not exist"),
     NoSuchBucketPolicy => (404, "The bucket policy does not exist"),
+    NoSuchTagSet => (404, "The TagSet does not exist"),
     NoSuchCORSConfiguration => (404, "The CORS configuration does not exist"),
     NoSuchPublicAccessBlockConfiguration => (404, "The public access block configuration was not found"),
     NoSuchEntity => (404, "The entity does not exist."),

@@ -89,6 +89,9 @@ pub enum Op {
     DeleteBucketCors,
     /// OPTIONS on a bucket or object, on the API or the website endpoint: a browser's preflight.
     CorsPreflight,
+    GetBucketTagging,
+    PutBucketTagging,
+    DeleteBucketTagging,
     /// A sub-resource Firn does not serve: NotImplemented, once the request is authenticated.
     Unsupported,
     /// GET and HEAD on the website endpoint (`bucket.<website_domain>`): anonymous, website semantics.
@@ -135,7 +138,7 @@ pub struct Access {
 
 impl Op {
     /// Every operation, for the README's compatibility table test.
-    pub const ALL: [Op; 60] = [
+    pub const ALL: [Op; 63] = [
         Op::ListBuckets,
         Op::CreateBucket,
         Op::HeadBucket,
@@ -189,6 +192,9 @@ impl Op {
         Op::PutBucketCors,
         Op::DeleteBucketCors,
         Op::CorsPreflight,
+        Op::GetBucketTagging,
+        Op::PutBucketTagging,
+        Op::DeleteBucketTagging,
         Op::Unsupported,
         Op::WebsiteGet,
         Op::WebsiteHead,
@@ -256,6 +262,8 @@ impl Op {
             GetBucketOwnershipControls => (Owner, "s3:GetBucketOwnershipControls", ""),
             PutBucketOwnershipControls | DeleteBucketOwnershipControls => (Owner, "s3:PutBucketOwnershipControls", ""),
             GetBucketCors => (Owner, "s3:GetBucketCORS", ""),
+            GetBucketTagging => (Owner, "s3:GetBucketTagging", ""),
+            PutBucketTagging | DeleteBucketTagging => (Owner, "s3:PutBucketTagging", ""),
             PutBucketCors | DeleteBucketCors => (Owner, "s3:PutBucketCORS", ""),
         };
         let version_action = if version_action.is_empty() { action } else { version_action };
@@ -329,6 +337,9 @@ impl Op {
             DeleteBucketCors => "DeleteBucketCors",
             CorsPreflight => "CorsPreflight",
             Unsupported => "Unsupported",
+            GetBucketTagging => "GetBucketTagging",
+            PutBucketTagging => "PutBucketTagging",
+            DeleteBucketTagging => "DeleteBucketTagging",
             WebsiteGet => "WebsiteGet",
             WebsiteHead => "WebsiteHead",
             Metrics => "Metrics",
@@ -523,6 +534,9 @@ pub fn route(
             (Method::GET, Some("cors")) => Op::GetBucketCors,
             (Method::PUT, Some("cors")) => Op::PutBucketCors,
             (Method::DELETE, Some("cors")) => Op::DeleteBucketCors,
+            (Method::GET, Some("tagging")) => Op::GetBucketTagging,
+            (Method::PUT, Some("tagging")) => Op::PutBucketTagging,
+            (Method::DELETE, Some("tagging")) => Op::DeleteBucketTagging,
             (_, Some(_)) => Op::Unsupported,
             _ => return Err(S3Error::new(Code::MethodNotAllowed)),
         },
@@ -612,6 +626,9 @@ mod tests {
             (Method::GET, "localhost", "/b?cors", Op::GetBucketCors, Some("b"), None),
             (Method::DELETE, "localhost", "/b?cors", Op::DeleteBucketCors, Some("b"), None),
             (Method::OPTIONS, "localhost", "/b", Op::CorsPreflight, Some("b"), None),
+            (Method::GET, "localhost", "/b?tagging", Op::GetBucketTagging, Some("b"), None),
+            (Method::PUT, "localhost", "/b?tagging", Op::PutBucketTagging, Some("b"), None),
+            (Method::DELETE, "localhost", "/b?tagging", Op::DeleteBucketTagging, Some("b"), None),
             (Method::OPTIONS, "localhost", "/b/k?uploads", Op::CorsPreflight, Some("b"), Some("k")),
             (Method::OPTIONS, "b.s3.test", "/dir/k", Op::CorsPreflight, Some("b"), Some("dir/k")),
             (Method::POST, "localhost", "/b/k?restore", Op::RestoreObject, Some("b"), Some("k")),

@@ -1,4 +1,5 @@
-//! Object tagging: Get/Put/DeleteObjectTagging and the `x-amz-tagging` header of PUT and copy.
+//! Tagging: Get/Put/DeleteObjectTagging, the `x-amz-tagging` header of PUT and copy, and a
+//! bucket's own tags (Get/Put/DeleteBucketTagging).
 
 use super::{blocking, with_version, Ctx};
 use crate::auth::sigv4::uri_decode;
@@ -7,14 +8,18 @@ use crate::error::{Code, S3Error, S3Result};
 use crate::xml::{Element, XmlWriter};
 use http::{Response, StatusCode};
 
-const MAX_TAGS: usize = 10;
+/// An object takes at most 10 tags, a bucket 50.
+const MAX_OBJECT_TAGS: usize = 10;
+const MAX_BUCKET_TAGS: usize = 50;
 const MAX_TAG_KEY: usize = 128;
 const MAX_TAG_VALUE: usize = 256;
 
-/// S3's tag rules: at most 10, keys up to 128 and values up to 256 characters, keys unique and non-empty.
-pub fn validate(tags: &[(String, String)]) -> S3Result<()> {
-    if tags.len() > MAX_TAGS {
-        return Err(S3Error::msg(Code::InvalidTag, "Object tags cannot be greater than 10"));
+/// S3's tag rules: at most `max`, keys up to 128 and values up to 256 characters, keys unique and
+/// non-empty.
+fn validate(tags: &[(String, String)], max: usize) -> S3Result<()> {
+    if tags.len() > max {
+        let what = if max == MAX_BUCKET_TAGS { "Bucket tag count" } else { "Object tags" };
+        return Err(S3Error::msg(Code::InvalidTag, format!("{what} cannot be greater than {max}")));
     }
     for (i, (k, v)) in tags.iter().enumerate() {
         if k.is_empty() || k.chars().count() > MAX_TAG_KEY {
@@ -43,20 +48,15 @@ pub fn from_header(header: Option<&str>) -> S3Result<Vec<(String, String)>> {
             (uri_decode(&k.replace('+', " ")), uri_decode(&v.replace('+', " ")))
         })
         .collect();
-    validate(&tags)?;
+    validate(&tags, MAX_OBJECT_TAGS)?;
     Ok(tags)
 }
 
 pub async fn get(ctx: Ctx) -> S3Result<Response<Body>> {
     let rec = ctx.load_requested()?;
-    let mut w = XmlWriter::new("Tagging");
-    w.open("TagSet");
-    for (k, v) in &rec.meta.tags {
-        w.open("Tag").elem("Key", k).elem("Value", v).close();
-    }
     let resp =
         with_version(Response::builder().header(http::header::CONTENT_TYPE, "application/xml"), &ctx, &rec.version_id);
-    Ok(resp.body(Body::full(w.finish())).expect("valid response"))
+    Ok(resp.body(Body::full(to_document(&rec.meta.tags))).expect("valid response"))
 }
 
 /// Replaces the tags of the current object or of the version asked for.
@@ -69,8 +69,12 @@ async fn replace(ctx: &Ctx, tags: Vec<(String, String)>, status: StatusCode) -> 
         .expect("valid response"))
 }
 
-/// A `<Tagging><TagSet><Tag>` document, validated.
+/// A `<Tagging><TagSet><Tag>` document of an object's tags, validated.
 pub fn from_document(doc: &Element) -> S3Result<Vec<(String, String)>> {
+    tag_set(doc, MAX_OBJECT_TAGS)
+}
+
+fn tag_set(doc: &Element, max: usize) -> S3Result<Vec<(String, String)>> {
     let set = doc.child("TagSet").filter(|_| doc.name == "Tagging").ok_or_else(|| S3Error::new(Code::MalformedXML))?;
     let tags = set
         .children_named("Tag")
@@ -79,8 +83,35 @@ pub fn from_document(doc: &Element) -> S3Result<Vec<(String, String)>> {
             _ => Err(S3Error::new(Code::MalformedXML)),
         })
         .collect::<S3Result<Vec<_>>>()?;
-    validate(&tags)?;
+    validate(&tags, max)?;
     Ok(tags)
+}
+
+fn to_document(tags: &[(String, String)]) -> String {
+    let mut w = XmlWriter::new("Tagging");
+    w.open("TagSet");
+    for (k, v) in tags {
+        w.open("Tag").elem("Key", k).elem("Value", v).close();
+    }
+    w.close();
+    w.finish()
+}
+
+pub async fn get_bucket(ctx: Ctx) -> S3Result<Response<Body>> {
+    let tags = ctx.app.engine.bucket_tags(ctx.bucket())?.ok_or_else(|| S3Error::new(Code::NoSuchTagSet))?;
+    Ok(super::xml_response(StatusCode::OK, to_document(&tags)))
+}
+
+pub async fn put_bucket(mut ctx: Ctx) -> S3Result<Response<Body>> {
+    let tags = tag_set(&ctx.xml_body().await?, MAX_BUCKET_TAGS)?;
+    // An empty set leaves the bucket without tags, as deleting them does.
+    blocking(|| ctx.app.engine.set_bucket_tags(ctx.bucket(), Some(&tags).filter(|t| !t.is_empty())))?;
+    Ok(super::empty(StatusCode::NO_CONTENT))
+}
+
+pub async fn delete_bucket(ctx: Ctx) -> S3Result<Response<Body>> {
+    blocking(|| ctx.app.engine.set_bucket_tags(ctx.bucket(), None))?;
+    Ok(super::empty(StatusCode::NO_CONTENT))
 }
 
 pub async fn put(mut ctx: Ctx) -> S3Result<Response<Body>> {
@@ -106,5 +137,14 @@ mod tests {
         let many: Vec<String> = (0..11).map(|i| format!("k{i}=v")).collect();
         assert_eq!(from_header(Some(&many.join("&"))).unwrap_err().code, Code::InvalidTag);
         assert_eq!(from_header(Some(&format!("{}=v", "k".repeat(129)))).unwrap_err().code, Code::InvalidTag);
+        // Empty values, '+' as a space, encoded '=' and '&', a key without '='.
+        let pairs = |v: &[(&str, &str)]| v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect::<Vec<_>>();
+        assert_eq!(
+            from_header(Some("a=&b=c+d&k%3Dx=v%3Dy%26z&e&f=%2B")).unwrap(),
+            pairs(&[("a", ""), ("b", "c d"), ("k=x", "v=y&z"), ("e", ""), ("f", "+")])
+        );
+        let fifty: Vec<(String, String)> = (0..50).map(|i| (format!("k{i}"), String::new())).collect();
+        assert!(validate(&fifty, MAX_BUCKET_TAGS).is_ok());
+        assert_eq!(validate(&fifty, MAX_OBJECT_TAGS).unwrap_err().code, Code::InvalidTag);
     }
 }

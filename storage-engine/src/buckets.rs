@@ -86,6 +86,7 @@ impl Buckets {
             if settings == AccessSettings::default() {
                 tx.remove(Keyspace::BucketAccess, b)?;
                 tx.remove(Keyspace::Cors, b)?;
+                tx.remove(Keyspace::BucketTags, b)?;
             } else {
                 tx.insert(Keyspace::BucketAccess, b, &record::encode(&settings))?;
             }
@@ -144,6 +145,7 @@ impl Buckets {
             tx.remove(Keyspace::Websites, b)?;
             tx.remove(Keyspace::BucketAccess, b)?;
             tx.remove(Keyspace::Cors, b)?;
+            tx.remove(Keyspace::BucketTags, b)?;
             tx.remove(Keyspace::Lifecycles, b)?;
             tx.remove(Keyspace::LifecycleStats, b)?;
             Ok(())

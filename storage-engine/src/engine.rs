@@ -150,6 +150,7 @@ pub struct Engine {
     acls: Acls,
     websites: BucketDocs<WebsiteConfig>,
     cors: BucketDocs<CorsConfig>,
+    bucket_tags: BucketDocs<Vec<(String, String)>>,
     users: UserDirectory,
     usage: Usage,
     gc: Gc,
@@ -212,6 +213,7 @@ impl Engine {
             acls: Acls::new(meta.clone(), buckets.clone()),
             websites: BucketDocs::new(meta.clone(), buckets.clone(), Keyspace::Websites),
             cors: BucketDocs::new(meta.clone(), buckets.clone(), Keyspace::Cors),
+            bucket_tags: BucketDocs::new(meta.clone(), buckets.clone(), Keyspace::BucketTags),
             users: UserDirectory::new(meta.clone()),
             meta,
             holder: node_id(&cfg.data_dir)?,
@@ -280,7 +282,8 @@ impl Engine {
         self.buckets.set_versioning(name, state)
     }
 
-    /// Removes an empty bucket, with its quota, ACL, access settings, website and CORS configuration.
+    /// Removes an empty bucket, with its quota, ACL, access settings, tags, website and CORS
+    /// configuration.
     pub fn delete_bucket(&self, name: &BucketName) -> Result<()> {
         self.buckets.delete(name)?;
         self.usage.forget(name);
@@ -597,6 +600,16 @@ impl Engine {
     /// Sets the bucket's CORS rules, or with None removes them.
     pub fn set_cors(&self, bucket: &BucketName, config: Option<&CorsConfig>) -> Result<()> {
         self.cors.set(bucket, config)
+    }
+
+    /// The bucket's own tags (not its objects'), if it has any.
+    pub fn bucket_tags(&self, bucket: &BucketName) -> Result<Option<Vec<(String, String)>>> {
+        self.bucket_tags.get(bucket)
+    }
+
+    /// Replaces the bucket's tags, or with None removes them.
+    pub fn set_bucket_tags(&self, bucket: &BucketName, tags: Option<&Vec<(String, String)>>) -> Result<()> {
+        self.bucket_tags.set(bucket, tags)
     }
 
     // ---- lifecycle ----

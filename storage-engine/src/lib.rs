@@ -13,7 +13,7 @@
 //!    yet wired to objects).
 //! 3. Capabilities, each holding only the stores it needs: `buckets`, `gc`, `usage`, `schedule`
 //!    (lifecycle configurations and the work queue), `versions`, `objects`, `list`, `multipart`,
-//!    `acl_store`, `bucket_docs` (website and CORS documents), `users`, `reader`, `scrub`, `restore`,
+//!    `acl_store`, `bucket_docs` (website, CORS and bucket tag documents), `users`, `reader`, `scrub`, `restore`,
 //!    `compaction`.
 //! 4. The workers, above the capabilities they drive: `lifecycle_worker`.
 //! 5. `engine`: the facade the daemon uses.

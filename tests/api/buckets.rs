@@ -111,3 +111,32 @@ async fn virtual_hosted_style() {
         assert!(r.body.contains(want), "{}", r.body);
     }
 }
+
+/// A bucket's own tags (they answered 501): NoSuchTagSet until set, up to 50, replaced whole,
+/// removed by DELETE; the owner's alone.
+#[tokio::test]
+async fn bucket_tagging() {
+    use aws_sdk_s3::types::{Tag, Tagging};
+    let (server, s3) = with_bucket("tagged").await;
+    let err = s3.get_bucket_tagging().bucket("tagged").send().await.unwrap_err();
+    assert_eq!((status(&err), code(&err).as_str()), (404, "NoSuchTagSet"));
+    let tags = |n: usize| {
+        let set: Vec<Tag> =
+            (0..n).map(|i| Tag::builder().key(format!("k{i}")).value(format!("v{i}")).build().unwrap()).collect();
+        Tagging::builder().set_tag_set(Some(set)).build().unwrap()
+    };
+    s3.put_bucket_tagging().bucket("tagged").tagging(tags(50)).send().await.unwrap();
+    let got = s3.get_bucket_tagging().bucket("tagged").send().await.unwrap();
+    assert_eq!(got.tag_set().len(), 50);
+    assert_eq!((got.tag_set()[1].key(), got.tag_set()[1].value()), ("k1", "v1"));
+    let err = s3.put_bucket_tagging().bucket("tagged").tagging(tags(51)).send().await.unwrap_err();
+    assert_eq!(code(&err), "InvalidTag");
+    s3.put_bucket_tagging().bucket("tagged").tagging(tags(2)).send().await.unwrap();
+    assert_eq!(s3.get_bucket_tagging().bucket("tagged").send().await.unwrap().tag_set().len(), 2);
+    let bob = server.user("bob").await;
+    let err = bob.client.get_bucket_tagging().bucket("tagged").send().await.unwrap_err();
+    assert_eq!(code(&err), "AccessDenied");
+    s3.delete_bucket_tagging().bucket("tagged").send().await.unwrap();
+    let err = s3.get_bucket_tagging().bucket("tagged").send().await.unwrap_err();
+    assert_eq!(code(&err), "NoSuchTagSet");
+}

@@ -80,10 +80,12 @@ pub enum Keyspace {
     BucketAccess,
     /// bucket name → CorsConfig
     Cors,
+    /// bucket name → its tag set: Vec<(String, String)>
+    BucketTags,
 }
 
 impl Keyspace {
-    pub const ALL: [Keyspace; 25] = [
+    pub const ALL: [Keyspace; 26] = [
         Keyspace::Buckets,
         Keyspace::Objects,
         Keyspace::Versions,
@@ -109,6 +111,7 @@ impl Keyspace {
         Keyspace::Notifications,
         Keyspace::BucketAccess,
         Keyspace::Cors,
+        Keyspace::BucketTags,
     ];
 
     pub fn name(self) -> &'static str {
@@ -138,6 +141,7 @@ impl Keyspace {
             Keyspace::Notifications => "notifications",
             Keyspace::BucketAccess => "bucket_access",
             Keyspace::Cors => "cors",
+            Keyspace::BucketTags => "bucket_tags",
         }
     }
 
