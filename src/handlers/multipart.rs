@@ -9,7 +9,9 @@ use crate::checksum::{self, Algorithm, Hasher};
 use crate::conditions::iso_date;
 use crate::error::{Code, S3Error, S3Result};
 use crate::xml::{Element, XmlWriter};
-use firn_storage::{CompletedPart, PartRecord, UploadListQuery, UploadRecord, MAX_PART_NUMBER};
+use firn_storage::{
+    CompletedPart, EngineError, ObjectRecord, PartRecord, UploadListQuery, UploadRecord, MAX_PART_NUMBER,
+};
 use http::{Response, StatusCode};
 
 const MAX_LISTED: usize = 1000;
@@ -201,8 +203,20 @@ fn object_checksum(up: &UploadRecord, parts: &[PartRecord]) -> S3Result<Option<(
     Ok(value.map(|v| (alg.name().to_owned(), v)))
 }
 
+/// A completion of an upload that is gone: S3 answers a retry of one that just completed with the
+/// same result, as long as the object it made is there.
+fn retried(ctx: &Ctx, gone: S3Error) -> S3Result<Response<Body>> {
+    match ctx.app.engine.completed_upload(ctx.bucket(), ctx.key(), upload_id(ctx))? {
+        Some(rec) => Ok(completed(ctx, &rec)),
+        None => Err(gone),
+    }
+}
+
 pub async fn complete(mut ctx: Ctx) -> S3Result<Response<Body>> {
-    let up = current_upload(&ctx)?;
+    let up = match current_upload(&ctx) {
+        Err(e) if e.code == Code::NoSuchUpload => return retried(&ctx, e),
+        up => up?,
+    };
     let cond = write_condition(&ctx);
     let doc = ctx.xml_body().await?;
     let alg = upload_algorithm(&up);
@@ -226,7 +240,16 @@ pub async fn complete(mut ctx: Ctx) -> S3Result<Response<Body>> {
             }
         }
     }
-    let rec = blocking(|| engine.complete_upload(ctx.bucket(), ctx.key(), &up, &parts, checksum, &cond))?;
+    match blocking(|| engine.complete_upload(ctx.bucket(), ctx.key(), &up, &parts, checksum, &cond)) {
+        Ok(rec) => Ok(completed(&ctx, &rec)),
+        // Another completion of the same upload won the race.
+        Err(EngineError::NoSuchUpload) => retried(&ctx, S3Error::new(Code::NoSuchUpload)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The answer to a completion that made `rec`.
+fn completed(ctx: &Ctx, rec: &ObjectRecord) -> Response<Body> {
     let version = ctx.versioned().then_some(rec.version_id.as_str());
     let host = ctx.header("host").unwrap_or("localhost");
     let mut w = XmlWriter::new("CompleteMultipartUploadResult");
@@ -242,7 +265,7 @@ pub async fn complete(mut ctx: Ctx) -> S3Result<Response<Body>> {
             w.elem(a.xml_element(), value).elem("ChecksumType", kind);
         }
     }
-    let mut resp = super::with_expiration(Response::builder(), &ctx, &rec)
+    let mut resp = super::with_expiration(Response::builder(), ctx, rec)
         .status(StatusCode::OK)
         .header(http::header::CONTENT_TYPE, "application/xml")
         .body(Body::full(w.finish()))
@@ -250,7 +273,7 @@ pub async fn complete(mut ctx: Ctx) -> S3Result<Response<Body>> {
     if let Some(v) = version {
         resp.headers_mut().insert("x-amz-version-id", v.parse().expect("hex or null"));
     }
-    Ok(resp)
+    resp
 }
 
 pub async fn abort(ctx: Ctx) -> S3Result<Response<Body>> {

@@ -553,6 +553,17 @@ impl Engine {
         self.uploads.complete(bucket, key, upload, parts, checksum, cond)
     }
 
+    /// The version a recently completed upload made (a lifecycle day at most), if it is still
+    /// there: a retried CompleteMultipartUpload answers with it.
+    pub fn completed_upload(
+        &self,
+        bucket: &BucketName,
+        key: &ObjectKey,
+        upload_id: &str,
+    ) -> Result<Option<ObjectRecord>> {
+        self.uploads.completed(bucket, key, upload_id)
+    }
+
     /// Abandons an upload and deletes its parts.
     pub fn abort_upload(&self, bucket: &BucketName, key: &ObjectKey, upload_id: &str) -> Result<()> {
         self.uploads.abort(bucket, key, upload_id)

@@ -104,6 +104,11 @@ impl LifecycleWorker {
                 restore::RESTORE_DUE | restore::RESTORE_EXPIRY => {
                     self.restore_hint(&qkey, kind, payload, now, &mut stats)
                 }
+                schedule::FORGET_COMPLETED => self.meta.transaction(|tx| {
+                    tx.remove(Keyspace::CompletedUploads, payload)?;
+                    tx.remove(Keyspace::LifecycleQueue, &qkey)?;
+                    Ok(())
+                }),
                 _ => self.meta.remove(Keyspace::LifecycleQueue, &qkey),
             };
             if let Err(e) = outcome {

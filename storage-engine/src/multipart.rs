@@ -286,6 +286,23 @@ impl Uploads {
         self.objects.commit(bucket, key, rec, cond, &extra)
     }
 
+    /// The version a recently completed upload made, while it is still there: what a retried
+    /// completion answers with.
+    pub(crate) fn completed(
+        &self,
+        bucket: &BucketName,
+        key: &ObjectKey,
+        upload_id: &str,
+    ) -> Result<Option<ObjectRecord>> {
+        let upload_key = keys::upload_key(bucket.as_str(), key.as_str(), upload_id);
+        let Some(seq) = self.meta.get(Keyspace::CompletedUploads, &upload_key)? else { return Ok(None) };
+        let seq =
+            u64::from_be_bytes(seq.as_slice().try_into().map_err(|_| EngineError::Corrupt("completed upload".into()))?);
+        let found: Option<ObjectRecord> =
+            self.meta.get_record(Keyspace::Versions, keys::version_key(bucket.as_str(), key.as_str(), seq))?;
+        Ok(found.filter(|r| !r.delete_marker))
+    }
+
     /// Abandons an upload and deletes its parts.
     pub(crate) fn abort(&self, bucket: &BucketName, key: &ObjectKey, upload_id: &str) -> Result<()> {
         let upload_key = keys::upload_key(bucket.as_str(), key.as_str(), upload_id);

@@ -290,6 +290,7 @@ impl Objects {
         let acl = rec.meta.acl.take().map(|a| record::encode(&a));
         let encoded = record::encode(&rec);
         let hint = self.hint(bucket, k, true)?;
+        let forget_at = rec.last_modified_ms + self.schedule.day_ms();
         let guard = self.locks.lock(&okey);
         let replaced = self.meta.transaction(|tx| {
             let mut replaced = None;
@@ -301,6 +302,9 @@ impl Objects {
                     return abort(EngineError::NoSuchUpload);
                 }
                 tx.remove(Keyspace::Acls, &keys::acl_upload_key(upload_key))?;
+                // Remembered for a day, so a retried completion gets the same answer.
+                tx.insert(Keyspace::CompletedUploads, upload_key, &rec.seq.to_be_bytes())?;
+                schedule::enqueue(tx, forget_at, schedule::FORGET_COMPLETED, upload_key)?;
             }
             if let Some(acl) = &acl {
                 tx.insert(Keyspace::Acls, &keys::acl_version_key(&vkey), acl)?;

@@ -11,7 +11,8 @@
 //! - `o` bucket 0x00 key: an object key (all its versions);
 //! - `u` bucket 0x00 key 0x00 upload-id: a multipart upload;
 //! - `b` bucket: a sweep of every key of the bucket (rules changed); the value is where it stands;
-//! - `c` bucket: the same for the bucket's multipart uploads.
+//! - `c` bucket: the same for the bucket's multipart uploads;
+//! - `d` bucket 0x00 key 0x00 upload-id: a completed upload to forget (see `CompletedUploads`).
 
 use crate::error::{EngineError, Result};
 use crate::lifecycle::{self, Expiration, LifecycleConfig, When};
@@ -23,6 +24,7 @@ pub(crate) const OBJECT: u8 = b'o';
 pub(crate) const UPLOAD: u8 = b'u';
 pub(crate) const SWEEP_OBJECTS: u8 = b'b';
 pub(crate) const SWEEP_UPLOADS: u8 = b'c';
+pub(crate) const FORGET_COMPLETED: u8 = b'd';
 
 pub(crate) fn queue_key(due_ms: i64, kind: u8, payload: &[u8]) -> Vec<u8> {
     let mut k = Vec::with_capacity(9 + payload.len());

@@ -416,3 +416,53 @@ async fn trailing_checksums_signed_and_unsigned() {
     }
     assert!(s3.head_object().bucket("auth").key("unsigned-ok").send().await.is_ok());
 }
+
+/// A PUT sent with `Transfer-Encoding: chunked` and `x-amz-decoded-content-length` but no
+/// Content-Length (what SDKs do for a body of unknown length) is accepted, as by S3.
+#[tokio::test(flavor = "multi_thread")]
+async fn chunked_transfer_without_content_length() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (server, host) = setup().await;
+    let data = b"streamed without a length";
+    let cases: [(&str, &str, Vec<u8>); 2] = [
+        ("plain", "UNSIGNED-PAYLOAD", data.to_vec()),
+        ("aws-chunked", "STREAMING-UNSIGNED-PAYLOAD-TRAILER", {
+            let mut b = format!("{:x}\r\n", data.len()).into_bytes();
+            b.extend_from_slice(data);
+            b.extend_from_slice(format!("\r\n0\r\nx-amz-checksum-crc32:{}\r\n\r\n", crc32_b64(data)).as_bytes());
+            b
+        }),
+    ];
+    for (name, payload, body) in cases {
+        let mut req = V4::new("PUT", &host, &format!("/auth/{name}"), "", b"");
+        req.payload_hash = payload.into();
+        req.headers.push(("x-amz-decoded-content-length".into(), data.len().to_string()));
+        if name == "aws-chunked" {
+            req.headers.push(("content-encoding".into(), "aws-chunked".into()));
+            req.headers.push(("x-amz-trailer".into(), "x-amz-checksum-crc32".into()));
+        }
+        let (headers, _) = req.sign();
+        let mut head =
+            format!("PUT /auth/{name} HTTP/1.1\r\nhost: {host}\r\ntransfer-encoding: chunked\r\nconnection: close\r\n");
+        for (k, v) in &headers {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+        head.push_str("\r\n");
+        let mut wire = head.into_bytes();
+        // The HTTP chunks: the body in two pieces.
+        let (a, b) = body.split_at(body.len() / 2);
+        for piece in [a, b] {
+            wire.extend_from_slice(format!("{:x}\r\n", piece.len()).as_bytes());
+            wire.extend_from_slice(piece);
+            wire.extend_from_slice(b"\r\n");
+        }
+        wire.extend_from_slice(b"0\r\n\r\n");
+        let mut sock = tokio::net::TcpStream::connect(&server.addr).await.unwrap();
+        sock.write_all(&wire).await.unwrap();
+        let mut answer = String::new();
+        sock.read_to_string(&mut answer).await.unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200"), "{name}: {answer}");
+        let got = server.client().get_object().bucket("auth").key(name).send().await.unwrap();
+        assert_eq!(got.body.collect().await.unwrap().into_bytes().as_ref(), data, "{name}");
+    }
+}

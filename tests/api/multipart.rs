@@ -438,3 +438,69 @@ async fn min_part_size_is_a_named_option() {
     let got = s3.get_object().bucket("tiny").key("k").send().await.unwrap();
     assert_eq!(got.body.collect().await.unwrap().into_bytes().as_ref(), b"abcd");
 }
+
+/// A retried CompleteMultipartUpload of an upload that just completed answers 200 with the same
+/// result (it answered NoSuchUpload), while the object it made is there and for a lifecycle day.
+#[tokio::test]
+async fn a_retried_completion_gets_the_same_answer() {
+    let server = super::harness::Server::start_with(&[
+        ("FIRN_MIN_PART_SIZE", "1"),
+        ("FIRN_LIFECYCLE_DAY_SECS", "2"),
+        ("FIRN_LIFECYCLE_INTERVAL_SECS", "0.2"),
+    ]);
+    let s3 = server.client();
+    s3.create_bucket().bucket("retry").send().await.unwrap();
+    s3.put_bucket_versioning()
+        .bucket("retry")
+        .versioning_configuration(
+            aws_sdk_s3::types::VersioningConfiguration::builder()
+                .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let up = s3.create_multipart_upload().bucket("retry").key("k").send().await.unwrap();
+    let id = up.upload_id().unwrap().to_owned();
+    let e1 = upload_part(&s3, "retry", "k", &id, 1, b"first part").await;
+    let complete = || {
+        s3.complete_multipart_upload().bucket("retry").key("k").upload_id(&id).multipart_upload(completed(&[(1, &e1)]))
+    };
+    let first = complete().send().await.unwrap();
+    let again = complete().send().await.expect("a retry succeeds");
+    assert_eq!((again.e_tag(), again.version_id()), (first.e_tag(), first.version_id()));
+    // Another upload id, never completed, is still unknown.
+    let err = s3
+        .complete_multipart_upload()
+        .bucket("retry")
+        .key("k")
+        .upload_id("nope")
+        .multipart_upload(completed(&[(1, &e1)]))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&err), "NoSuchUpload");
+    // Once the version it made is gone, so is the answer.
+    s3.delete_object().bucket("retry").key("k").version_id(first.version_id().unwrap()).send().await.unwrap();
+    assert_eq!(code(&complete().send().await.unwrap_err()), "NoSuchUpload");
+
+    // And a lifecycle day after the completion, it is forgotten.
+    let up = s3.create_multipart_upload().bucket("retry").key("k2").send().await.unwrap();
+    let id2 = up.upload_id().unwrap().to_owned();
+    let e = upload_part(&s3, "retry", "k2", &id2, 1, b"part").await;
+    let complete2 = || {
+        s3.complete_multipart_upload().bucket("retry").key("k2").upload_id(&id2).multipart_upload(completed(&[(1, &e)]))
+    };
+    complete2().send().await.unwrap();
+    complete2().send().await.expect("within the day");
+    let mut forgotten = false;
+    for _ in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        if complete2().send().await.is_err() {
+            forgotten = true;
+            break;
+        }
+    }
+    assert!(forgotten, "the completion is forgotten after a lifecycle day");
+    assert_eq!(s3.get_object().bucket("retry").key("k2").send().await.unwrap().content_length(), Some(4));
+}

@@ -82,10 +82,13 @@ pub enum Keyspace {
     Cors,
     /// bucket name → its tag set: Vec<(String, String)>
     BucketTags,
+    /// Recently completed multipart uploads, so that a retried completion gets the same answer:
+    /// upload key → the version's seq (big-endian u64). Forgotten a lifecycle day later.
+    CompletedUploads,
 }
 
 impl Keyspace {
-    pub const ALL: [Keyspace; 26] = [
+    pub const ALL: [Keyspace; 27] = [
         Keyspace::Buckets,
         Keyspace::Objects,
         Keyspace::Versions,
@@ -112,6 +115,7 @@ impl Keyspace {
         Keyspace::BucketAccess,
         Keyspace::Cors,
         Keyspace::BucketTags,
+        Keyspace::CompletedUploads,
     ];
 
     pub fn name(self) -> &'static str {
@@ -142,6 +146,7 @@ impl Keyspace {
             Keyspace::BucketAccess => "bucket_access",
             Keyspace::Cors => "cors",
             Keyspace::BucketTags => "bucket_tags",
+            Keyspace::CompletedUploads => "completed_uploads",
         }
     }
 
