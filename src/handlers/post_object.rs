@@ -7,6 +7,7 @@ use super::{blocking, AclPermission, Ctx};
 use crate::access;
 use crate::auth::{self, AuthInput};
 use crate::body::Body;
+use crate::checksum::{self, Algorithm};
 use crate::error::{Code, S3Error, S3Result};
 use crate::form::{self, FormReader};
 use crate::xml::XmlWriter;
@@ -22,6 +23,7 @@ const MAX_FIELDS: usize = 64 << 10;
 fn exempt(name: &str) -> bool {
     matches!(name, "file" | "policy" | "x-amz-signature" | "signature" | "awsaccesskeyid" | "x-amz-security-token")
         || name.starts_with("x-ignore-")
+        || name.starts_with("x-amz-checksum-")
 }
 
 fn denied(why: impl std::fmt::Display) -> S3Error {
@@ -200,12 +202,22 @@ pub async fn post_object(mut ctx: Ctx) -> S3Result<Response<Body>> {
         acl,
     };
 
+    // A checksum field (`x-amz-checksum-sha256`, ...) is verified against the file and stored.
+    let claimed = Algorithm::ALL.into_iter().find_map(|a| Some((a, field(a.header())?)));
+    if let Some((alg, value)) = &claimed {
+        checksum::validate(*alg, value)?;
+    }
+    let mut hasher = claimed.as_ref().map(|(alg, _)| checksum::Hasher::new(*alg));
+
     // The file, streamed into a blob.
     let engine = &ctx.app.engine;
     let mut writer = blocking(|| engine.new_blob())?;
     let mut buf = BytesMut::with_capacity(1 << 20);
     let mut size = 0u64;
     while let Some(chunk) = form.file_chunk().await? {
+        if let Some(h) = hasher.as_mut() {
+            h.update(&chunk);
+        }
         size += chunk.len() as u64;
         if size > range.1 || size > ctx.app.config.limits.max_object_size {
             return Err(S3Error::new(Code::EntityTooLarge));
@@ -221,8 +233,20 @@ pub async fn post_object(mut ctx: Ctx) -> S3Result<Response<Body>> {
     }
     blocking(|| writer.write(&buf))?;
     form.finish().await?;
+    let stored = match (claimed, hasher) {
+        (Some((alg, value)), Some(h)) => {
+            if h.finish() != value {
+                return Err(S3Error::msg(
+                    Code::BadDigest,
+                    format!("The {} you specified did not match the calculated checksum.", alg.name()),
+                ));
+            }
+            Some((alg.name().to_owned(), value))
+        }
+        _ => None,
+    };
     let staged = blocking(|| writer.finish())?;
-    let rec = blocking(|| engine.put_object(ctx.bucket(), &key, staged, new, None, &WriteCondition::default()))?;
+    let rec = blocking(|| engine.put_object(ctx.bucket(), &key, staged, new, stored, &WriteCondition::default()))?;
 
     let etag = format!("\"{}\"", rec.etag);
     let location = format!("/{}/{}", ctx.bucket(), crate::auth::sigv4::uri_encode(key.as_str(), true));

@@ -118,6 +118,27 @@ async fn checksums_are_verified_stored_and_returned() {
         .unwrap_err();
     assert_eq!(code(&err), "BadDigest");
     assert_eq!(code(&s3.head_object().bucket("sums").key("bad").send().await.unwrap_err()).as_str(), "NotFound");
+    // The same for the wide digests: a well-formed value that does not match is BadDigest.
+    let err = s3
+        .put_object()
+        .bucket("sums")
+        .key("bad")
+        .checksum_sha256("47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=")
+        .body(b"hello".to_vec().into())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!((status(&err), code(&err).as_str()), (400, "BadDigest"));
+    let err = s3
+        .put_object()
+        .bucket("sums")
+        .key("bad")
+        .checksum_crc64_nvme("AAAAAAAAAAA=")
+        .body(b"hello".to_vec().into())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!((status(&err), code(&err).as_str()), (400, "BadDigest"));
     // A ranged GET never carries the whole-object checksum.
     let ranged = s3
         .get_object()

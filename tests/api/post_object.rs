@@ -89,3 +89,35 @@ async fn form_uploads_follow_the_signed_policy() {
     let listed = s3.list_objects_v2().bucket("forms").send().await.unwrap();
     assert_eq!(listed.key_count(), Some(1));
 }
+
+/// A form with an `x-amz-checksum-*` field is verified against the file and stored with it (it was
+/// refused with 403); a wrong one is BadDigest and stores nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn form_checksums_are_verified_and_stored() {
+    use base64::Engine as _;
+    use sha2::Digest;
+    let (server, s3) = with_bucket("forms").await;
+    let conditions = r#"{"bucket": "forms"}, ["starts-with", "$key", "sums/"]"#;
+    let data = b"checked form upload";
+    let good = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(data));
+    let bad = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(b"other"));
+    for (key, sum, want) in [("sums/good", &good, 204), ("sums/bad", &bad, 400)] {
+        let mut fields = vec![("key".to_string(), key.to_string()), ("x-amz-checksum-sha256".to_string(), sum.clone())];
+        fields.extend(signed(conditions, Duration::minutes(5)));
+        let r = post(&server.endpoint, &fields, data).await;
+        assert_eq!(r.status, want, "{key}: {}", r.body);
+        if want == 400 {
+            assert_eq!(r.code(), "BadDigest");
+        }
+    }
+    let head = s3
+        .head_object()
+        .bucket("forms")
+        .key("sums/good")
+        .checksum_mode(aws_sdk_s3::types::ChecksumMode::Enabled)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.checksum_sha256(), Some(good.as_str()));
+    assert!(s3.head_object().bucket("forms").key("sums/bad").send().await.is_err());
+}
