@@ -291,6 +291,8 @@ async fn multipart_checksums_composite_and_full_object() {
         (ChecksumAlgorithm::Crc32C, Some(ChecksumType::FullObject), "FULL_OBJECT"),
         (ChecksumAlgorithm::Crc64Nvme, None, "FULL_OBJECT"),
         (ChecksumAlgorithm::Sha256, None, "COMPOSITE"),
+        (ChecksumAlgorithm::Sha1, Some(ChecksumType::Composite), "COMPOSITE"),
+        (ChecksumAlgorithm::Crc32C, None, "COMPOSITE"),
     ];
     for (alg, kind, want_kind) in cases {
         let key = format!("{}-{want_kind}", alg.as_str());
@@ -325,6 +327,7 @@ async fn multipart_checksums_composite_and_full_object() {
                     .set_checksum_crc32_c(out.checksum_crc32_c().map(str::to_owned))
                     .set_checksum_crc64_nvme(out.checksum_crc64_nvme().map(str::to_owned))
                     .set_checksum_sha256(out.checksum_sha256().map(str::to_owned))
+                    .set_checksum_sha1(out.checksum_sha1().map(str::to_owned))
                     .build(),
             );
         }
@@ -339,13 +342,18 @@ async fn multipart_checksums_composite_and_full_object() {
         let head =
             s3.head_object().bucket("mpusum").key(&key).checksum_mode(ChecksumMode::Enabled).send().await.unwrap();
         assert_eq!(head.checksum_type().map(|t| t.as_str()), Some(want_kind), "{key}");
-        let value =
-            [head.checksum_crc32(), head.checksum_crc32_c(), head.checksum_crc64_nvme(), head.checksum_sha256()]
-                .into_iter()
-                .flatten()
-                .next()
-                .unwrap_or_else(|| panic!("{key}: no checksum"))
-                .to_owned();
+        let value = [
+            head.checksum_crc32(),
+            head.checksum_crc32_c(),
+            head.checksum_crc64_nvme(),
+            head.checksum_sha256(),
+            head.checksum_sha1(),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+        .unwrap_or_else(|| panic!("{key}: no checksum"))
+        .to_owned();
         if want_kind == "COMPOSITE" {
             assert!(value.ends_with("-2"), "{key}: {value}");
         } else {
