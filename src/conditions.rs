@@ -39,6 +39,7 @@ pub fn delete_condition(
             .map(|v| parse_timestamp(v).ok_or_else(|| invalid("x-amz-if-match-last-modified-time", v)))
             .transpose()?,
         size: size.map(|v| v.trim().parse().map_err(|_| invalid("x-amz-if-match-size", v))).transpose()?,
+        bypass_governance: false,
     })
 }
 

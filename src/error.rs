@@ -44,6 +44,7 @@ s3_codes! {
     InternalError => (500, "We encountered an internal error. Please try again."),
     InvalidAccessKeyId => (403, "The AWS Access Key Id you provided does not exist in our records."),
     InvalidArgument => (400, "Invalid Argument"),
+    InvalidBucketState => (409, "The request is not valid with the current state of the bucket."),
     InvalidBucketAclWithObjectOwnership => (400, "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting"),
     InvalidBucketName => (400, "The specified bucket is not valid."),
     InvalidPart => (400, "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag."),
@@ -73,6 +74,8 @@ s3_codes! {
     MissingSecurityHeader => (400, "Your request is missing a required header."),
     NoSuchBucket => (404, "The specified bucket does not exist"),
     NoSuchBucketPolicy => (404, "The bucket policy does not exist"),
+    NoSuchObjectLockConfiguration => (404, "The specified object does not have a ObjectLock configuration"),
+    ObjectLockConfigurationNotFoundError => (404, "Object Lock configuration does not exist for this bucket"),
     NoSuchTagSet => (404, "The TagSet does not exist"),
     NoSuchCORSConfiguration => (404, "The CORS configuration does not exist"),
     NoSuchPublicAccessBlockConfiguration => (404, "The public access block configuration was not found"),
@@ -151,6 +154,24 @@ impl From<EngineError> for S3Error {
             EngineError::KeyTooLong => Code::KeyTooLongError.into(),
             EngineError::NoSuchUpload => Code::NoSuchUpload.into(),
             EngineError::NoSuchVersion => Code::NoSuchVersion.into(),
+            EngineError::ObjectLocked(why) => S3Error::msg(
+                Code::AccessDenied,
+                match why {
+                    firn_storage::lock::Refusal::LegalHold => {
+                        "Access Denied because object protected by object lock (legal hold)"
+                    }
+                    firn_storage::lock::Refusal::Compliance => {
+                        "Access Denied because object protected by object lock (COMPLIANCE retention)"
+                    }
+                    firn_storage::lock::Refusal::Governance => {
+                        "Access Denied because object protected by object lock (GOVERNANCE retention)"
+                    }
+                },
+            ),
+            EngineError::InvalidBucketState => S3Error::msg(
+                Code::InvalidBucketState,
+                "An Object Lock configuration is present on this bucket, or versioning is not Enabled on it",
+            ),
             EngineError::InvalidVersionId => {
                 S3Error::msg(Code::InvalidArgument, "Invalid version id specified").detail("ArgumentName", "versionId")
             }

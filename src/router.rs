@@ -92,6 +92,12 @@ pub enum Op {
     GetBucketTagging,
     PutBucketTagging,
     DeleteBucketTagging,
+    GetObjectLockConfiguration,
+    PutObjectLockConfiguration,
+    GetObjectRetention,
+    PutObjectRetention,
+    GetObjectLegalHold,
+    PutObjectLegalHold,
     /// A sub-resource Firn does not serve: NotImplemented, once the request is authenticated.
     Unsupported,
     /// GET and HEAD on the website endpoint (`bucket.<website_domain>`): anonymous, website semantics.
@@ -138,7 +144,7 @@ pub struct Access {
 
 impl Op {
     /// Every operation, for the README's compatibility table test.
-    pub const ALL: [Op; 63] = [
+    pub const ALL: [Op; 69] = [
         Op::ListBuckets,
         Op::CreateBucket,
         Op::HeadBucket,
@@ -195,6 +201,12 @@ impl Op {
         Op::GetBucketTagging,
         Op::PutBucketTagging,
         Op::DeleteBucketTagging,
+        Op::GetObjectLockConfiguration,
+        Op::PutObjectLockConfiguration,
+        Op::GetObjectRetention,
+        Op::PutObjectRetention,
+        Op::GetObjectLegalHold,
+        Op::PutObjectLegalHold,
         Op::Unsupported,
         Op::WebsiteGet,
         Op::WebsiteHead,
@@ -264,6 +276,13 @@ impl Op {
             GetBucketCors => (Owner, "s3:GetBucketCORS", ""),
             GetBucketTagging => (Owner, "s3:GetBucketTagging", ""),
             PutBucketTagging | DeleteBucketTagging => (Owner, "s3:PutBucketTagging", ""),
+            GetObjectLockConfiguration => (Owner, "s3:GetBucketObjectLockConfiguration", ""),
+            PutObjectLockConfiguration => (Owner, "s3:PutBucketObjectLockConfiguration", ""),
+            // ACLs grant no lock rights: FULL_CONTROL (the owner's by default) or a policy.
+            GetObjectRetention => (Object(Acl::FullControl), "s3:GetObjectRetention", ""),
+            PutObjectRetention => (Object(Acl::FullControl), "s3:PutObjectRetention", ""),
+            GetObjectLegalHold => (Object(Acl::FullControl), "s3:GetObjectLegalHold", ""),
+            PutObjectLegalHold => (Object(Acl::FullControl), "s3:PutObjectLegalHold", ""),
             PutBucketCors | DeleteBucketCors => (Owner, "s3:PutBucketCORS", ""),
         };
         let version_action = if version_action.is_empty() { action } else { version_action };
@@ -340,6 +359,12 @@ impl Op {
             GetBucketTagging => "GetBucketTagging",
             PutBucketTagging => "PutBucketTagging",
             DeleteBucketTagging => "DeleteBucketTagging",
+            GetObjectLockConfiguration => "GetObjectLockConfiguration",
+            PutObjectLockConfiguration => "PutObjectLockConfiguration",
+            GetObjectRetention => "GetObjectRetention",
+            PutObjectRetention => "PutObjectRetention",
+            GetObjectLegalHold => "GetObjectLegalHold",
+            PutObjectLegalHold => "PutObjectLegalHold",
             WebsiteGet => "WebsiteGet",
             WebsiteHead => "WebsiteHead",
             Metrics => "Metrics",
@@ -537,6 +562,8 @@ pub fn route(
             (Method::GET, Some("tagging")) => Op::GetBucketTagging,
             (Method::PUT, Some("tagging")) => Op::PutBucketTagging,
             (Method::DELETE, Some("tagging")) => Op::DeleteBucketTagging,
+            (Method::GET, Some("object-lock")) => Op::GetObjectLockConfiguration,
+            (Method::PUT, Some("object-lock")) => Op::PutObjectLockConfiguration,
             (_, Some(_)) => Op::Unsupported,
             _ => return Err(S3Error::new(Code::MethodNotAllowed)),
         },
@@ -565,6 +592,10 @@ pub fn route(
                 (Method::DELETE, Some("tagging")) => Op::DeleteObjectTagging,
                 (Method::GET, Some("acl")) => Op::GetObjectAcl,
                 (Method::PUT, Some("acl")) => Op::PutObjectAcl,
+                (Method::GET, Some("retention")) => Op::GetObjectRetention,
+                (Method::PUT, Some("retention")) => Op::PutObjectRetention,
+                (Method::GET, Some("legal-hold")) => Op::GetObjectLegalHold,
+                (Method::PUT, Some("legal-hold")) => Op::PutObjectLegalHold,
                 (_, Some(_)) => Op::Unsupported,
                 _ => return Err(S3Error::new(Code::MethodNotAllowed)),
             }
@@ -627,6 +658,9 @@ mod tests {
             (Method::DELETE, "localhost", "/b?cors", Op::DeleteBucketCors, Some("b"), None),
             (Method::OPTIONS, "localhost", "/b", Op::CorsPreflight, Some("b"), None),
             (Method::GET, "localhost", "/b?tagging", Op::GetBucketTagging, Some("b"), None),
+            (Method::PUT, "localhost", "/b?object-lock", Op::PutObjectLockConfiguration, Some("b"), None),
+            (Method::GET, "localhost", "/b/k?retention&versionId=v", Op::GetObjectRetention, Some("b"), Some("k")),
+            (Method::PUT, "localhost", "/b/k?legal-hold", Op::PutObjectLegalHold, Some("b"), Some("k")),
             (Method::PUT, "localhost", "/b?tagging", Op::PutBucketTagging, Some("b"), None),
             (Method::DELETE, "localhost", "/b?tagging", Op::DeleteBucketTagging, Some("b"), None),
             (Method::OPTIONS, "localhost", "/b/k?uploads", Op::CorsPreflight, Some("b"), Some("k")),
@@ -733,7 +767,7 @@ mod tests {
     #[test]
     fn unserved_subresources_are_not_implemented() {
         for (m, p, object) in [
-            (Method::PUT, "/b/k?retention", true),
+            (Method::PUT, "/b/k?torrent", true),
             (Method::GET, "/b?logging", false),
             (Method::GET, "/b/k?restore", true),
         ] {

@@ -73,7 +73,14 @@ pub async fn create(mut ctx: Ctx) -> S3Result<Response<Body>> {
         })?),
     };
     let block = ctx.app.config.access.block_public_access_default.then_some(PublicAccessBlock::ALL);
-    let settings = AccessSettings { ownership, public_access_block: block, ..Default::default() };
+    let lock = match ctx.header("x-amz-bucket-object-lock-enabled").map(str::to_ascii_lowercase).as_deref() {
+        None | Some("false") => None,
+        Some("true") => Some(firn_storage::ObjectLockConfig::default()),
+        Some(_) => {
+            return Err(S3Error::msg(Code::InvalidArgument, "x-amz-bucket-object-lock-enabled must be true or false"))
+        }
+    };
+    let settings = AccessSettings { ownership, public_access_block: block, object_lock: lock, ..Default::default() };
     let acl = ctx.requested_acl(&owner)?;
     if let Some(acl) = &acl {
         access::admit_acl(&settings, &owner, acl).map_err(|e| match e.code {

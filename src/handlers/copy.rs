@@ -134,7 +134,9 @@ pub async fn copy_object(ctx: Ctx) -> S3Result<Response<Body>> {
         if replace_tags { super::tagging::from_header(ctx.header("x-amz-tagging"))? } else { src.meta.tags.clone() };
     // S3 does not copy the source's ACL: the copy gets the one asked for, or private.
     let (owner, acl) = ctx.new_object_owner()?;
-    let new = ObjectMeta { owner, headers, user_meta, tags, storage_class: class, website_redirect: redirect, acl };
+    let lock = super::lock::requested(&ctx, engine.now_ms())?;
+    let new =
+        ObjectMeta { owner, headers, user_meta, tags, storage_class: class, website_redirect: redirect, acl, lock };
     // A composite checksum describes parts; the copy is a single blob, so only a full-object one carries over.
     let checksum = src.checksum.clone().filter(|(_, v)| !v.contains('-'));
     let cond = super::object::write_condition(&ctx);

@@ -36,7 +36,9 @@ pub async fn delete_objects(mut ctx: Ctx) -> S3Result<Response<Body>> {
         let action = ctx.op.action(version.is_some());
         let result = ObjectKey::parse(key).map_err(S3Error::from).and_then(|k| {
             ctx.authorize(ctx.bucket(), Some(key), action, Need::Bucket(permission))?;
-            let cond = delete_condition(o.child_text("ETag"), o.child_text("LastModifiedTime"), o.child_text("Size"))?;
+            let mut cond =
+                delete_condition(o.child_text("ETag"), o.child_text("LastModifiedTime"), o.child_text("Size"))?;
+            cond.bypass_governance = version.is_some() && super::lock::bypass(&ctx, key);
             Ok(blocking(|| ctx.app.engine.delete_object_if(ctx.bucket(), &k, version, ctx.owner_id(), &cond))?)
         });
         match result {

@@ -11,6 +11,7 @@ pub mod cors;
 mod delete_many;
 pub mod lifecycle;
 mod list;
+pub mod lock;
 mod multipart;
 mod object;
 mod policy;
@@ -201,6 +202,12 @@ pub async fn run(op: Op, ctx: Ctx) -> S3Result<Response<Body>> {
         Op::GetBucketTagging => tagging::get_bucket(ctx).await,
         Op::PutBucketTagging => tagging::put_bucket(ctx).await,
         Op::DeleteBucketTagging => tagging::delete_bucket(ctx).await,
+        Op::GetObjectLockConfiguration => lock::get_config(ctx).await,
+        Op::PutObjectLockConfiguration => lock::put_config(ctx).await,
+        Op::GetObjectRetention => lock::get_retention(ctx).await,
+        Op::PutObjectRetention => lock::put_retention(ctx).await,
+        Op::GetObjectLegalHold => lock::get_legal_hold(ctx).await,
+        Op::PutObjectLegalHold => lock::put_legal_hold(ctx).await,
         Op::Unsupported => Err(crate::router::not_served(&ctx.query, ctx.key.is_some())),
         Op::WebsiteGet => website_endpoint::serve(ctx, false).await,
         Op::WebsiteHead => website_endpoint::serve(ctx, true).await,

@@ -151,6 +151,7 @@ pub fn new_object(ctx: &Ctx) -> S3Result<ObjectMeta> {
         storage_class: storage_class(ctx)?,
         website_redirect: ctx.header("x-amz-website-redirect-location").map(str::to_owned),
         acl,
+        lock: super::lock::requested(ctx, ctx.app.engine.now_ms())?,
     })
 }
 
@@ -189,6 +190,7 @@ fn object_headers(b: Builder, ctx: &Ctx, rec: &ObjectRecord) -> Builder {
     if ctx.version().is_none() {
         b = with_expiration(b, ctx, rec);
     }
+    b = super::lock::headers(b, ctx, rec);
     let meta = &rec.meta;
     if meta.storage_class != "STANDARD" {
         b = b.header("x-amz-storage-class", &meta.storage_class);
@@ -333,11 +335,12 @@ fn part_range(rec: &ObjectRecord, n: &str) -> S3Result<(u64, u64)> {
 }
 
 pub async fn delete(ctx: Ctx) -> S3Result<Response<Body>> {
-    let cond = crate::conditions::delete_condition(
+    let mut cond = crate::conditions::delete_condition(
         ctx.header("if-match"),
         ctx.header("x-amz-if-match-last-modified-time"),
         ctx.header("x-amz-if-match-size"),
     )?;
+    cond.bypass_governance = ctx.version().is_some() && super::lock::bypass(&ctx, ctx.key().as_str());
     let engine = &ctx.app.engine;
     let out = blocking(|| engine.delete_object_if(ctx.bucket(), ctx.key(), ctx.version(), ctx.owner_id(), &cond))?;
     let mut b = Response::builder().status(StatusCode::NO_CONTENT);

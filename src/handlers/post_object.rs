@@ -200,6 +200,8 @@ pub async fn post_object(mut ctx: Ctx) -> S3Result<Response<Body>> {
         storage_class: field("x-amz-storage-class").map_or(Ok("STANDARD".into()), |c| check_storage_class(&c))?,
         website_redirect: field("x-amz-website-redirect-location"),
         acl,
+        // The bucket's default retention, where it has one.
+        lock: super::lock::requested(&ctx, ctx.app.engine.now_ms())?,
     };
 
     // A checksum field (`x-amz-checksum-sha256`, ...) is verified against the file and stored.

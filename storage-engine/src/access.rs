@@ -59,6 +59,8 @@ pub struct AccessSettings {
     pub policy: Option<String>,
     pub public_access_block: Option<PublicAccessBlock>,
     pub ownership: Option<ObjectOwnership>,
+    /// Object Lock: once set, for good (its default retention may change).
+    pub object_lock: Option<crate::lock::ObjectLockConfig>,
 }
 
 impl AccessSettings {

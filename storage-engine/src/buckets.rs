@@ -29,12 +29,14 @@ impl Buckets {
         acl: Option<&Acl>,
         access: &AccessSettings,
     ) -> Result<BucketRecord> {
+        // Object Lock comes with versioning, for good.
+        let versioning = if access.object_lock.is_some() { Versioning::Enabled } else { Versioning::Unversioned };
         let rec = BucketRecord {
             name: name.to_string(),
             owner: owner.to_owned(),
             region: region.to_owned(),
             created_ms: self.meta.now_ms(),
-            versioning: Versioning::Unversioned,
+            versioning,
         };
         let encoded = record::encode(&rec);
         let acl = acl.map(|a| (keys::acl_bucket_key(name.as_str()), record::encode(a)));
@@ -58,6 +60,25 @@ impl Buckets {
         })?;
         self.meta.sync()?;
         Ok(rec)
+    }
+
+    /// Turns Object Lock on (or changes its default retention): the bucket must have versioning
+    /// enabled, checked in the same transaction that a suspension of versioning checks the lock in.
+    pub(crate) fn set_object_lock(&self, name: &BucketName, config: crate::lock::ObjectLockConfig) -> Result<()> {
+        let b = name.as_str().as_bytes();
+        self.meta.transaction(|tx| {
+            let Some(rec) = tx.get_record::<BucketRecord>(Keyspace::Buckets, b)? else {
+                return abort(EngineError::NoSuchBucket);
+            };
+            if rec.versioning != Versioning::Enabled {
+                return abort(EngineError::InvalidBucketState);
+            }
+            let mut settings: AccessSettings = tx.get_record(Keyspace::BucketAccess, b)?.unwrap_or_default();
+            settings.object_lock = Some(config);
+            tx.insert(Keyspace::BucketAccess, b, &record::encode(&settings))?;
+            Ok(())
+        })?;
+        self.meta.sync()
     }
 
     /// The bucket's policy, Block Public Access and ownership settings (all unset by default).
@@ -119,6 +140,10 @@ impl Buckets {
             let Some(mut rec) = tx.get_record::<BucketRecord>(Keyspace::Buckets, name.as_str().as_bytes())? else {
                 return abort(EngineError::NoSuchBucket);
             };
+            let access: Option<AccessSettings> = tx.get_record(Keyspace::BucketAccess, name.as_str().as_bytes())?;
+            if state == Versioning::Suspended && access.is_some_and(|a| a.object_lock.is_some()) {
+                return abort(EngineError::InvalidBucketState);
+            }
             rec.versioning = state;
             tx.insert(Keyspace::Buckets, name.as_str().as_bytes(), &record::encode(&rec))?;
             Ok(())

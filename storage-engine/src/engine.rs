@@ -14,6 +14,7 @@ use crate::hot::{BlobWriter, HotTier, StagedBlob};
 use crate::lifecycle::LifecycleConfig;
 use crate::lifecycle_worker::{LifecycleWorker, PassReport, RunStats};
 use crate::list::{ListPage, ListQuery, Listing};
+use crate::lock::{ObjectLockConfig, Retention, VersionLock};
 use crate::meta::{self, Backend, Keyspace, Meta};
 use crate::multipart::{CompletedPart, UploadListQuery, UploadPage, Uploads};
 use crate::names::{BucketName, ObjectKey};
@@ -231,6 +232,11 @@ impl Engine {
         })
     }
 
+    /// The engine's clock, in milliseconds.
+    pub fn now_ms(&self) -> i64 {
+        self.meta.now_ms()
+    }
+
     /// False when the metadata store keeps nothing across a restart (`memory`).
     pub fn durable(&self) -> bool {
         self.meta.durable()
@@ -252,6 +258,42 @@ impl Engine {
         access: &AccessSettings,
     ) -> Result<BucketRecord> {
         self.buckets.create(name, owner, region, acl, access)
+    }
+
+    /// Turns Object Lock on for a bucket with versioning enabled, or changes its default
+    /// retention (InvalidBucketState without versioning enabled).
+    pub fn set_object_lock(&self, name: &BucketName, config: ObjectLockConfig) -> Result<()> {
+        self.buckets.set_object_lock(name, config)
+    }
+
+    /// One version's Object Lock (the default, unlocked, when it has none).
+    pub fn version_lock(&self, bucket: &BucketName, rec: &ObjectRecord) -> Result<VersionLock> {
+        self.objects.version_lock(bucket, rec)
+    }
+
+    /// Sets (or with None removes) a version's retention, as Object Lock allows: extended always,
+    /// shortened or removed only from GOVERNANCE with `bypass` (ObjectLocked otherwise).
+    pub fn set_retention(
+        &self,
+        bucket: &BucketName,
+        rec: &ObjectRecord,
+        retention: Option<Retention>,
+        bypass: bool,
+    ) -> Result<()> {
+        let now = self.meta.now_ms();
+        self.objects.update_version_lock(bucket, rec, |lock| {
+            lock.may_set_retention(retention, now, bypass)?;
+            lock.retention = retention;
+            Ok(())
+        })
+    }
+
+    /// Puts a legal hold on a version, or lifts it.
+    pub fn set_legal_hold(&self, bucket: &BucketName, rec: &ObjectRecord, on: bool) -> Result<()> {
+        self.objects.update_version_lock(bucket, rec, |lock| {
+            lock.legal_hold = on;
+            Ok(())
+        })
     }
 
     /// The bucket's policy, Block Public Access and Object Ownership settings.

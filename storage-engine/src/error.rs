@@ -5,6 +5,10 @@ use std::io;
 pub enum EngineError {
     #[error("the specified bucket does not exist")]
     NoSuchBucket,
+    #[error("the object version is locked: {0:?}")]
+    ObjectLocked(crate::lock::Refusal),
+    #[error("the bucket's Object Lock does not allow this")]
+    InvalidBucketState,
     #[error("the bucket name is taken by another owner")]
     BucketAlreadyExists,
     #[error("the bucket already exists and is owned by you")]

@@ -85,7 +85,8 @@ pub(crate) fn seq_of_version_key(k: &[u8]) -> u64 {
     !u64::from_be_bytes(tail)
 }
 
-/// Keys of the `acls` tree: a kind byte, then the key of what the ACL governs.
+/// Keys of the `acls` tree (and of the `locks` tree): a kind byte, then the key of what the ACL
+/// (or the lock) governs.
 pub(crate) fn acl_bucket_key(bucket: &str) -> Vec<u8> {
     [b"b".as_slice(), bucket.as_bytes()].concat()
 }

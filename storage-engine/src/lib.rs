@@ -5,7 +5,7 @@
 //! returning.
 //!
 //! Layers, from the bottom up (no module uses one above it):
-//! 1. `names`, `keys`, `record`, `acl`, `access`, `website`, `cors`, `lifecycle`, `clock`, `error`: validated
+//! 1. `names`, `keys`, `record`, `acl`, `access`, `lock`, `website`, `cors`, `lifecycle`, `clock`, `error`: validated
 //!    names, key encodings, versioned records, ACL documents, bucket access settings, website and CORS
 //!    documents, lifecycle rules with their (pure) evaluation, the injectable clock.
 //! 2. `meta` (the metadata store trait, its sled and memory backends, group commit, leases),
@@ -35,6 +35,7 @@ mod keys;
 pub mod lifecycle;
 mod lifecycle_worker;
 mod list;
+pub mod lock;
 pub mod meta;
 mod multipart;
 mod names;
@@ -60,6 +61,7 @@ pub use hot::{BlobWriter, StagedBlob};
 pub use lifecycle::LifecycleConfig;
 pub use lifecycle_worker::{PassReport, RunStats};
 pub use list::{ListPage, ListQuery};
+pub use lock::{DefaultRetention, LockMode, ObjectLockConfig, Retention, VersionLock};
 pub use meta::Backend;
 pub use multipart::{CompletedPart, UploadListQuery, UploadPage, MAX_PART_NUMBER, MIN_PART_SIZE};
 pub use names::{BucketName, ObjectKey, MAX_KEY_LEN};

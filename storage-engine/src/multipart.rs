@@ -96,6 +96,7 @@ impl Uploads {
         };
         let ukey = keys::upload_key(bucket.as_str(), key.as_str(), &rec.upload_id);
         let acl = rec.meta.acl.take().map(|a| record::encode(&a));
+        let lock = rec.meta.lock.take().filter(|l| !l.is_empty()).map(|l| record::encode(&l));
         let encoded = record::encode(&rec);
         let abort_at = match self.schedule.config(bucket)? {
             Some(config) => self.schedule.abort_date(&config, key.as_str(), rec.initiated_ms).map(|(at, _)| at),
@@ -108,6 +109,10 @@ impl Uploads {
             }
             if let Some(acl) = &acl {
                 tx.insert(Keyspace::Acls, &keys::acl_upload_key(&ukey), acl)?;
+            }
+            // The lock the completed object will get (rclone sends it on CreateMultipartUpload).
+            if let Some(lock) = &lock {
+                tx.insert(Keyspace::Locks, &keys::acl_upload_key(&ukey), lock)?;
             }
             Ok(())
         })?;
@@ -243,6 +248,7 @@ impl Uploads {
         let upload_key = keys::upload_key(bucket.as_str(), key.as_str(), &upload.upload_id);
         let mut meta = upload.meta.clone();
         meta.acl = self.meta.get_record(Keyspace::Acls, keys::acl_upload_key(&upload_key))?;
+        meta.lock = self.meta.get_record(Keyspace::Locks, keys::acl_upload_key(&upload_key))?;
         let rec = ObjectRecord {
             key: key.to_string(),
             size: parts.iter().map(|p| p.size).sum(),
@@ -313,6 +319,7 @@ impl Uploads {
                     return abort(EngineError::NoSuchUpload);
                 }
                 tx.remove(Keyspace::Acls, &keys::acl_upload_key(&upload_key))?;
+                tx.remove(Keyspace::Locks, &keys::acl_upload_key(&upload_key))?;
                 for p in &parts {
                     tx.remove(Keyspace::Parts, &keys::part_key(upload_id, p.number))?;
                     drop_blob(tx, p.extent.blob)?;

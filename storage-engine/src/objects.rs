@@ -11,6 +11,7 @@ use crate::gc::{drop_blob, Gc};
 use crate::hot::{HotTier, StagedBlob};
 use crate::keys;
 use crate::lifecycle::{self, Action, LifecycleConfig, VersionFacts};
+use crate::lock::VersionLock;
 use crate::meta::{abort, Keyspace, Meta, TxResult, Txn};
 use crate::names::{BucketName, ObjectKey};
 use crate::record::{self, hex_lower, ObjectMeta, ObjectRecord, RestoreRecord, Versioning};
@@ -65,6 +66,9 @@ pub struct DeleteCondition {
     /// Its last-modified time, to the second.
     pub last_modified_ms: Option<i64>,
     pub size: Option<u64>,
+    /// `x-amz-bypass-governance-retention`, from a caller allowed it: GOVERNANCE retention does
+    /// not keep the version.
+    pub bypass_governance: bool,
 }
 
 impl DeleteCondition {
@@ -130,13 +134,28 @@ fn enqueue_hint(tx: &mut dyn Txn, hint: Option<&[u8]>) -> TxResult<()> {
     Ok(())
 }
 
-/// Forgets what hangs on a removed version, in its transaction: its ACL, and its blobs, which are
-/// queued for deletion after the commit.
-fn release_version(tx: &mut dyn Txn, bucket: &str, rec: &ObjectRecord) -> TxResult<()> {
+/// What a removal may override: when it happens, and whether GOVERNANCE retention is bypassed.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Removal {
+    pub now_ms: i64,
+    pub bypass_governance: bool,
+}
+
+/// Forgets what hangs on a removed version, in its transaction: its ACL and lock, and its blobs,
+/// which are queued for deletion after the commit. The one place versions are destroyed, so the
+/// one place Object Lock is enforced: a locked version aborts the transaction.
+fn release_version(tx: &mut dyn Txn, bucket: &str, rec: &ObjectRecord, removal: Removal) -> TxResult<()> {
+    let vkey = keys::version_key(bucket, &rec.key, rec.seq);
+    let lock_key = keys::acl_version_key(&vkey);
+    if let Some(lock) = tx.get_record::<VersionLock>(Keyspace::Locks, &lock_key)? {
+        if let Err(why) = lock.may_delete(removal.now_ms, removal.bypass_governance) {
+            return abort(EngineError::ObjectLocked(why));
+        }
+        tx.remove(Keyspace::Locks, &lock_key)?;
+    }
     for id in rec.blob_ids() {
         drop_blob(tx, id)?;
     }
-    let vkey = keys::version_key(bucket, &rec.key, rec.seq);
     tx.remove(Keyspace::Acls, &keys::acl_version_key(&vkey))?;
     // An archived version's bytes become dead space in their segment; a restore goes with it.
     if let Some(a) = tx.remove(Keyspace::Archived, &vkey)? {
@@ -163,7 +182,13 @@ pub(crate) fn count_archived(tx: &mut dyn Txn, a: &ArchiveRef, sign: i64) -> TxR
 
 /// Points the key's null version at `new_seq` (or at nothing), removing the null version it
 /// replaces, with its blobs and ACL. Returns that old version.
-fn replace_null(tx: &mut dyn Txn, bucket: &str, key: &str, new_seq: Option<u64>) -> TxResult<Option<ObjectRecord>> {
+fn replace_null(
+    tx: &mut dyn Txn,
+    bucket: &str,
+    key: &str,
+    new_seq: Option<u64>,
+    removal: Removal,
+) -> TxResult<Option<ObjectRecord>> {
     let okey = keys::object_key(bucket, key);
     let prev = match new_seq {
         Some(seq) => tx.insert(Keyspace::Nulls, &okey, &seq.to_be_bytes())?,
@@ -175,7 +200,7 @@ fn replace_null(tx: &mut dyn Txn, bucket: &str, key: &str, new_seq: Option<u64>)
         return Ok(None);
     };
     let old: ObjectRecord = record::decode(&old)?;
-    release_version(tx, bucket, &old)?;
+    release_version(tx, bucket, &old, removal)?;
     Ok(Some(old))
 }
 
@@ -288,9 +313,11 @@ impl Objects {
         rec.last_modified_ms = self.meta.now_ms();
         let vkey = keys::version_key(b, k, rec.seq);
         let acl = rec.meta.acl.take().map(|a| record::encode(&a));
+        let lock = rec.meta.lock.take().filter(|l| !l.is_empty()).map(|l| record::encode(&l));
         let encoded = record::encode(&rec);
         let hint = self.hint(bucket, k, true)?;
         let forget_at = rec.last_modified_ms + self.schedule.day_ms();
+        let removal = Removal { now_ms: rec.last_modified_ms, bypass_governance: false };
         let guard = self.locks.lock(&okey);
         let replaced = self.meta.transaction(|tx| {
             let mut replaced = None;
@@ -302,12 +329,17 @@ impl Objects {
                     return abort(EngineError::NoSuchUpload);
                 }
                 tx.remove(Keyspace::Acls, &keys::acl_upload_key(upload_key))?;
+                tx.remove(Keyspace::Locks, &keys::acl_upload_key(upload_key))?;
                 // Remembered for a day, so a retried completion gets the same answer.
                 tx.insert(Keyspace::CompletedUploads, upload_key, &rec.seq.to_be_bytes())?;
                 schedule::enqueue(tx, forget_at, schedule::FORGET_COMPLETED, upload_key)?;
             }
             if let Some(acl) = &acl {
                 tx.insert(Keyspace::Acls, &keys::acl_version_key(&vkey), acl)?;
+            }
+            // The lock lands with the version: acknowledged as locked means stored locked.
+            if let Some(lock) = &lock {
+                tx.insert(Keyspace::Locks, &keys::acl_version_key(&vkey), lock)?;
             }
             let current = tx.get_record::<ObjectRecord>(Keyspace::Objects, &okey)?;
             cond.check(current.as_ref())?;
@@ -326,7 +358,7 @@ impl Objects {
                 count_archived(tx, a, 1)?;
             }
             if state != Versioning::Enabled {
-                replaced = replace_null(tx, b, k, Some(rec.seq))?;
+                replaced = replace_null(tx, b, k, Some(rec.seq), removal)?;
             }
             for id in &extra.drop_blobs {
                 drop_blob(tx, *id)?;
@@ -388,13 +420,18 @@ impl Objects {
             }
         }
         let outcome = match version {
-            Some(id) => self.delete_version(bucket, key, id, hint.as_deref())?,
+            Some(id) => self.delete_version(bucket, key, id, hint.as_deref(), self.removal(cond.bypass_governance))?,
             None => self.delete_current(bucket, key, state, owner, hint.as_deref())?,
         };
         drop(guard);
         self.meta.sync()?;
         self.gc.collect()?;
         Ok(outcome)
+    }
+
+    /// A removal now, bypassing GOVERNANCE retention or not.
+    fn removal(&self, bypass_governance: bool) -> Removal {
+        Removal { now_ms: self.meta.now_ms(), bypass_governance }
     }
 
     /// DELETE without a version id, the caller holding the key's lock.
@@ -415,10 +452,11 @@ impl Objects {
     fn delete_null(&self, bucket: &BucketName, key: &ObjectKey, hint: Option<&[u8]>) -> Result<DeleteOutcome> {
         let (b, k) = (bucket.as_str(), key.as_str());
         let okey = keys::object_key(b, k);
+        let removal = self.removal(false);
         let removed = self.meta.transaction(|tx| {
             tx.remove(Keyspace::Objects, &okey)?;
             enqueue_hint(tx, hint)?;
-            replace_null(tx, b, k, None)
+            replace_null(tx, b, k, None, removal)
         })?;
         if let Some(old) = &removed {
             self.usage.account(b, old, -1);
@@ -448,13 +486,14 @@ impl Objects {
         };
         let vkey = keys::version_key(b, k, seq);
         let encoded = record::encode(&marker);
+        let removal = self.removal(false);
         let replaced = self.meta.transaction(|tx| {
             tx.remove(Keyspace::Objects, &okey)?;
             tx.insert(Keyspace::Versions, &vkey, &encoded)?;
             enqueue_hint(tx, hint)?;
             if state == Versioning::Suspended {
                 // The marker becomes the null version, replacing any earlier one.
-                return replace_null(tx, b, k, Some(seq));
+                return replace_null(tx, b, k, Some(seq), removal);
             }
             Ok(None)
         })?;
@@ -471,6 +510,7 @@ impl Objects {
         key: &ObjectKey,
         id: &str,
         hint: Option<&[u8]>,
+        removal: Removal,
     ) -> Result<DeleteOutcome> {
         let (b, k) = (bucket.as_str(), key.as_str());
         let okey = keys::object_key(b, k);
@@ -490,7 +530,7 @@ impl Objects {
         self.meta.transaction(|tx| {
             tx.remove(Keyspace::Versions, &vkey)?;
             enqueue_hint(tx, hint)?;
-            release_version(tx, b, &rec)?;
+            release_version(tx, b, &rec, removal)?;
             if rec.version_id == "null" {
                 tx.remove(Keyspace::Nulls, &okey)?;
             }
@@ -557,6 +597,40 @@ fn facts(versions: &[ObjectRecord]) -> Vec<VersionFacts<'_>> {
 }
 
 impl Objects {
+    /// One version's Object Lock (none: unlocked).
+    pub(crate) fn version_lock(&self, bucket: &BucketName, rec: &ObjectRecord) -> Result<VersionLock> {
+        let vkey = keys::version_key(bucket.as_str(), &rec.key, rec.seq);
+        Ok(self.meta.get_record(Keyspace::Locks, keys::acl_version_key(&vkey))?.unwrap_or_default())
+    }
+
+    /// Changes one version's lock with `change`, which may refuse; NoSuchVersion if the version
+    /// went away meanwhile.
+    pub(crate) fn update_version_lock(
+        &self,
+        bucket: &BucketName,
+        rec: &ObjectRecord,
+        change: impl Fn(&mut VersionLock) -> std::result::Result<(), crate::lock::Refusal>,
+    ) -> Result<()> {
+        let vkey = keys::version_key(bucket.as_str(), &rec.key, rec.seq);
+        let lock_key = keys::acl_version_key(&vkey);
+        self.meta.transaction(|tx| {
+            if tx.get(Keyspace::Versions, &vkey)?.is_none() {
+                return abort(EngineError::NoSuchVersion);
+            }
+            let mut lock: VersionLock = tx.get_record(Keyspace::Locks, &lock_key)?.unwrap_or_default();
+            if let Err(why) = change(&mut lock) {
+                return abort(EngineError::ObjectLocked(why));
+            }
+            if lock.is_empty() {
+                tx.remove(Keyspace::Locks, &lock_key)?;
+            } else {
+                tx.insert(Keyspace::Locks, &lock_key, &record::encode(&lock))?;
+            }
+            Ok(())
+        })?;
+        self.meta.sync()
+    }
+
     /// Every version of `key`, newest first.
     fn all_versions(&self, bucket: &BucketName, key: &ObjectKey) -> Result<Vec<ObjectRecord>> {
         let prefix = keys::version_prefix(bucket.as_str(), key.as_str());
@@ -584,17 +658,26 @@ impl Objects {
         // expired delete marker), so look again after acting, a few times at most.
         for _ in 0..4 {
             let versions = self.all_versions(bucket, key)?;
-            let due: Vec<(usize, Action, String, Option<String>)> = facts(&versions)
-                .iter()
-                .enumerate()
-                .filter_map(|(i, f)| {
-                    lifecycle::step_due_now(config, f, day, now_ms)
-                        .map(|d| (i, d.action, d.rule_id.to_owned(), d.storage_class.map(str::to_owned)))
-                })
-                .collect();
+            // Locked versions are left alone until their lock ends (a legal hold: looked at daily).
+            let mut held_until: Option<i64> = None;
+            let mut due: Vec<(usize, Action, String, Option<String>)> = Vec::new();
+            for (i, f) in facts(&versions).iter().enumerate() {
+                let Some(d) = lifecycle::step_due_now(config, f, day, now_ms) else { continue };
+                if d.action == Action::DeleteNoncurrent {
+                    let lock = self.version_lock(bucket, &versions[i])?;
+                    if lock.may_delete(now_ms, false).is_err() {
+                        let until = lock.held_until(now_ms).unwrap_or(now_ms + day);
+                        held_until = Some(held_until.map_or(until, |h| h.min(until)));
+                        continue;
+                    }
+                }
+                due.push((i, d.action, d.rule_id.to_owned(), d.storage_class.map(str::to_owned)));
+            }
             if due.is_empty() {
-                applied.next_due_ms =
-                    facts(&versions).iter().filter_map(|f| lifecycle::next_step(config, f, day)).map(|d| d.at_ms).min();
+                // What is due now was skipped for its lock: it comes back when the lock ends.
+                let all = facts(&versions);
+                let steps = all.iter().filter_map(|f| lifecycle::next_step(config, f, day)).map(|d| d.at_ms);
+                applied.next_due_ms = steps.filter(|at| *at > now_ms).chain(held_until).min();
                 break;
             }
             for (i, action, rule, class) in due {
@@ -604,7 +687,7 @@ impl Objects {
                         self.delete_current(bucket, key, bucket_rec.versioning, &bucket_rec.owner, None)?;
                     }
                     Action::DeleteNoncurrent | Action::RemoveExpiredMarker => {
-                        self.delete_version(bucket, key, &v.version_id, None)?;
+                        self.delete_version(bucket, key, &v.version_id, None, self.removal(false))?;
                     }
                     Action::Transition => self.transition(bucket, v, class.as_deref().unwrap_or("STANDARD"))?,
                 }

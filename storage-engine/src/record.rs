@@ -69,6 +69,10 @@ pub struct ObjectMeta {
     /// tree (see `acl.rs`), so it is None in every record read back.
     #[serde(skip)]
     pub acl: Option<crate::acl::Acl>,
+    /// The Object Lock a write asks for; like `acl`, never part of the record: the commit stores
+    /// it in the `locks` tree.
+    #[serde(skip)]
+    pub lock: Option<crate::lock::VersionLock>,
 }
 
 /// A run of bytes of one blob file, with the CRC32C of exactly those bytes.

@@ -292,10 +292,10 @@ async fn malformed_requests() {
     req.headers.push(("content-md5".into(), base64_md5(&body)));
     assert_eq!(req.send(body).await.code(), "MalformedXML");
 
-    let r = V4::new("PUT", &host, "/auth/k", "retention=", b"").send(Vec::new()).await;
+    let r = V4::new("PUT", &host, "/auth/k", "torrent=", b"").send(Vec::new()).await;
     assert_eq!((r.status, r.code()), (501, "NotImplemented"));
     // Unsigned, the same request is refused first: authentication comes before NotImplemented.
-    for url in [format!("http://{host}/auth/k?retention"), format!("http://{host}/auth?logging")] {
+    for url in [format!("http://{host}/auth/k?torrent"), format!("http://{host}/auth?logging")] {
         let r = raw::send("GET", &url, &[], Vec::new()).await;
         assert_eq!((r.status, r.code()), (403, "AccessDenied"), "{url}");
     }

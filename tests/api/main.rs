@@ -12,6 +12,7 @@ mod harness;
 mod lifecycle;
 mod limits;
 mod listing;
+mod lock;
 mod multipart;
 mod objects;
 mod policy;

@@ -85,10 +85,13 @@ pub enum Keyspace {
     /// Recently completed multipart uploads, so that a retried completion gets the same answer:
     /// upload key → the version's seq (big-endian u64). Forgotten a lifecycle day later.
     CompletedUploads,
+    /// Object Lock of versions and of uploads' future objects, by the acls tree's keys (`o`
+    /// version key, `u` upload key) → VersionLock. Written and removed with what it locks.
+    Locks,
 }
 
 impl Keyspace {
-    pub const ALL: [Keyspace; 27] = [
+    pub const ALL: [Keyspace; 28] = [
         Keyspace::Buckets,
         Keyspace::Objects,
         Keyspace::Versions,
@@ -116,6 +119,7 @@ impl Keyspace {
         Keyspace::Cors,
         Keyspace::BucketTags,
         Keyspace::CompletedUploads,
+        Keyspace::Locks,
     ];
 
     pub fn name(self) -> &'static str {
@@ -147,6 +151,7 @@ impl Keyspace {
             Keyspace::Cors => "cors",
             Keyspace::BucketTags => "bucket_tags",
             Keyspace::CompletedUploads => "completed_uploads",
+            Keyspace::Locks => "locks",
         }
     }
 
