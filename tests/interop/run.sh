@@ -154,6 +154,29 @@ cli_s3api_policy() {
     $AWS s3api delete-bucket-ownership-controls --bucket "$B" &&
     $AWS s3api delete-bucket-policy --bucket "$B" && status_is public/small.bin 403
 }
+# Object Lock: a lock-enabled bucket with default retention, retention made COMPLIANCE, a versioned
+# delete refused even with the governance bypass, a legal hold, a plain delete adding a marker only.
+cli_s3api_object_lock() {
+  local b="$B-lock" v until
+  until=$(date -u -d '+2 hours' +%Y-%m-%dT%H:%M:%SZ)
+  $AWS s3api create-bucket --bucket "$b" --object-lock-enabled-for-bucket >/dev/null &&
+    $AWS s3api put-object-lock-configuration --bucket "$b" \
+      --object-lock-configuration '{"ObjectLockEnabled":"Enabled","Rule":{"DefaultRetention":{"Mode":"GOVERNANCE","Days":1}}}' &&
+    [ "$($AWS s3api get-object-lock-configuration --bucket "$b" --query ObjectLockConfiguration.Rule.DefaultRetention.Mode --output text)" = GOVERNANCE ] &&
+    v=$($AWS s3api put-object --bucket "$b" --key k --body "$work/small.bin" --query VersionId --output text) &&
+    [ "$($AWS s3api head-object --bucket "$b" --key k --query ObjectLockMode --output text)" = GOVERNANCE ] &&
+    $AWS s3api put-object-retention --bucket "$b" --key k --version-id "$v" \
+      --retention "{\"Mode\":\"COMPLIANCE\",\"RetainUntilDate\":\"$until\"}" &&
+    [ "$($AWS s3api get-object-retention --bucket "$b" --key k --version-id "$v" --query Retention.Mode --output text)" = COMPLIANCE ] &&
+    ! $AWS s3api delete-object --bucket "$b" --key k --version-id "$v" --bypass-governance-retention 2>"$work/$b.err" &&
+    grep >/dev/null AccessDenied "$work/$b.err" &&
+    $AWS s3api put-object-legal-hold --bucket "$b" --key k --version-id "$v" --legal-hold Status=ON &&
+    [ "$($AWS s3api get-object-legal-hold --bucket "$b" --key k --version-id "$v" --query LegalHold.Status --output text)" = ON ] &&
+    $AWS s3api delete-object --bucket "$b" --key k >/dev/null &&
+    $AWS s3api head-object --bucket "$b" --key k --version-id "$v" >/dev/null &&
+    ! $AWS s3api put-bucket-versioning --bucket "$b" --versioning-configuration Status=Suspended 2>"$work/$b.err" &&
+    grep >/dev/null InvalidBucketState "$work/$b.err"
+}
 cli_s3api_versions() {
   $AWS s3api put-bucket-versioning --bucket "$B" --versioning-configuration Status=Enabled &&
     [ "$($AWS s3api get-bucket-versioning --bucket "$B" --query Status --output text)" = Enabled ] &&
@@ -231,6 +254,7 @@ run_cli_suite() {
   scenario "$name s3api tagging" cli_s3api_tagging
   scenario "$name cp --acl public-read + curl, s3api get/put object and bucket ACL" cli_acl_public
   scenario "$name s3api bucket policy, get-bucket-policy-status, public access block, ownership controls" cli_s3api_policy
+  scenario "$name s3api object lock: lock-enabled bucket, default retention, COMPLIANCE retention, legal hold, deletes refused" cli_s3api_object_lock
   scenario "$name s3api lifecycle: put/get/delete, refused rule, x-amz-expiration, expiry within seconds" cli_s3api_lifecycle
   scenario "$name archive: cp --storage-class GLACIER, get refused, restore-object, head Restore, read" cli_s3api_archive
   scenario "$name s3api versioning" cli_s3api_versions
@@ -311,6 +335,33 @@ scenario "rclone $("$venv/bin/rclone" version | head -1 | cut -d' ' -f2) (pip rc
   rclone_versioned "$venv/bin/rclone" rcl-pip
 
 # restic, a backup target on a versioned bucket.
+# The README's immutable-backup recipe: restic on a bucket with Object Lock and a default retention.
+# forget --prune only adds delete markers; deleting a pack's version is refused; with the markers
+# (but restic's own lock files) removed, the forgotten snapshot is back and check --read-data passes.
+restic_locked() {
+  local A="$venv/bin/aws --endpoint-url $endpoint" repo="s3:$endpoint/restic-locked" snap pack
+  export RESTIC_PASSWORD=interop-restic-password
+  $A s3api create-bucket --bucket restic-locked --object-lock-enabled-for-bucket >/dev/null &&
+    $A s3api put-object-lock-configuration --bucket restic-locked \
+      --object-lock-configuration '{"ObjectLockEnabled":"Enabled","Rule":{"DefaultRetention":{"Mode":"GOVERNANCE","Days":1}}}' &&
+    cp -r "$work/tree" "$work/ltree" &&
+    restic -q -r "$repo" init &&
+    restic -q -r "$repo" backup "$work/ltree" &&
+    snap=$(restic -r "$repo" snapshots --json | "$venv/bin/python" -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])') &&
+    echo "changed" >"$work/ltree/new-file" &&
+    restic -q -r "$repo" backup "$work/ltree" &&
+    restic -q -r "$repo" forget "$snap" --prune &&
+    [ "$(restic -r "$repo" snapshots --json | "$venv/bin/python" -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 1 ] &&
+    pack=$($A s3api list-object-versions --bucket restic-locked --prefix data/ --query 'Versions[0].[Key,VersionId]' --output text) &&
+    ! $A s3api delete-object --bucket restic-locked --key "${pack%%$'\t'*}" --version-id "${pack##*$'\t'}" 2>"$work/restic-locked.err" &&
+    grep >/dev/null AccessDenied "$work/restic-locked.err" &&
+    $A s3api list-object-versions --bucket restic-locked --output json \
+      --query '{Objects: DeleteMarkers[?!starts_with(Key, `locks/`)].{Key: Key, VersionId: VersionId}}' >"$work/markers.json" &&
+    $A s3api delete-objects --bucket restic-locked --delete "file://$work/markers.json" >/dev/null &&
+    restic -r "$repo" snapshots --json | grep >/dev/null "$snap" &&
+    restic -q -r "$repo" check --read-data
+}
+
 restic_versioned() {
   local repo="s3:$endpoint/restic-repo"
   export RESTIC_PASSWORD=interop-restic-password
@@ -376,7 +427,10 @@ for tool in rclone restic s3cmd; do
   fi
   case $tool in
     rclone) scenario "rclone $(rclone version | head -1 | cut -d' ' -f2) (Debian) copy/sync/check --download/lsf --s3-versions/delete (versioned bucket)" rclone_versioned rclone rcl-deb ;;
-    restic) scenario "restic $(restic version | cut -d' ' -f2) init/backup x2/snapshots/check --read-data/restore/forget --prune (versioned bucket)" restic_versioned ;;
+    restic)
+      scenario "restic $(restic version | cut -d' ' -f2) init/backup x2/snapshots/check --read-data/restore/forget --prune (versioned bucket)" restic_versioned
+      scenario "restic on an Object Lock bucket: forget --prune adds markers only, a pack's delete refused, the old snapshot back and whole" restic_locked
+      ;;
     s3cmd)
       scenario "s3cmd mb/put/get/sync/info/setacl --acl-public + curl/del" s3cmd_basics
       scenario "s3cmd expire/getlifecycle/dellifecycle, the rule acting within seconds" s3cmd_expire
