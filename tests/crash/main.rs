@@ -7,6 +7,7 @@ mod archive;
 #[allow(dead_code)]
 mod harness;
 mod lifecycle;
+mod lock;
 
 use aws_sdk_s3::types::{BucketVersioningStatus, CompletedMultipartUpload, CompletedPart, VersioningConfiguration};
 use aws_sdk_s3::Client;
