@@ -44,13 +44,28 @@ fn parse_date(s: &str) -> Option<i64> {
 /// The lock a write asks for: its `x-amz-object-lock-*` headers, else the bucket's default
 /// retention. None on buckets without Object Lock (where the headers are refused).
 pub fn requested(ctx: &Ctx, now_ms: i64) -> S3Result<Option<VersionLock>> {
-    let (mode, until, hold) = (
-        ctx.header("x-amz-object-lock-mode"),
-        ctx.header("x-amz-object-lock-retain-until-date"),
-        ctx.header("x-amz-object-lock-legal-hold"),
-    );
+    let asked = LOCK_FIELDS.iter().any(|f| ctx.header(f).is_some());
+    // A body that sets a lock must come with its integrity checked (copies and uploads' creations
+    // carry no body).
+    if asked && ctx.op == crate::router::Op::PutObject {
+        require_integrity(ctx)?;
+    }
+    from_fields(ctx.access.object_lock, now_ms, |name| ctx.header(name))
+}
+
+const LOCK_FIELDS: [&str; 3] =
+    ["x-amz-object-lock-mode", "x-amz-object-lock-retain-until-date", "x-amz-object-lock-legal-hold"];
+
+/// The lock that `x-amz-object-lock-*` values (headers, or a POST form's fields) ask for on a
+/// bucket with `config`, else its default retention.
+pub fn from_fields<'a>(
+    config: Option<ObjectLockConfig>,
+    now_ms: i64,
+    field: impl Fn(&str) -> Option<&'a str>,
+) -> S3Result<Option<VersionLock>> {
+    let [mode, until, hold] = LOCK_FIELDS.map(&field);
     let asked = mode.is_some() || until.is_some() || hold.is_some();
-    let Some(config) = ctx.access.object_lock else {
+    let Some(config) = config else {
         return if asked { Err(no_lock_on_bucket()) } else { Ok(None) };
     };
     let invalid = |m: &str| S3Error::msg(Code::InvalidArgument, m);
@@ -73,11 +88,6 @@ pub fn requested(ctx: &Ctx, now_ms: i64) -> S3Result<Option<VersionLock>> {
         Some("ON") => true,
         Some(_) => return Err(invalid("Legal Hold must be either of 'ON' or 'OFF'")),
     };
-    // A body that sets a lock must come with its integrity checked (copies and uploads' creations
-    // carry no body).
-    if asked && ctx.op == crate::router::Op::PutObject {
-        require_integrity(ctx)?;
-    }
     Ok(Some(VersionLock { retention, legal_hold }))
 }
 

@@ -200,8 +200,10 @@ pub async fn post_object(mut ctx: Ctx) -> S3Result<Response<Body>> {
         storage_class: field("x-amz-storage-class").map_or(Ok("STANDARD".into()), |c| check_storage_class(&c))?,
         website_redirect: field("x-amz-website-redirect-location"),
         acl,
-        // The bucket's default retention, where it has one.
-        lock: super::lock::requested(&ctx, ctx.app.engine.now_ms())?,
+        // The form's x-amz-object-lock-* fields, else the bucket's default retention.
+        lock: super::lock::from_fields(ctx.access.object_lock, ctx.app.engine.now_ms(), |name| {
+            fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        })?,
     };
 
     // A checksum field (`x-amz-checksum-sha256`, ...) is verified against the file and stored.

@@ -121,3 +121,27 @@ async fn form_checksums_are_verified_and_stored() {
     assert_eq!(head.checksum_sha256(), Some(good.as_str()));
     assert!(s3.head_object().bucket("forms").key("sums/bad").send().await.is_err());
 }
+
+/// A form's `x-amz-object-lock-*` fields lock the object it uploads, as the headers of a PUT do.
+#[tokio::test(flavor = "multi_thread")]
+async fn form_uploads_take_object_lock_fields() {
+    let server = super::harness::Server::start();
+    let s3 = server.client();
+    s3.create_bucket().bucket("forms").object_lock_enabled_for_bucket(true).send().await.unwrap();
+    let until = (Utc::now() + Duration::hours(1)).format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let conditions = format!(
+        r#"{{"bucket": "forms"}}, ["starts-with", "$key", "locked/"], {{"x-amz-object-lock-mode": "COMPLIANCE"}}, {{"x-amz-object-lock-retain-until-date": "{until}"}}"#
+    );
+    let mut fields = vec![
+        ("key".to_string(), "locked/f".to_string()),
+        ("x-amz-object-lock-mode".to_string(), "COMPLIANCE".to_string()),
+        ("x-amz-object-lock-retain-until-date".to_string(), until.clone()),
+    ];
+    fields.extend(signed(&conditions, Duration::minutes(5)));
+    let r = post(&server.endpoint, &fields, b"locked by a form").await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    let head = s3.head_object().bucket("forms").key("locked/f").send().await.unwrap();
+    assert_eq!(head.object_lock_mode(), Some(&aws_sdk_s3::types::ObjectLockMode::Compliance));
+    let v = head.version_id().unwrap();
+    assert!(s3.delete_object().bucket("forms").key("locked/f").version_id(v).send().await.is_err());
+}

@@ -292,6 +292,19 @@ for client in (s3, boto3.client("s3", endpoint_url=endpoint, config=Config(signa
     r = urllib3.PoolManager().request("POST", post["url"], fields=fields)
     assert r.status == 204, (r.status, r.data)
     assert s3.get_object(Bucket="boto", Key="posted/small.bin")["Body"].read() == data
+# Object Lock through boto3: a lock-enabled bucket, a locked PUT, its retention read back, a
+# versioned delete refused.
+s3.create_bucket(Bucket="boto-lock", ObjectLockEnabledForBucket=True)
+import datetime
+until = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1)
+v = s3.put_object(Bucket="boto-lock", Key="k", Body=data, ObjectLockMode="COMPLIANCE",
+                  ObjectLockRetainUntilDate=until, ChecksumAlgorithm="SHA256")["VersionId"]
+assert s3.get_object_retention(Bucket="boto-lock", Key="k", VersionId=v)["Retention"]["Mode"] == "COMPLIANCE"
+try:
+    s3.delete_object(Bucket="boto-lock", Key="k", VersionId=v, BypassGovernanceRetention=True)
+    raise SystemExit("a COMPLIANCE version was deleted")
+except s3.exceptions.ClientError as e:
+    assert e.response["Error"]["Code"] == "AccessDenied", e.response
 etag = s3.head_object(Bucket="boto", Key="x/small.bin")["ETag"]
 try:
     s3.get_object(Bucket="boto", Key="x/small.bin", IfNoneMatch=etag)
@@ -307,7 +320,7 @@ if [ -x /usr/bin/aws ]; then
 else
   echo "SKIP aws-cli-v2: /usr/bin/aws not installed (Debian's awscli package; .ci/run installs it)"
 fi
-scenario "boto3 upload/download 1 KiB-200 MiB, paginate, presigned URL and POST (SigV2, SigV4), conditional" boto3_suite
+scenario "boto3 upload/download 1 KiB-200 MiB, paginate, presigned URL and POST (SigV2, SigV4), conditional, Object Lock" boto3_suite
 
 # rclone, against a versioned bucket. Configured through the environment only.
 export RCLONE_CONFIG_FIRN_TYPE=s3 RCLONE_CONFIG_FIRN_PROVIDER=Other RCLONE_CONFIG_FIRN_ENDPOINT="$endpoint"
