@@ -74,19 +74,7 @@ async fn canned_acls_open_objects_and_buckets_to_anonymous_reads_only() {
         .send()
         .await
         .unwrap();
-    let part = s3
-        .upload_part()
-        .bucket("site")
-        .key("mp.txt")
-        .upload_id(up.upload_id().unwrap())
-        .part_number(1)
-        .body(b"multi".to_vec().into())
-        .send()
-        .await
-        .unwrap();
-    let done = aws_sdk_s3::types::CompletedMultipartUpload::builder()
-        .parts(aws_sdk_s3::types::CompletedPart::builder().part_number(1).e_tag(part.e_tag().unwrap()).build())
-        .build();
+    let done = super::harness::one_part(&s3, "site", "mp.txt", up.upload_id().unwrap(), b"multi").await;
     s3.complete_multipart_upload()
         .bucket("site")
         .key("mp.txt")

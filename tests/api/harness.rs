@@ -167,6 +167,30 @@ async fn with_bucket_on(server: Server, name: &str) -> (Server, Client) {
     (server, client)
 }
 
+/// Uploads `body` as the only part of an upload, and returns the document that completes it.
+#[allow(dead_code)]
+pub async fn one_part(
+    s3: &Client,
+    bucket: &str,
+    key: &str,
+    upload_id: &str,
+    body: &[u8],
+) -> aws_sdk_s3::types::CompletedMultipartUpload {
+    let part = s3
+        .upload_part()
+        .bucket(bucket)
+        .key(key)
+        .upload_id(upload_id)
+        .part_number(1)
+        .body(body.to_vec().into())
+        .send()
+        .await
+        .expect("upload part");
+    aws_sdk_s3::types::CompletedMultipartUpload::builder()
+        .parts(aws_sdk_s3::types::CompletedPart::builder().part_number(1).e_tag(part.e_tag().unwrap()).build())
+        .build()
+}
+
 /// The S3 error code of a failed SDK call.
 pub fn code<E, R>(err: &aws_sdk_s3::error::SdkError<E, R>) -> String
 where

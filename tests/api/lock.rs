@@ -3,7 +3,7 @@
 //! Years, DeleteObjects with locked and unlocked versions, multipart and copy with lock headers, new
 //! versions on a locked key, and lifecycle leaving locked versions alone.
 
-use super::harness::{code, status, Server};
+use super::harness::{code, one_part, status, Server};
 use aws_sdk_s3::primitives::DateTime;
 use aws_sdk_s3::types::{
     BucketVersioningStatus, DefaultRetention, Delete, ObjectIdentifier, ObjectLockConfiguration, ObjectLockEnabled,
@@ -298,19 +298,7 @@ async fn defaults_multipart_copy_delete_objects_and_new_versions() {
         .await
         .unwrap();
     let id = up.upload_id().unwrap();
-    let part = s3
-        .upload_part()
-        .bucket("vault")
-        .key("mp")
-        .upload_id(id)
-        .part_number(1)
-        .body(b"mp".to_vec().into())
-        .send()
-        .await
-        .unwrap();
-    let done = aws_sdk_s3::types::CompletedMultipartUpload::builder()
-        .parts(aws_sdk_s3::types::CompletedPart::builder().part_number(1).e_tag(part.e_tag().unwrap()).build())
-        .build();
+    let done = one_part(&s3, "vault", "mp", id, b"mp").await;
     s3.complete_multipart_upload().bucket("vault").key("mp").upload_id(id).multipart_upload(done).send().await.unwrap();
     let head = s3.head_object().bucket("vault").key("mp").send().await.unwrap();
     assert_eq!(

@@ -500,19 +500,7 @@ async fn conditional_writes_and_deletes() {
     {
         let up = s3.create_multipart_upload().bucket("condw").key("k").send().await.unwrap();
         let id = up.upload_id().unwrap();
-        let part = s3
-            .upload_part()
-            .bucket("condw")
-            .key("k")
-            .upload_id(id)
-            .part_number(1)
-            .body(b"mp".to_vec().into())
-            .send()
-            .await
-            .unwrap();
-        let done = aws_sdk_s3::types::CompletedMultipartUpload::builder()
-            .parts(aws_sdk_s3::types::CompletedPart::builder().part_number(1).e_tag(part.e_tag().unwrap()).build())
-            .build();
+        let done = super::harness::one_part(&s3, "condw", "k", id, b"mp").await;
         let got = s3
             .complete_multipart_upload()
             .bucket("condw")
