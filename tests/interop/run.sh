@@ -158,7 +158,8 @@ cli_s3api_policy() {
 # delete refused even with the governance bypass, a legal hold, a plain delete adding a marker only.
 cli_s3api_object_lock() {
   local b="$B-lock" v until
-  until=$(date -u -d '+2 hours' +%Y-%m-%dT%H:%M:%SZ)
+  # Past the default retention's day: a COMPLIANCE retention that ended sooner would need a bypass.
+  until=$(date -u -d '+2 days' +%Y-%m-%dT%H:%M:%SZ)
   $AWS s3api create-bucket --bucket "$b" --object-lock-enabled-for-bucket >/dev/null &&
     $AWS s3api put-object-lock-configuration --bucket "$b" \
       --object-lock-configuration '{"ObjectLockEnabled":"Enabled","Rule":{"DefaultRetention":{"Mode":"GOVERNANCE","Days":1}}}' &&
@@ -219,8 +220,9 @@ cli_s3api_archive() {
     [ "$($AWS s3api head-object --bucket "$B" --key cold/big.bin --query StorageClass --output text)" = GLACIER ] &&
     ! $AWS s3api get-object --bucket "$B" --key cold/big.bin "$work/dl/$B-cold" 2>"$work/$B-cold.err" &&
     grep >/dev/null InvalidObjectState "$work/$B-cold.err" &&
+    # A lifecycle day is 2 s here: 30 days keep the restored copy a minute, time for both reads.
     $AWS s3api restore-object --bucket "$B" --key cold/big.bin \
-      --restore-request '{"Days": 1, "GlacierJobParameters": {"Tier": "Standard"}}' &&
+      --restore-request '{"Days": 30, "GlacierJobParameters": {"Tier": "Standard"}}' &&
     $AWS s3api head-object --bucket "$B" --key cold/big.bin --query Restore --output text | grep >/dev/null 'ongoing-request="true"' &&
     for i in $(seq 60); do
       $AWS s3api head-object --bucket "$B" --key cold/big.bin --query Restore --output text | grep >/dev/null 'ongoing-request="false"' && break
