@@ -43,7 +43,7 @@ async fn verify(s3: &aws_sdk_s3::Client, acked: &Acked) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn sigkill_while_locking_and_extending() {
+async fn sigkill_at_random_moments_while_locking_and_extending() {
     let mut rng = Rng(0x10c4_ed0b_7e57_0001);
     let server = Server::start_with(&ENV);
     let s3 = server.client();
