@@ -161,8 +161,11 @@ impl Ctx {
             ownership: settings.object_ownership(),
         };
         let decision = access::decide(&request, &on, &fallback);
-        let verdict = if decision.allowed { "allowed" } else { "denied" };
-        self.decisions.lock().expect("not poisoned").push(format!("{action} {verdict}: {}", decision.reason));
+        // Only worth writing down when the access log is on.
+        if tracing::enabled!(target: "firn::access", tracing::Level::INFO) {
+            let verdict = if decision.allowed { "allowed" } else { "denied" };
+            self.decisions.lock().expect("not poisoned").push(format!("{action} {verdict}: {}", decision.reason));
+        }
         if decision.allowed {
             Ok((rec, settings))
         } else {
