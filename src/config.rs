@@ -8,6 +8,9 @@ use std::path::{Path, PathBuf};
 pub struct Config {
     /// Address the S3 API listens on. Port 0 picks a free port (printed at start-up).
     pub listen: String,
+    /// A second, plain-HTTP listener beside an HTTPS `listen` (the website endpoint, as in S3,
+    /// is commonly plain HTTP). None: only `listen`.
+    pub listen_http: Option<String>,
     /// Where metadata and object data live.
     pub data_dir: PathBuf,
     /// The region Firn reports and expects in SigV4 scopes.
@@ -29,7 +32,23 @@ pub struct Config {
     pub archive: Archive,
     pub access: Access,
     pub cors: Cors,
+    pub tls: Tls,
     pub limits: Limits,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Tls {
+    /// PEM certificate chain (server certificate first). With `key`, `listen` serves HTTPS.
+    pub cert: Option<PathBuf>,
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1) of the certificate.
+    pub key: Option<PathBuf>,
+}
+
+impl Tls {
+    pub fn enabled(&self) -> bool {
+        self.cert.is_some()
+    }
 }
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
@@ -136,6 +155,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             listen: "127.0.0.1:9000".into(),
+            listen_http: None,
             data_dir: PathBuf::from("firn-data"),
             region: "us-east-1".into(),
             domain: None,
@@ -149,6 +169,7 @@ impl Default for Config {
             archive: Archive::default(),
             access: Access::default(),
             cors: Cors::default(),
+            tls: Tls::default(),
             limits: Limits::default(),
         }
     }
@@ -207,6 +228,15 @@ impl Config {
         }
         if let Some(v) = env("FIRN_LISTEN") {
             self.listen = v;
+        }
+        if let Some(v) = env("FIRN_LISTEN_HTTP") {
+            self.listen_http = Some(v).filter(|a| !a.is_empty());
+        }
+        if let Some(v) = env("FIRN_TLS_CERT") {
+            self.tls.cert = Some(v.into()).filter(|p: &PathBuf| !p.as_os_str().is_empty());
+        }
+        if let Some(v) = env("FIRN_TLS_KEY") {
+            self.tls.key = Some(v.into()).filter(|p: &PathBuf| !p.as_os_str().is_empty());
         }
         if let Some(v) = env("FIRN_DATA_DIR") {
             self.data_dir = v.into();
@@ -309,6 +339,12 @@ impl Config {
         }
         if !(1..=22).contains(&self.archive.zstd_level) {
             return Err(format!("archive.zstd_level must be 1 to 22, not {}", self.archive.zstd_level));
+        }
+        if self.tls.cert.is_some() != self.tls.key.is_some() {
+            return Err("tls.cert and tls.key go together: set both for HTTPS, or neither".into());
+        }
+        if self.listen_http.is_some() && !self.tls.enabled() {
+            return Err("listen_http is the plain-HTTP listener beside HTTPS: set tls.cert and tls.key too".into());
         }
         if !matches!(self.log_format.as_str(), "text" | "json") {
             return Err(format!("log_format must be text or json, not {}", self.log_format));

@@ -25,6 +25,7 @@ pub mod policy;
 pub mod rfc2047;
 pub mod router;
 pub mod server;
+pub mod tls;
 pub mod users;
 pub mod workers;
 pub mod xml;

@@ -63,6 +63,28 @@ async fn shutdown_signal() {
     let _ = ctrl_c.await;
 }
 
+async fn bind(addr: &str, tls: Option<tokio_rustls::TlsAcceptor>) -> Result<firn::server::Listener, String> {
+    let tcp = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("listening on {addr}: {e}"))?;
+    Ok(firn::server::Listener { tcp, tls })
+}
+
+/// SIGHUP reads the certificate and key again (after a renewal); open connections keep theirs.
+fn reload_on_sighup(certificate: Arc<firn::tls::Certificate>) {
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else {
+            tracing::warn!("no SIGHUP handler: the certificate is reloaded only by a restart");
+            return;
+        };
+        while hup.recv().await.is_some() {
+            match certificate.reload() {
+                Ok(()) => tracing::info!("TLS certificate reloaded"),
+                Err(e) => tracing::error!(error = %e, "TLS certificate not reloaded; the previous one stays"),
+            }
+        }
+    });
+}
+
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let config = match &cli.command {
@@ -98,10 +120,19 @@ async fn serve(mut cfg: Config) -> Result<(), String> {
     if !engine.durable() {
         tracing::warn!("metadata.backend is memory: nothing stored survives a restart");
     }
-    let listener =
-        tokio::net::TcpListener::bind(&cfg.listen).await.map_err(|e| format!("listening on {}: {e}", cfg.listen))?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    println!("Firn {} listening on http://{addr}", env!("CARGO_PKG_VERSION"));
+    // Certificate problems stop start-up before anything listens.
+    let certificate = match (&cfg.tls.cert, &cfg.tls.key) {
+        (Some(cert), Some(key)) => Some(firn::tls::Certificate::load(cert, key)?),
+        _ => None,
+    };
+    let main = bind(&cfg.listen, certificate.as_ref().map(|c| c.acceptor())).await?;
+    println!("Firn {} listening on {}", env!("CARGO_PKG_VERSION"), main.url());
+    let mut listeners = vec![main];
+    if let Some(addr) = &cfg.listen_http {
+        let plain = bind(addr, None).await?;
+        println!("  plain HTTP: {}", plain.url());
+        listeners.push(plain);
+    }
     println!("  region:     {}", cfg.region);
     println!("  data dir:   {}", cfg.data_dir.display());
     if !engine.durable() {
@@ -122,7 +153,10 @@ async fn serve(mut cfg: Config) -> Result<(), String> {
         None => None,
     };
     let lifecycle = firn::workers::spawn_lifecycle(app.clone(), stopped);
-    firn::server::run(listener, app, shutdown_signal()).await;
+    if let Some(certificate) = certificate {
+        reload_on_sighup(certificate);
+    }
+    firn::server::run(listeners, app, shutdown_signal()).await;
     let _ = stop.send(true);
     let _ = lifecycle.await;
     if let Some(n) = notifier {

@@ -7,16 +7,16 @@ use crate::error::{Code, S3Error, S3Result};
 use crate::handlers::authz::Need;
 use crate::handlers::{self, Ctx};
 use crate::router::{self, Query, Scope};
+use crate::server::Peer;
 use crate::users::User;
 use crate::xml::XmlWriter;
 use firn_storage::{AccessSettings, BucketName, ObjectKey};
 use http::{HeaderValue, Request, Response};
 use hyper::body::Incoming;
-use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-pub async fn handle(app: Arc<App>, req: Request<Incoming>, peer: IpAddr) -> Response<Body> {
+pub async fn handle(app: Arc<App>, req: Request<Incoming>, peer: Peer) -> Response<Body> {
     let started = Instant::now();
     let request_id = app.next_request_id();
     let method = req.method().clone();
@@ -104,7 +104,7 @@ async fn dispatch(
     host: Option<&str>,
     website: Option<S3Result<router::Route>>,
     request_id: &str,
-    peer: IpAddr,
+    peer: Peer,
     decisions: &Arc<Mutex<Vec<String>>>,
 ) -> Dispatched {
     let (parts, incoming) = req.into_parts();

@@ -149,7 +149,14 @@ fn local_authority(listen: &str) -> String {
     }
 }
 
-fn remote(cfg: &Config, authority: String) -> Result<Remote, String> {
+fn remote(cfg: &Config, authority: String, https: bool) -> Result<Remote, String> {
+    let tls = match (https, &cfg.tls.cert) {
+        (false, _) => None,
+        (true, Some(cert)) => Some(crate::tls::pinned_connector(cert)?),
+        (true, None) => {
+            return Err("to reach the server over HTTPS, set tls.cert (FIRN_TLS_CERT) to its certificate file".into())
+        }
+    };
     let (access_key, secret_key) =
         known_root_credentials(&cfg.data_dir, cfg.root_access_key.clone(), cfg.root_secret_key.clone())?.ok_or_else(
             || {
@@ -160,7 +167,7 @@ fn remote(cfg: &Config, authority: String) -> Result<Remote, String> {
                 )
             },
         )?;
-    Ok(Remote { authority, region: cfg.region.clone(), access_key, secret_key })
+    Ok(Remote { authority, region: cfg.region.clone(), access_key, secret_key, tls })
 }
 
 fn bar(len: u64) -> indicatif::ProgressBar {
@@ -212,9 +219,14 @@ fn offline(cfg: &Config, req: &Request) -> Result<Option<Reply>, String> {
 }
 
 pub fn run(cfg: &Config, endpoint: Option<String>, json: bool, cmd: &Command) -> ExitCode {
+    // The configured server listens with TLS: ask it over HTTPS unless told otherwise.
+    let mut https = cfg.tls.enabled();
     let result = to_request(cmd).and_then(|req| {
         let authority = match endpoint {
-            Some(ep) => ep.trim_start_matches("http://").trim_end_matches('/').to_owned(),
+            Some(ep) => {
+                https = ep.starts_with("https://") || (cfg.tls.enabled() && !ep.starts_with("http://"));
+                ep.trim_start_matches("https://").trim_start_matches("http://").trim_end_matches('/').to_owned()
+            }
             None => match offline(cfg, &req)? {
                 Some(reply) => return Ok(reply),
                 None => {
@@ -224,7 +236,7 @@ pub fn run(cfg: &Config, endpoint: Option<String>, json: bool, cmd: &Command) ->
                 }
             },
         };
-        let remote = remote(cfg, authority)?;
+        let remote = remote(cfg, authority, https)?;
         let wait = spinner("waiting for the server");
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
         let reply = runtime.block_on(remote.send(&req));

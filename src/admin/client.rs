@@ -12,6 +12,8 @@ pub struct Remote {
     pub region: String,
     pub access_key: String,
     pub secret_key: String,
+    /// For a server on HTTPS: how to reach it (see [`crate::tls::pinned_connector`]).
+    pub tls: Option<tokio_rustls::TlsConnector>,
 }
 
 /// The `<Code>` and `<Message>` of an S3 XML error body, or the body itself.
@@ -25,6 +27,17 @@ fn error_text(status: http::StatusCode, body: &[u8]) -> String {
         ),
         Err(_) => format!("{status}: {text}"),
     }
+}
+
+type Sender = hyper::client::conn::http1::SendRequest<Full<bytes::Bytes>>;
+
+async fn handshake<S>(stream: S) -> hyper::Result<Sender>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let (sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
+    tokio::spawn(conn);
+    Ok(sender)
 }
 
 impl Remote {
@@ -56,10 +69,17 @@ impl Remote {
 
         let unreachable = |e: &dyn std::fmt::Display| format!("cannot reach the server at {}: {e}", self.authority);
         let stream = tokio::net::TcpStream::connect(&self.authority).await.map_err(|e| unreachable(&e))?;
-        let (mut sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-            .await
-            .map_err(|e| unreachable(&e))?;
-        tokio::spawn(conn);
+        let mut sender = match &self.tls {
+            None => handshake(stream).await,
+            Some(tls) => {
+                // The pinned verifier ignores the name; any valid one will do.
+                let host = self.authority.rsplit_once(':').map_or(self.authority.as_str(), |(h, _)| h);
+                let name = rustls_pki_types::ServerName::try_from(host.trim_matches(['[', ']']).to_owned())
+                    .unwrap_or_else(|_| rustls_pki_types::ServerName::try_from("localhost").expect("valid name"));
+                handshake(tls.connect(name, stream).await.map_err(|e| unreachable(&e))?).await
+            }
+        }
+        .map_err(|e| unreachable(&e))?;
         let resp = sender.send_request(request).await.map_err(|e| unreachable(&e))?;
         let status = resp.status();
         let bytes = resp.into_body().collect().await.map_err(|e| unreachable(&e))?.to_bytes();

@@ -53,9 +53,8 @@ impl Ctx {
         let now = chrono::Utc::now();
         f.set("aws:CurrentTime", now.format("%Y-%m-%dT%H:%M:%SZ").to_string());
         f.set("aws:EpochTime", now.timestamp().to_string());
-        f.set("aws:SourceIp", self.peer.to_string());
-        // Plain HTTP until Firn serves TLS itself.
-        f.set("aws:SecureTransport", "false");
+        f.set("aws:SourceIp", self.peer.ip.to_string());
+        f.set("aws:SecureTransport", if self.peer.secure { "true" } else { "false" });
         match self.user.as_deref() {
             Some(u) => {
                 f.set("aws:username", &u.name);

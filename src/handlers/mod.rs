@@ -34,7 +34,6 @@ use firn_storage::acl::Permission as AclPermission;
 use firn_storage::{AccessSettings, BucketName, BucketRecord, ObjectKey, ObjectRecord, Versioning};
 use http::{request::Parts, Response, StatusCode};
 use hyper::body::Incoming;
-use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
 /// Everything a handler gets: the app, who is asking and how, and the request.
@@ -44,7 +43,7 @@ pub struct Ctx {
     pub op: Op,
     pub user: Option<Arc<User>>,
     pub proof: Proof,
-    pub peer: IpAddr,
+    pub peer: crate::server::Peer,
     /// What each access decision of the request was and what made it, for the access log.
     pub decisions: Arc<Mutex<Vec<String>>>,
     pub parts: Parts,

@@ -59,8 +59,13 @@ async fn users_keys_and_access_through_a_running_server() {
     assert_eq!(listed.owner().and_then(|o| o.display_name()), Some("alice"));
 
     // The admin API is root's alone.
-    let as_alice =
-        Remote { authority: server.addr.clone(), region: "us-east-1".into(), access_key: ak.clone(), secret_key: sk };
+    let as_alice = Remote {
+        authority: server.addr.clone(),
+        region: "us-east-1".into(),
+        access_key: ak.clone(),
+        secret_key: sk,
+        tls: None,
+    };
     let err = as_alice.send(&Request::UserList).await.unwrap_err();
     assert!(err.starts_with("AccessDenied"), "{err}");
 

@@ -19,6 +19,10 @@ pub struct Server {
     dir: tempfile::TempDir,
     /// The environment it was started with, beyond the harness's own.
     pub env: Vec<(String, String)>,
+    /// For an HTTPS server: the PEM of the CA its certificate comes from, which clients trust.
+    pub ca_pem: Option<String>,
+    /// What it printed at start-up.
+    pub banner: Vec<String>,
 }
 
 impl Server {
@@ -50,11 +54,21 @@ impl Server {
         let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
         let first = lines.next().expect("firn printed nothing").expect("read stdout");
         let endpoint = first.split("listening on ").nth(1).expect("endpoint line").trim().to_owned();
+        // The rest of the banner, up to its last line.
+        let mut banner = vec![first.clone()];
+        for line in lines.by_ref() {
+            let line = line.expect("read stdout");
+            let last = line.trim_start().starts_with("secret key:");
+            banner.push(line);
+            if last {
+                break;
+            }
+        }
         // Keep draining stdout so the server never blocks or fails writing to it.
         std::thread::spawn(move || for _ in lines {});
-        let addr = endpoint.trim_start_matches("http://").to_owned();
+        let addr = endpoint.split("://").nth(1).expect("scheme://addr").to_owned();
         let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        Server { child, endpoint, addr, dir, env }
+        Server { child, endpoint, addr, dir, env, ca_pem: None, banner }
     }
 
     pub fn client(&self) -> Client {
@@ -69,14 +83,23 @@ impl Server {
     /// A client for a server configured with another region (`FIRN_REGION`).
     pub fn client_in(&self, access_key: &str, secret_key: &str, region: &str) -> Client {
         let creds = Credentials::new(access_key, secret_key, None, None, "firn-tests");
-        let conf = aws_sdk_s3::Config::builder()
+        let mut conf = aws_sdk_s3::Config::builder()
             .behavior_version_latest()
             .region(Region::new(region.to_owned()))
             .endpoint_url(&self.endpoint)
             .credentials_provider(creds)
-            .force_path_style(true)
-            .build();
-        Client::from_conf(conf)
+            .force_path_style(true);
+        if let Some(ca) = &self.ca_pem {
+            use aws_smithy_http_client::tls;
+            let trust = tls::TrustStore::empty().with_native_roots(false).with_pem_certificate(ca.as_bytes());
+            let context = tls::TlsContext::builder().with_trust_store(trust).build().expect("TLS context");
+            let http = aws_smithy_http_client::Builder::new()
+                .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::AwsLc))
+                .tls_context(context)
+                .build_https();
+            conf = conf.http_client(http);
+        }
+        Client::from_conf(conf.build())
     }
 
     #[allow(dead_code)]
@@ -98,6 +121,7 @@ impl Server {
             region: "us-east-1".into(),
             access_key: ACCESS_KEY.into(),
             secret_key: SECRET_KEY.into(),
+            tls: None,
         };
         let firn::admin::Reply::Key { access_key, secret_key, .. } =
             root.send(&firn::admin::Request::UserAdd { name: name.into() }).await.expect("user add")

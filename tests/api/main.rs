@@ -9,6 +9,7 @@ mod buckets;
 mod cors;
 mod faults;
 mod harness;
+mod https;
 mod lifecycle;
 mod limits;
 mod listing;

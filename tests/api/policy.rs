@@ -271,6 +271,7 @@ async fn allow_only_from_an_ip_range_and_list_only_a_prefix() {
         region: "us-east-1".into(),
         access_key: ACCESS_KEY.into(),
         secret_key: SECRET_KEY.into(),
+        tls: None,
     };
     let shown = root.send(&Request::BucketPolicy { bucket: "team".into(), delete: false }).await.unwrap();
     assert!(matches!(&shown, Reply::Done { message } if message.contains("NotIpAddress")), "{shown:?}");
