@@ -93,10 +93,16 @@ pub async fn receive(engine: &Engine, mut ingest: Ingest) -> S3Result<(StagedBlo
         while let Some(data) = ingest.next().await? {
             buf.extend_from_slice(&data);
         }
-        blocking(|| {
+        let stage = || {
             writer.write(&buf)?;
             writer.finish()
-        })?
+        };
+        // A body stored inline never touches the disk here: no need to leave the async worker.
+        if buf.len() <= firn_storage::INLINE_MAX {
+            stage()?
+        } else {
+            blocking(stage)?
+        }
     } else {
         // Large bodies: a blocking thread hashes and writes while this task keeps receiving, so
         // the network, the hashing and the disk overlap. A few MiB are in flight at most.
