@@ -289,7 +289,7 @@ impl Uploads {
             blobs_registered: true,
             archive,
         };
-        self.objects.commit(bucket, key, rec, cond, &extra)
+        self.objects.commit(bucket, key, rec, cond, extra)
     }
 
     /// The version a recently completed upload made, while it is still there: what a retried

@@ -282,11 +282,11 @@ impl Objects {
             let rec = ObjectRecord { extents: vec![], ..rec };
             let extra = Commit { archive: Some(archive), ..Default::default() };
             // The staged blob is dropped unused; on a failed commit the archive bytes are dead space.
-            return self.commit(bucket, key, rec, cond, &extra);
+            return self.commit(bucket, key, rec, cond, extra);
         }
         self.hot.install(&mut staged)?;
         let extra = Commit { inline: staged.inline.take().map(|b| (staged.id, b)), ..Default::default() };
-        let result = self.commit(bucket, key, rec, cond, &extra);
+        let result = self.commit(bucket, key, rec, cond, extra);
         if result.is_err() {
             // The new blob is referenced by nothing; remove it now rather than at the next start.
             self.hot.remove(staged.id)?;
@@ -302,7 +302,7 @@ impl Objects {
         key: &ObjectKey,
         mut rec: ObjectRecord,
         cond: &WriteCondition,
-        extra: &Commit,
+        extra: Commit,
     ) -> Result<ObjectRecord> {
         let (b, k) = (bucket.as_str(), key.as_str());
         let okey = keys::object_key(b, k);
@@ -319,7 +319,11 @@ impl Objects {
         let forget_at = rec.last_modified_ms + self.schedule.day_ms();
         let removal = Removal { now_ms: rec.last_modified_ms, bypass_governance: false };
         let guard = self.locks.lock(&okey);
-        let replaced = self.meta.transaction(|tx| {
+        // The body owns what it uses: it may run on another writer's thread, in a shared batch.
+        let (owned_b, owned_k, seq, cond) = (b.to_owned(), k.to_owned(), rec.seq, cond.clone());
+        let blob_ids: Vec<u128> = rec.blob_ids().collect();
+        let replaced = self.meta.batched(move |tx| {
+            let (b, k) = (owned_b.as_str(), owned_k.as_str());
             let mut replaced = None;
             if tx.get(Keyspace::Buckets, b.as_bytes())?.is_none() {
                 return abort(EngineError::NoSuchBucket);
@@ -331,7 +335,7 @@ impl Objects {
                 tx.remove(Keyspace::Acls, &keys::acl_upload_key(upload_key))?;
                 tx.remove(Keyspace::Locks, &keys::acl_upload_key(upload_key))?;
                 // Remembered for a day, so a retried completion gets the same answer.
-                tx.insert(Keyspace::CompletedUploads, upload_key, &rec.seq.to_be_bytes())?;
+                tx.insert(Keyspace::CompletedUploads, upload_key, &seq.to_be_bytes())?;
                 schedule::enqueue(tx, forget_at, schedule::FORGET_COMPLETED, upload_key)?;
             }
             if let Some(acl) = &acl {
@@ -346,8 +350,8 @@ impl Objects {
             tx.insert(Keyspace::Objects, &okey, &encoded)?;
             tx.insert(Keyspace::Versions, &vkey, &encoded)?;
             if !extra.blobs_registered {
-                for id in rec.blob_ids() {
-                    tx.insert(Keyspace::Blobs, &keys::blob_key(id), &vkey)?;
+                for id in &blob_ids {
+                    tx.insert(Keyspace::Blobs, &keys::blob_key(*id), &vkey)?;
                 }
             }
             if let Some((id, bytes)) = &extra.inline {
@@ -358,7 +362,7 @@ impl Objects {
                 count_archived(tx, a, 1)?;
             }
             if state != Versioning::Enabled {
-                replaced = replace_null(tx, b, k, Some(rec.seq), removal)?;
+                replaced = replace_null(tx, b, k, Some(seq), removal)?;
             }
             for id in &extra.drop_blobs {
                 drop_blob(tx, *id)?;
@@ -453,10 +457,11 @@ impl Objects {
         let (b, k) = (bucket.as_str(), key.as_str());
         let okey = keys::object_key(b, k);
         let removal = self.removal(false);
-        let removed = self.meta.transaction(|tx| {
+        let (owned_b, owned_k, hint) = (b.to_owned(), k.to_owned(), hint.map(<[u8]>::to_vec));
+        let removed = self.meta.batched(move |tx| {
             tx.remove(Keyspace::Objects, &okey)?;
-            enqueue_hint(tx, hint)?;
-            replace_null(tx, b, k, None, removal)
+            enqueue_hint(tx, hint.as_deref())?;
+            replace_null(tx, &owned_b, &owned_k, None, removal)
         })?;
         if let Some(old) = &removed {
             self.usage.account(b, old, -1);
@@ -487,13 +492,14 @@ impl Objects {
         let vkey = keys::version_key(b, k, seq);
         let encoded = record::encode(&marker);
         let removal = self.removal(false);
-        let replaced = self.meta.transaction(|tx| {
+        let (owned_b, owned_k, hint) = (b.to_owned(), k.to_owned(), hint.map(<[u8]>::to_vec));
+        let replaced = self.meta.batched(move |tx| {
             tx.remove(Keyspace::Objects, &okey)?;
             tx.insert(Keyspace::Versions, &vkey, &encoded)?;
-            enqueue_hint(tx, hint)?;
+            enqueue_hint(tx, hint.as_deref())?;
             if state == Versioning::Suspended {
                 // The marker becomes the null version, replacing any earlier one.
-                return replace_null(tx, b, k, Some(seq), removal);
+                return replace_null(tx, &owned_b, &owned_k, Some(seq), removal);
             }
             Ok(None)
         })?;

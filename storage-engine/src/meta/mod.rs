@@ -7,6 +7,7 @@
 //! model the others are checked against). The engine talks only to [`Meta`], a cheap handle that
 //! adds the generic conveniences and the group commit on top of whichever backend it holds.
 
+mod batch;
 mod group;
 mod lease;
 mod memory;
@@ -250,6 +251,7 @@ impl Backend {
 pub(crate) struct Meta {
     store: Arc<dyn MetaStore>,
     group: Arc<group::GroupCommit>,
+    batch: Arc<batch::Batcher>,
     /// Where every time the engine writes comes from.
     clock: Clock,
 }
@@ -261,7 +263,7 @@ impl Meta {
     }
 
     pub(crate) fn with_clock(store: Arc<dyn MetaStore>, clock: Clock) -> Meta {
-        Meta { store, group: Arc::default(), clock }
+        Meta { store, group: Arc::default(), batch: Arc::default(), clock }
     }
 
     /// Milliseconds since the Unix epoch, by the engine's clock.
@@ -310,6 +312,15 @@ impl Meta {
             Ok(())
         })?;
         Ok(out.expect("a committed transaction ran its body"))
+    }
+
+    /// Like `transaction`, for the hot write paths: concurrent callers' bodies share one store
+    /// transaction (see `batch.rs`), each still all-or-nothing on its own.
+    pub(crate) fn batched<T: Send + 'static>(
+        &self,
+        body: impl FnMut(&mut dyn Txn) -> TxResult<T> + Send + 'static,
+    ) -> Result<T> {
+        self.batch.run(&*self.store, body)
     }
 
     /// One write of one key, atomic for that key (not a transaction).
