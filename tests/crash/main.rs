@@ -3,6 +3,7 @@
 //! unacknowledged may be half-visible, listings must match, and at the end no orphan data remains.
 
 mod archive;
+mod group;
 #[path = "../api/harness.rs"]
 #[allow(dead_code)]
 mod harness;
