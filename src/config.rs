@@ -145,6 +145,10 @@ pub struct Limits {
     pub max_open_files: u64,
     /// Largest request head (request line and headers), in bytes; larger ones get 431.
     pub max_header_bytes: usize,
+    /// KiB an upload gathers per write and a download reads per chunk. A large upload holds up to
+    /// about eight of these (gathering, queued for the writer, queued for the hasher), a large
+    /// download about six; smaller ones hold less.
+    pub io_buffer_kib: usize,
     /// Seconds a client may take to send its request headers.
     pub header_timeout_secs: u64,
     /// Seconds a request body may stall without sending a byte before RequestTimeout.
@@ -162,7 +166,7 @@ impl Default for Config {
             website_domain: Some("s3-website.localhost".into()),
             root_access_key: None,
             root_secret_key: None,
-            metadata_cache_mib: 64,
+            metadata_cache_mib: 16,
             log_format: "text".into(),
             metadata: Metadata::default(),
             lifecycle: Lifecycle::default(),
@@ -186,6 +190,7 @@ impl Default for Limits {
             max_connections: 1024,
             max_open_files: 8192,
             max_header_bytes: 64 << 10,
+            io_buffer_kib: 1024,
             header_timeout_secs: 30,
             body_idle_timeout_secs: 60,
         }
@@ -316,6 +321,9 @@ impl Config {
         if let Some(v) = env("FIRN_MAX_HEADER_BYTES") {
             self.limits.max_header_bytes = num("FIRN_MAX_HEADER_BYTES", v)?;
         }
+        if let Some(v) = env("FIRN_IO_BUFFER_KIB") {
+            self.limits.io_buffer_kib = num("FIRN_IO_BUFFER_KIB", v)?;
+        }
         if let Some(v) = env("FIRN_HEADER_TIMEOUT_SECS") {
             self.limits.header_timeout_secs = num("FIRN_HEADER_TIMEOUT_SECS", v)?;
         }
@@ -345,6 +353,9 @@ impl Config {
         }
         if self.listen_http.is_some() && !self.tls.enabled() {
             return Err("listen_http is the plain-HTTP listener beside HTTPS: set tls.cert and tls.key too".into());
+        }
+        if !(16..=65536).contains(&self.limits.io_buffer_kib) {
+            return Err(format!("limits.io_buffer_kib must be 16 to 65536, not {}", self.limits.io_buffer_kib));
         }
         if !matches!(self.log_format.as_str(), "text" | "json") {
             return Err(format!("log_format must be text or json, not {}", self.log_format));
@@ -384,5 +395,9 @@ mod tests {
         assert_eq!((fast.lifecycle.day_ms(), fast.lifecycle.interval()), (2000, std::time::Duration::from_millis(500)));
         assert_eq!(Config::default().lifecycle.interval(), std::time::Duration::from_secs(3600));
         assert!(Config::load(None, |k| (k == "FIRN_LIFECYCLE_DAY_SECS").then(|| "0".into())).is_err());
+        let small = Config::load(None, |k| (k == "FIRN_IO_BUFFER_KIB").then(|| "64".into())).unwrap();
+        assert_eq!(small.limits.io_buffer_kib, 64);
+        let tiny = Config::load(None, |k| (k == "FIRN_IO_BUFFER_KIB").then(|| "8".into())).unwrap_err();
+        assert!(tiny.contains("io_buffer_kib must be 16 to 65536"), "{tiny}");
     }
 }

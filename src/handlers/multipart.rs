@@ -109,7 +109,7 @@ pub async fn upload_part(mut ctx: Ctx) -> S3Result<Response<Body>> {
     require_length(&ctx)?;
     let up = current_upload(&ctx)?;
     let ingest = ctx.ingest(ctx.app.config.limits.max_object_size)?;
-    let (staged, checksum) = receive(&ctx.app.engine, ingest).await?;
+    let (staged, checksum) = receive(&ctx.app.engine, ingest, ctx.app.config.limits.io_buffer_kib << 10).await?;
     check_part_checksum(&up, &checksum)?;
     let part = blocking(|| ctx.app.engine.put_part(ctx.bucket(), ctx.key(), &up.upload_id, number, staged, checksum))?;
     let resp = Response::builder().status(StatusCode::OK).header(http::header::ETAG, format!("\"{}\"", part.etag));

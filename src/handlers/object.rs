@@ -26,12 +26,8 @@ const STORAGE_CLASSES: &[&str] = &[
     "EXPRESS_ONEZONE",
 ];
 
-/// Bytes buffered before each write to the blob file.
-const WRITE_BUFFER: usize = 1 << 20;
-/// Objects up to this size are read in one go; larger ones stream.
+/// Objects up to this size are read in one go; larger ones stream in chunks of `limits.io_buffer_kib`.
 const INLINE_READ: u64 = 256 << 10;
-/// Size of each streamed chunk of a GET.
-const READ_CHUNK: usize = 1 << 20;
 
 pub fn storage_class(ctx: &Ctx) -> S3Result<String> {
     ctx.header("x-amz-storage-class").map_or(Ok("STANDARD".into()), check_storage_class)
@@ -84,10 +80,15 @@ pub fn write_condition(ctx: &Ctx) -> WriteCondition {
 
 /// Streams a verified body into a staged blob: one pass feeds the decoders, hashers and the file.
 /// On any failure the partial blob is dropped, and with it its file.
-pub async fn receive(engine: &Engine, mut ingest: Ingest) -> S3Result<(StagedBlob, Option<(String, String)>)> {
+/// `buffer` is the bytes gathered per write (`limits.io_buffer_kib`).
+pub async fn receive(
+    engine: &Engine,
+    mut ingest: Ingest,
+    buffer: usize,
+) -> S3Result<(StagedBlob, Option<(String, String)>)> {
     let mut writer = engine.new_blob()?;
     let expected = ingest.expected_len().unwrap_or(0);
-    let staged = if expected <= WRITE_BUFFER as u64 {
+    let staged = if expected <= buffer as u64 {
         // Small bodies: gathered in memory (most are stored inline, without a file).
         let mut buf = BytesMut::with_capacity(expected as usize);
         while let Some(data) = ingest.next().await? {
@@ -105,28 +106,30 @@ pub async fn receive(engine: &Engine, mut ingest: Ingest) -> S3Result<(StagedBlo
         }
     } else {
         // Large bodies: a blocking thread hashes and writes while this task keeps receiving, so
-        // the network, the hashing and the disk overlap. A few MiB are in flight at most.
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(2);
+        // the network, the hashing and the disk overlap. The buffers hyper received are passed on
+        // as they are, `buffer` bytes at a time, and a few buffers are in flight at most.
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<Bytes>>(2);
         let sink = tokio::task::spawn_blocking(move || -> S3Result<StagedBlob> {
-            while let Some(chunk) = rx.blocking_recv() {
-                writer.write(&chunk)?;
+            while let Some(chunks) = rx.blocking_recv() {
+                writer.write_chunks(&chunks)?;
             }
             Ok(writer.finish()?)
         });
-        let mut buf = BytesMut::with_capacity(WRITE_BUFFER);
+        let (mut batch, mut batched) = (Vec::new(), 0);
         let received: S3Result<()> = async {
             while let Some(data) = ingest.next().await? {
-                buf.extend_from_slice(&data);
-                if buf.len() >= WRITE_BUFFER {
-                    let full = buf.split().freeze();
-                    buf.reserve(WRITE_BUFFER);
-                    if tx.send(full).await.is_err() {
+                batched += data.len();
+                batch.push(data);
+                // A trickle of tiny buffers is bounded by count as well (and by IOV_MAX per write).
+                if batched >= buffer || batch.len() >= 1024 {
+                    batched = 0;
+                    if tx.send(std::mem::take(&mut batch)).await.is_err() {
                         break; // the writer failed; its error is reported below
                     }
                 }
             }
-            if !buf.is_empty() {
-                let _ = tx.send(buf.split().freeze()).await;
+            if !batch.is_empty() {
+                let _ = tx.send(batch).await;
             }
             Ok(())
         }
@@ -181,7 +184,7 @@ pub async fn put(mut ctx: Ctx) -> S3Result<Response<Body>> {
     let new = new_object(&ctx)?;
     let cond = write_condition(&ctx);
     let ingest = ctx.ingest(ctx.app.config.limits.max_object_size)?;
-    let (staged, checksum) = receive(&ctx.app.engine, ingest).await?;
+    let (staged, checksum) = receive(&ctx.app.engine, ingest, ctx.app.config.limits.io_buffer_kib << 10).await?;
     let rec = blocking(|| ctx.app.engine.put_object(ctx.bucket(), ctx.key(), staged, new, checksum, &cond))?;
     let resp = Response::builder().status(StatusCode::OK).header(http::header::ETAG, format!("\"{}\"", rec.etag));
     let resp = with_expiration(with_version(resp, &ctx, &rec.version_id), &ctx, &rec);
@@ -303,8 +306,9 @@ pub async fn get(ctx: Ctx, head_only: bool) -> S3Result<Response<Body>> {
         Body::full(data)
     } else {
         let (tx, rx) = tokio::sync::mpsc::channel(4);
+        let chunk_len = ctx.app.config.limits.io_buffer_kib << 10;
         tokio::task::spawn_blocking(move || loop {
-            let mut chunk = vec![0u8; READ_CHUNK];
+            let mut chunk = vec![0u8; chunk_len];
             match reader.read(&mut chunk) {
                 Ok(0) => break,
                 Ok(n) => {

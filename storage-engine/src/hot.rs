@@ -3,9 +3,10 @@
 
 use crate::error::Result;
 use crate::record::Extent;
+use bytes::Bytes;
 use md5::{Digest, Md5};
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, IoSlice, Write};
 use std::path::{Path, PathBuf};
 
 #[derive(Clone, Debug)]
@@ -105,19 +106,22 @@ const WRITE_BACK: u64 = 16 << 20;
 enum Hashes {
     /// In the writing thread, as bytes arrive.
     Here(Md5, u32),
-    /// On a hasher thread fed through a bounded channel.
-    Apart(std::sync::mpsc::SyncSender<Vec<u8>>, std::thread::JoinHandle<([u8; 16], u32)>),
+    /// On a hasher thread fed through a bounded channel (shared buffers: nothing is copied for it).
+    Apart(std::sync::mpsc::SyncSender<Vec<Bytes>>, std::thread::JoinHandle<([u8; 16], u32)>),
 }
 
 impl Hashes {
-    fn update(&mut self, data: &[u8]) -> io::Result<()> {
+    /// Hashes `parts` here, or hands the thread the buffers `shared` gives.
+    fn update(&mut self, parts: &[&[u8]], shared: impl FnOnce() -> Vec<Bytes>) -> io::Result<()> {
         match self {
             Hashes::Here(md5, crc) => {
-                md5.update(data);
-                *crc = crc32c::crc32c_append(*crc, data);
+                for part in parts {
+                    md5.update(part);
+                    *crc = crc32c::crc32c_append(*crc, part);
+                }
             }
             Hashes::Apart(tx, _) => {
-                tx.send(data.to_vec()).map_err(|_| io::Error::other("the hasher thread stopped"))?;
+                tx.send(shared()).map_err(|_| io::Error::other("the hasher thread stopped"))?;
             }
         }
         Ok(())
@@ -128,9 +132,9 @@ impl Hashes {
         let Hashes::Here(md5, crc) = self else { return Ok(()) };
         let (mut md5, mut crc) = (md5.clone(), *crc);
         // A few chunks in flight at most: memory stays flat whatever the object's size.
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Bytes>>(4);
         let hasher = std::thread::Builder::new().name("firn-hash".into()).spawn(move || {
-            for chunk in rx {
+            for chunk in rx.iter().flatten() {
                 md5.update(&chunk);
                 crc = crc32c::crc32c_append(crc, &chunk);
             }
@@ -172,14 +176,26 @@ pub struct BlobWriter {
 
 impl BlobWriter {
     pub fn write(&mut self, data: &[u8]) -> Result<()> {
+        self.write_parts(&[data], || vec![Bytes::copy_from_slice(data)])
+    }
+
+    /// Writes buffers received from the network as they are: one vectored write, and the hasher
+    /// thread shares them rather than a copy.
+    pub fn write_chunks(&mut self, chunks: &[Bytes]) -> Result<()> {
+        let parts: Vec<&[u8]> = chunks.iter().map(|c| &c[..]).collect();
+        self.write_parts(&parts, || chunks.to_vec())
+    }
+
+    fn write_parts(&mut self, parts: &[&[u8]], shared: impl FnOnce() -> Vec<Bytes>) -> Result<()> {
         assert!(!self.done, "writer used after finish");
-        if self.size < HASH_APART && self.size + data.len() as u64 >= HASH_APART {
+        let len = parts.iter().map(|p| p.len()).sum::<usize>();
+        if self.size < HASH_APART && self.size + len as u64 >= HASH_APART {
             self.hashes.go_apart()?;
         }
-        self.hashes.update(data)?;
-        self.size += data.len() as u64;
-        if self.file.is_none() && self.small.len() + data.len() <= INLINE_MAX {
-            self.small.extend_from_slice(data);
+        self.hashes.update(parts, shared)?;
+        self.size += len as u64;
+        if self.file.is_none() && self.small.len() + len <= INLINE_MAX {
+            parts.iter().for_each(|p| self.small.extend_from_slice(p));
             return Ok(());
         }
         if self.file.is_none() {
@@ -190,8 +206,8 @@ impl BlobWriter {
             self.file = Some(file);
         }
         let file = self.file.as_mut().expect("created above");
-        file.write_all(data)?;
-        self.unsynced += data.len() as u64;
+        write_all_vectored(file, parts)?;
+        self.unsynced += len as u64;
         if self.unsynced >= WRITE_BACK {
             // While this flush waits on the disk, the hasher thread and the network carry on.
             file.sync_data()?;
@@ -217,6 +233,21 @@ impl BlobWriter {
         let (md5, crc32c) = std::mem::replace(&mut self.hashes, Hashes::Here(Md5::new(), 0)).finish()?;
         Ok(StagedBlob { id: self.id, size: self.size, md5, crc32c, guard: TmpGuard(self.guard.0.take()), inline })
     }
+}
+
+fn write_all_vectored(file: &mut File, parts: &[&[u8]]) -> io::Result<()> {
+    let mut slices: Vec<IoSlice> = parts.iter().map(|p| IoSlice::new(p)).collect();
+    let mut rest = &mut slices[..];
+    IoSlice::advance_slices(&mut rest, 0); // skips empty parts
+    while !rest.is_empty() {
+        match file.write_vectored(rest) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => IoSlice::advance_slices(&mut rest, n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// A complete, fsynced blob that no metadata refers to yet.
@@ -274,6 +305,27 @@ mod tests {
         }
         let staged = w.finish().unwrap();
         assert_eq!(staged.size(), data.len() as u64);
+        assert_eq!(staged.md5(), <[u8; 16]>::from(Md5::digest(&data)));
+        assert_eq!(staged.extent().crc32c, crc32c::crc32c(&data));
+        let mut back = Vec::new();
+        staged.open().unwrap().read_to_end(&mut back).unwrap();
+        assert!(back == data, "the file holds the bytes written");
+    }
+
+    #[test]
+    fn shared_chunks_are_written_and_hashed_like_a_copy() {
+        let dir = tempfile::tempdir().unwrap();
+        let hot = HotTier::open(dir.path()).unwrap();
+        let data = bytes(HASH_APART as usize * 3 + 4321);
+        let mut w = hot.new_writer();
+        // Groups of uneven chunks (some empty) that cross the inline limit and the hashing threshold.
+        let chunks: Vec<Bytes> = data.chunks(65_537).map(Bytes::copy_from_slice).collect();
+        for (i, group) in chunks.chunks(13).enumerate() {
+            let mut group = group.to_vec();
+            group.insert(i % group.len(), Bytes::new());
+            w.write_chunks(&group).unwrap();
+        }
+        let staged = w.finish().unwrap();
         assert_eq!(staged.md5(), <[u8; 16]>::from(Md5::digest(&data)));
         assert_eq!(staged.extent().crc32c, crc32c::crc32c(&data));
         let mut back = Vec::new();

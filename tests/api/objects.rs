@@ -1,4 +1,4 @@
-use super::harness::{bytes, code, md5_hex, status, with_bucket};
+use super::harness::{bytes, code, md5_hex, status, with_bucket, Server};
 use aws_sdk_s3::primitives::{ByteStream, DateTime};
 use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumMode, Delete, MetadataDirective, ObjectIdentifier, Tag, Tagging};
 
@@ -159,6 +159,21 @@ async fn large_object_streams_through() {
     s3.put_object().bucket("large").key("big").body(ByteStream::from(data.clone())).send().await.unwrap();
     let got = s3.get_object().bucket("large").key("big").send().await.unwrap();
     assert_eq!(md5_hex(&body_of(got).await), md5_hex(&data));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn small_io_buffers_carry_large_objects_and_ranges() {
+    // 16 KiB buffers: hundreds of gathered writes per upload, hundreds of chunks per download.
+    let server = Server::start_with(&[("FIRN_IO_BUFFER_KIB", "16")]);
+    let s3 = server.client();
+    s3.create_bucket().bucket("bufs").send().await.unwrap();
+    let data = bytes((6 << 20) + 12_345, 9);
+    let put = s3.put_object().bucket("bufs").key("big").body(ByteStream::from(data.clone())).send().await.unwrap();
+    assert_eq!(put.e_tag(), Some(format!("\"{}\"", md5_hex(&data)).as_str()));
+    let got = s3.get_object().bucket("bufs").key("big").send().await.unwrap();
+    assert_eq!(md5_hex(&body_of(got).await), md5_hex(&data));
+    let range = s3.get_object().bucket("bufs").key("big").range("bytes=1000000-5999999").send().await.unwrap();
+    assert_eq!(body_of(range).await, &data[1_000_000..6_000_000]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
