@@ -818,4 +818,9 @@ impl Engine {
     pub(crate) fn inline_count(&self) -> usize {
         self.meta.len(Keyspace::Inline).unwrap()
     }
+
+    #[cfg(test)]
+    pub(crate) fn meta(&self) -> &Meta {
+        &self.meta
+    }
 }

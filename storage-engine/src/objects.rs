@@ -180,28 +180,58 @@ pub(crate) fn count_archived(tx: &mut dyn Txn, a: &ArchiveRef, sign: i64) -> TxR
     Ok(())
 }
 
-/// Points the key's null version at `new_seq` (or at nothing), removing the null version it
-/// replaces, with its blobs and ACL. Returns that old version.
+/// Where a key's null version is: the current record (in `objects`) when that is a null version,
+/// otherwise the version `nulls` points at. A current null version needs no `nulls` entry, which
+/// spares an unversioned bucket one metadata entry per object; only a null delete marker, or a null
+/// version with newer versions above it, is pointed at. (Entries written for current null versions
+/// by earlier builds stay valid and go at the key's next write.)
+pub(crate) fn null_seq(pointed: Option<&[u8]>, current: Option<&ObjectRecord>) -> Option<u64> {
+    match pointed {
+        Some(p) => Some(u64::from_be_bytes(p.try_into().unwrap_or_default())),
+        None => current.filter(|c| c.version_id == "null").map(|c| c.seq),
+    }
+}
+
+/// The key's next null version, after a commit.
+enum NextNull {
+    /// None: the old one is removed (an unversioned DELETE).
+    Gone,
+    /// A new null version that becomes the current record.
+    Current,
+    /// A new null version that is not the current record (a null delete marker), at this seq.
+    Pointed(u64),
+}
+
+/// Replaces the key's null version, removing the old one with its blobs and ACL; `current` is what
+/// `objects` held before this commit. Returns the old version.
 fn replace_null(
     tx: &mut dyn Txn,
     bucket: &str,
     key: &str,
-    new_seq: Option<u64>,
+    next: NextNull,
+    current: Option<&ObjectRecord>,
     removal: Removal,
 ) -> TxResult<Option<ObjectRecord>> {
     let okey = keys::object_key(bucket, key);
-    let prev = match new_seq {
-        Some(seq) => tx.insert(Keyspace::Nulls, &okey, &seq.to_be_bytes())?,
-        None => tx.remove(Keyspace::Nulls, &okey)?,
+    let pointed = match next {
+        NextNull::Pointed(seq) => tx.insert(Keyspace::Nulls, &okey, &seq.to_be_bytes())?,
+        NextNull::Gone | NextNull::Current => tx.remove(Keyspace::Nulls, &okey)?,
     };
-    let Some(prev) = prev else { return Ok(None) };
-    let prev_seq = u64::from_be_bytes(prev.as_slice().try_into().unwrap_or_default());
+    let Some(prev_seq) = null_seq(pointed.as_deref(), current) else { return Ok(None) };
     let Some(old) = tx.remove(Keyspace::Versions, &keys::version_key(bucket, key, prev_seq))? else {
         return Ok(None);
     };
     let old: ObjectRecord = record::decode(&old)?;
     release_version(tx, bucket, &old, removal)?;
     Ok(Some(old))
+}
+
+/// A current null version about to gain a newer version above it must now be pointed at.
+fn keep_null_below(tx: &mut dyn Txn, okey: &[u8], current: Option<&ObjectRecord>) -> TxResult<()> {
+    if let Some(cur) = current.filter(|c| c.version_id == "null") {
+        tx.insert(Keyspace::Nulls, okey, &cur.seq.to_be_bytes())?;
+    }
+    Ok(())
 }
 
 #[derive(Clone)]
@@ -361,8 +391,10 @@ impl Objects {
                 tx.insert(Keyspace::Archived, &vkey, &record::encode(a))?;
                 count_archived(tx, a, 1)?;
             }
-            if state != Versioning::Enabled {
-                replaced = replace_null(tx, b, k, Some(seq), removal)?;
+            if state == Versioning::Enabled {
+                keep_null_below(tx, &okey, current.as_ref())?;
+            } else {
+                replaced = replace_null(tx, b, k, NextNull::Current, current.as_ref(), removal)?;
             }
             for id in &extra.drop_blobs {
                 drop_blob(tx, *id)?;
@@ -459,9 +491,10 @@ impl Objects {
         let removal = self.removal(false);
         let (owned_b, owned_k, hint) = (b.to_owned(), k.to_owned(), hint.map(<[u8]>::to_vec));
         let removed = self.meta.batched(move |tx| {
-            tx.remove(Keyspace::Objects, &okey)?;
+            let current =
+                tx.remove(Keyspace::Objects, &okey)?.map(|v| record::decode::<ObjectRecord>(&v)).transpose()?;
             enqueue_hint(tx, hint.as_deref())?;
-            replace_null(tx, &owned_b, &owned_k, None, removal)
+            replace_null(tx, &owned_b, &owned_k, NextNull::Gone, current.as_ref(), removal)
         })?;
         if let Some(old) = &removed {
             self.usage.account(b, old, -1);
@@ -494,13 +527,15 @@ impl Objects {
         let removal = self.removal(false);
         let (owned_b, owned_k, hint) = (b.to_owned(), k.to_owned(), hint.map(<[u8]>::to_vec));
         let replaced = self.meta.batched(move |tx| {
-            tx.remove(Keyspace::Objects, &okey)?;
+            let current =
+                tx.remove(Keyspace::Objects, &okey)?.map(|v| record::decode::<ObjectRecord>(&v)).transpose()?;
             tx.insert(Keyspace::Versions, &vkey, &encoded)?;
             enqueue_hint(tx, hint.as_deref())?;
             if state == Versioning::Suspended {
                 // The marker becomes the null version, replacing any earlier one.
-                return replace_null(tx, &owned_b, &owned_k, Some(seq), removal);
+                return replace_null(tx, &owned_b, &owned_k, NextNull::Pointed(seq), current.as_ref(), removal);
             }
+            keep_null_below(tx, &okey, current.as_ref())?;
             Ok(None)
         })?;
         if let Some(old) = &replaced {
@@ -836,6 +871,42 @@ mod tests {
         assert_eq!(out, DeleteOutcome { version_id: None, delete_marker: false });
         assert_eq!(e.blob_count(), 0);
         e.delete_bucket(&b).unwrap();
+    }
+
+    #[test]
+    fn an_unversioned_bucket_keeps_no_null_pointers() {
+        let dir = tempfile::tempdir().unwrap();
+        let (e, b) = setup(dir.path());
+        for i in 0..5 {
+            put(&e, &b, &format!("k{i}"), b"x").unwrap();
+            put(&e, &b, &format!("k{i}"), b"y").unwrap();
+        }
+        assert_eq!(e.meta().len(Keyspace::Nulls).unwrap(), 0, "current null versions are found as current");
+        assert_eq!(e.meta().len(Keyspace::Versions).unwrap(), 5, "each overwrite removed the null version it replaced");
+        assert_eq!(e.object_version(&b, &key("k0"), "null").unwrap().size, 1);
+    }
+
+    #[test]
+    fn null_pointers_written_by_earlier_builds_still_work() {
+        let dir = tempfile::tempdir().unwrap();
+        let (e, b) = setup(dir.path());
+        // Earlier builds pointed at every null version, the current one included.
+        let old = put(&e, &b, "k", b"old").unwrap();
+        let okey = keys::object_key("bkt", "k");
+        e.meta().insert(Keyspace::Nulls, &okey, old.seq.to_be_bytes()).unwrap();
+        assert_eq!(e.object_version(&b, &key("k"), "null").unwrap().seq, old.seq);
+        // An overwrite replaces that version, and the pointer goes.
+        put(&e, &b, "k", b"new").unwrap();
+        assert_eq!(read_all(&e, &b, "k"), b"new");
+        assert_eq!(e.meta().len(Keyspace::Versions).unwrap(), 1);
+        assert_eq!(e.meta().len(Keyspace::Nulls).unwrap(), 0);
+        assert_eq!(e.blob_count(), 1);
+        // Pushed below a newer version, the null version is pointed at, and still found.
+        let null = e.object(&b, &key("k")).unwrap();
+        e.set_versioning(&b, Versioning::Enabled).unwrap();
+        put(&e, &b, "k", b"newer").unwrap();
+        assert_eq!(e.meta().get(Keyspace::Nulls, &okey).unwrap(), Some(null.seq.to_be_bytes().to_vec()));
+        assert_eq!(read(&e, &e.object_version(&b, &key("k"), "null").unwrap()), b"new");
     }
 
     #[test]

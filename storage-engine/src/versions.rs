@@ -59,8 +59,16 @@ impl Versions {
     /// The sequence number of a version id of `key` ("null" included), if it names one.
     pub(crate) fn resolve(&self, okey: &[u8], id: &str) -> Result<Option<u64>> {
         if id == "null" {
-            let seq = self.meta.get(Keyspace::Nulls, okey)?;
-            return Ok(seq.map(|s| u64::from_be_bytes(s.as_slice().try_into().unwrap_or_default())));
+            // Both read in one transaction: a write moving a current null version below a newer
+            // one changes the two together.
+            return self.meta.transaction(|tx| {
+                let pointed = tx.get(Keyspace::Nulls, okey)?;
+                let current = match pointed {
+                    Some(_) => None,
+                    None => tx.get_record::<ObjectRecord>(Keyspace::Objects, okey)?,
+                };
+                Ok(crate::objects::null_seq(pointed.as_deref(), current.as_ref()))
+            });
         }
         parse_version_id(id).map(Some).ok_or(EngineError::InvalidVersionId)
     }

@@ -1089,3 +1089,41 @@ fn a_put_in_a_suspended_bucket_replaces_the_null_version() {
         Op::DeleteVersion { b: 1, k: 6, v: 0 },
     ]);
 }
+
+// Current null versions have no `nulls` entry: the null version is found as the current record
+// until a newer version (or a delete marker) goes above it. These walk it there and back.
+
+#[test]
+fn a_null_version_pushed_below_newer_ones_is_still_found() {
+    run_both(&[
+        Op::CreateBucket { b: 0 },
+        Op::Put { b: 0, k: 1, len: 0, seed: 0 },
+        Op::SetVersioning { b: 0, enabled: true },
+        Op::Put { b: 0, k: 1, len: 0, seed: 0 },
+        Op::GetVersion { b: 0, k: 1, v: 250 },
+        Op::SetVersioning { b: 0, enabled: false },
+        // Replaces the null version below the newer one.
+        Op::Put { b: 0, k: 1, len: 5, seed: 2 },
+        Op::GetVersion { b: 0, k: 1, v: 250 },
+        Op::ListVersions { b: 0, prefix: 0, delim: false, max: 3 },
+    ]);
+}
+
+#[test]
+fn delete_markers_over_a_current_null_version() {
+    run_both(&[
+        Op::CreateBucket { b: 0 },
+        Op::Put { b: 0, k: 2, len: 4, seed: 1 },
+        Op::SetVersioning { b: 0, enabled: true },
+        Op::Delete { b: 0, k: 2 },
+        Op::GetVersion { b: 0, k: 2, v: 250 },
+        Op::DeleteVersion { b: 0, k: 2, v: 0 },
+        Op::Get { b: 0, k: 2 },
+        Op::SetVersioning { b: 0, enabled: false },
+        // A null delete marker replaces the (current) null version.
+        Op::Delete { b: 0, k: 2 },
+        Op::GetVersion { b: 0, k: 2, v: 250 },
+        Op::DeleteVersion { b: 0, k: 2, v: 250 },
+        Op::Get { b: 0, k: 2 },
+    ]);
+}
