@@ -40,21 +40,14 @@ impl Gc {
         Ok(removed)
     }
 
-    /// Removes files and inline blobs that no record refers to; returns how many.
+    /// Removes blob files that no record refers to (`blobs` registers those that one does); returns
+    /// how many. Inline blobs need no sweep: their bytes are written in the transaction that commits
+    /// the record, part or restored copy holding them, and leave only through the GC queue.
     pub(crate) fn sweep_orphans(&self) -> Result<usize> {
         let mut orphans = 0;
         for id in self.hot.all_blob_ids()? {
             if !self.meta.contains(Keyspace::Blobs, keys::blob_key(id))? {
                 self.hot.remove(id)?;
-                orphans += 1;
-            }
-        }
-        // Inline blobs are written in the same batch as their record, but an upload part may lose its
-        // upload in between; sweep those too.
-        for item in self.meta.iter(Keyspace::Inline) {
-            let (k, _) = item?;
-            if !self.meta.contains(Keyspace::Blobs, &k)? {
-                self.meta.remove(Keyspace::Inline, &k)?;
                 orphans += 1;
             }
         }

@@ -162,10 +162,10 @@ impl Uploads {
                 let old: PartRecord = record::decode(&old)?;
                 drop_blob(tx, old.extent.blob)?;
             }
-            tx.insert(Keyspace::Blobs, &keys::blob_key(part.extent.blob), &upload_key)?;
-            if let Some(bytes) = &inline {
-                tx.insert(Keyspace::Inline, &keys::blob_key(part.extent.blob), bytes)?;
-            }
+            match &inline {
+                Some(bytes) => tx.insert(Keyspace::Inline, &keys::blob_key(part.extent.blob), bytes)?,
+                None => tx.insert(Keyspace::Blobs, &keys::blob_key(part.extent.blob), &upload_key)?,
+            };
             Ok(())
         });
         if let Err(e) = result {

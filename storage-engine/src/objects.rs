@@ -380,7 +380,10 @@ impl Objects {
             tx.insert(Keyspace::Objects, &okey, &encoded)?;
             tx.insert(Keyspace::Versions, &vkey, &encoded)?;
             if !extra.blobs_registered {
-                for id in &blob_ids {
+                // Inline bytes register themselves: their entry is written with the record and
+                // removed only through the GC queue, so it is never an orphan.
+                let inline_id = extra.inline.as_ref().map(|(id, _)| *id);
+                for id in blob_ids.iter().filter(|id| Some(**id) != inline_id) {
                     tx.insert(Keyspace::Blobs, &keys::blob_key(*id), &vkey)?;
                 }
             }
@@ -871,6 +874,37 @@ mod tests {
         assert_eq!(out, DeleteOutcome { version_id: None, delete_marker: false });
         assert_eq!(e.blob_count(), 0);
         e.delete_bucket(&b).unwrap();
+    }
+
+    #[test]
+    fn inline_bytes_register_themselves_and_survive_restarts() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let (e, b) = setup(dir.path());
+            put(&e, &b, "small", b"inline bytes").unwrap();
+            put(&e, &b, "large", &vec![7u8; crate::hot::INLINE_MAX + 1]).unwrap();
+            assert_eq!(e.meta().len(Keyspace::Blobs).unwrap(), 1, "only the file is registered");
+            assert_eq!(e.inline_count(), 1);
+        }
+        // The start-up sweep removes unregistered files, never inline bytes.
+        let e = engine(dir.path());
+        let b = BucketName::parse("bkt").unwrap();
+        assert_eq!(read_all(&e, &b, "small"), b"inline bytes");
+        assert_eq!(read_all(&e, &b, "large").len(), crate::hot::INLINE_MAX + 1);
+        // Replaced, the old bytes go through the GC queue like a file.
+        put(&e, &b, "small", b"new").unwrap();
+        e.collect_garbage().unwrap();
+        assert_eq!(e.inline_count(), 1);
+        e.delete_object(&b, &key("small"), None, "me").unwrap();
+        e.collect_garbage().unwrap();
+        assert_eq!(e.inline_count(), 0);
+        // An inline blob registered by an earlier build goes with its version too.
+        let old = put(&e, &b, "legacy", b"x").unwrap();
+        let id = old.blob_ids().next().unwrap();
+        e.meta().insert(Keyspace::Blobs, keys::blob_key(id), b"").unwrap();
+        e.delete_object(&b, &key("legacy"), None, "me").unwrap();
+        e.collect_garbage().unwrap();
+        assert_eq!((e.inline_count(), e.meta().len(Keyspace::Blobs).unwrap()), (0, 1));
     }
 
     #[test]

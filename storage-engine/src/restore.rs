@@ -246,10 +246,10 @@ impl Restores {
                 ..job
             };
             tx.insert(Keyspace::Restores, vkey, &record::encode(&copy))?;
-            tx.insert(Keyspace::Blobs, &keys::blob_key(extent.blob), vkey)?;
-            if let Some(bytes) = &inline {
-                tx.insert(Keyspace::Inline, &keys::blob_key(extent.blob), bytes)?;
-            }
+            match &inline {
+                Some(bytes) => tx.insert(Keyspace::Inline, &keys::blob_key(extent.blob), bytes)?,
+                None => tx.insert(Keyspace::Blobs, &keys::blob_key(extent.blob), vkey)?,
+            };
             schedule::enqueue(tx, expiry, RESTORE_EXPIRY, vkey)?;
             Ok(true)
         })?;

@@ -36,10 +36,12 @@ pub enum Keyspace {
     Objects,
     /// Every version and delete marker: bucket 0x00 key 0x00 !seq → ObjectRecord, newest first.
     Versions,
-    /// Where each key's "null" version is: bucket 0x00 key → seq.
+    /// Where each key's "null" version is, when it is not the current record (a null delete
+    /// marker, or a null version with newer ones above it): bucket 0x00 key → seq.
     Nulls,
-    /// Every blob some record refers to: blob id → the key that registered it. Presence is what
-    /// keeps a blob: files and inline blobs not in here are orphans.
+    /// Every blob file some record refers to: blob id → the key that registered it. Presence is
+    /// what keeps a file: files not in here are orphans. (Inline blobs register themselves in
+    /// `Inline`; entries here for inline blobs come from earlier builds and go with their blob.)
     Blobs,
     /// Blobs made unreachable by a commit, deleted after it: blob id → ().
     Gc,
