@@ -300,6 +300,15 @@ mod tests {
         (0..len).map(|i| (i * 31 % 251) as u8).collect()
     }
 
+    /// The staged blob's hashes are those of `data`, and its file holds it.
+    fn holds(staged: &StagedBlob, data: &[u8]) {
+        assert_eq!(staged.md5(), <[u8; 16]>::from(Md5::digest(data)));
+        assert_eq!(staged.extent().crc32c, crc32c::crc32c(data));
+        let mut back = Vec::new();
+        staged.open().unwrap().read_to_end(&mut back).unwrap();
+        assert!(back == data, "the file holds the bytes written");
+    }
+
     #[test]
     fn a_large_blob_hashed_apart_matches_one_hashed_in_place() {
         let dir = tempfile::tempdir().unwrap();
@@ -312,11 +321,7 @@ mod tests {
         }
         let staged = w.finish().unwrap();
         assert_eq!(staged.size(), data.len() as u64);
-        assert_eq!(staged.md5(), <[u8; 16]>::from(Md5::digest(&data)));
-        assert_eq!(staged.extent().crc32c, crc32c::crc32c(&data));
-        let mut back = Vec::new();
-        staged.open().unwrap().read_to_end(&mut back).unwrap();
-        assert!(back == data, "the file holds the bytes written");
+        holds(&staged, &data);
     }
 
     #[test]
@@ -333,11 +338,7 @@ mod tests {
             w.write_chunks(&group).unwrap();
         }
         let staged = w.finish().unwrap();
-        assert_eq!(staged.md5(), <[u8; 16]>::from(Md5::digest(&data)));
-        assert_eq!(staged.extent().crc32c, crc32c::crc32c(&data));
-        let mut back = Vec::new();
-        staged.open().unwrap().read_to_end(&mut back).unwrap();
-        assert!(back == data, "the file holds the bytes written");
+        holds(&staged, &data);
     }
 
     #[test]
