@@ -158,12 +158,10 @@ fn release_version(tx: &mut dyn Txn, bucket: &str, rec: &ObjectRecord, removal: 
     }
     tx.remove(Keyspace::Acls, &keys::acl_version_key(&vkey))?;
     // An archived version's bytes become dead space in their segment; a restore goes with it.
-    if let Some(a) = tx.remove(Keyspace::Archived, &vkey)? {
-        let a: ArchiveRef = record::decode(&a)?;
+    if let Some(a) = tx.remove_record::<ArchiveRef>(Keyspace::Archived, &vkey)? {
         count_archived(tx, &a, -1)?;
     }
-    if let Some(r) = tx.remove(Keyspace::Restores, &vkey)? {
-        let r: RestoreRecord = record::decode(&r)?;
+    if let Some(r) = tx.remove_record::<RestoreRecord>(Keyspace::Restores, &vkey)? {
         for e in &r.extents {
             drop_blob(tx, e.blob)?;
         }
@@ -192,30 +190,22 @@ pub(crate) fn null_seq(pointed: Option<&[u8]>, current: Option<&ObjectRecord>) -
     }
 }
 
-/// The key's next null version, after a commit.
-enum NextNull {
-    /// None: the old one is removed (an unversioned DELETE).
-    Gone,
-    /// A new null version that becomes the current record.
-    Current,
-    /// A new null version that is not the current record (a null delete marker), at this seq.
-    Pointed(u64),
-}
-
 /// Replaces the key's null version, removing the old one with its blobs and ACL; `current` is what
-/// `objects` held before this commit. Returns the old version.
+/// `objects` held before this commit. `marker` is the seq of a new null version that will not be
+/// the current record (a null delete marker); a new current one, or none, needs no pointer.
+/// Returns the old version.
 fn replace_null(
     tx: &mut dyn Txn,
     bucket: &str,
     key: &str,
-    next: NextNull,
+    marker: Option<u64>,
     current: Option<&ObjectRecord>,
     removal: Removal,
 ) -> TxResult<Option<ObjectRecord>> {
     let okey = keys::object_key(bucket, key);
-    let pointed = match next {
-        NextNull::Pointed(seq) => tx.insert(Keyspace::Nulls, &okey, &seq.to_be_bytes())?,
-        NextNull::Gone | NextNull::Current => tx.remove(Keyspace::Nulls, &okey)?,
+    let pointed = match marker {
+        Some(seq) => tx.insert(Keyspace::Nulls, &okey, &seq.to_be_bytes())?,
+        None => tx.remove(Keyspace::Nulls, &okey)?,
     };
     let Some(prev_seq) = null_seq(pointed.as_deref(), current) else { return Ok(None) };
     let Some(old) = tx.remove(Keyspace::Versions, &keys::version_key(bucket, key, prev_seq))? else {
@@ -228,8 +218,8 @@ fn replace_null(
 
 /// A current null version about to gain a newer version above it must now be pointed at.
 fn keep_null_below(tx: &mut dyn Txn, okey: &[u8], current: Option<&ObjectRecord>) -> TxResult<()> {
-    if let Some(cur) = current.filter(|c| c.version_id == "null") {
-        tx.insert(Keyspace::Nulls, okey, &cur.seq.to_be_bytes())?;
+    if let Some(seq) = null_seq(None, current) {
+        tx.insert(Keyspace::Nulls, okey, &seq.to_be_bytes())?;
     }
     Ok(())
 }
@@ -397,7 +387,7 @@ impl Objects {
             if state == Versioning::Enabled {
                 keep_null_below(tx, &okey, current.as_ref())?;
             } else {
-                replaced = replace_null(tx, b, k, NextNull::Current, current.as_ref(), removal)?;
+                replaced = replace_null(tx, b, k, None, current.as_ref(), removal)?;
             }
             for id in &extra.drop_blobs {
                 drop_blob(tx, *id)?;
@@ -494,10 +484,9 @@ impl Objects {
         let removal = self.removal(false);
         let (owned_b, owned_k, hint) = (b.to_owned(), k.to_owned(), hint.map(<[u8]>::to_vec));
         let removed = self.meta.batched(move |tx| {
-            let current =
-                tx.remove(Keyspace::Objects, &okey)?.map(|v| record::decode::<ObjectRecord>(&v)).transpose()?;
+            let current = tx.remove_record::<ObjectRecord>(Keyspace::Objects, &okey)?;
             enqueue_hint(tx, hint.as_deref())?;
-            replace_null(tx, &owned_b, &owned_k, NextNull::Gone, current.as_ref(), removal)
+            replace_null(tx, &owned_b, &owned_k, None, current.as_ref(), removal)
         })?;
         if let Some(old) = &removed {
             self.usage.account(b, old, -1);
@@ -530,13 +519,12 @@ impl Objects {
         let removal = self.removal(false);
         let (owned_b, owned_k, hint) = (b.to_owned(), k.to_owned(), hint.map(<[u8]>::to_vec));
         let replaced = self.meta.batched(move |tx| {
-            let current =
-                tx.remove(Keyspace::Objects, &okey)?.map(|v| record::decode::<ObjectRecord>(&v)).transpose()?;
+            let current = tx.remove_record::<ObjectRecord>(Keyspace::Objects, &okey)?;
             tx.insert(Keyspace::Versions, &vkey, &encoded)?;
             enqueue_hint(tx, hint.as_deref())?;
             if state == Versioning::Suspended {
                 // The marker becomes the null version, replacing any earlier one.
-                return replace_null(tx, &owned_b, &owned_k, NextNull::Pointed(seq), current.as_ref(), removal);
+                return replace_null(tx, &owned_b, &owned_k, Some(seq), current.as_ref(), removal);
             }
             keep_null_below(tx, &okey, current.as_ref())?;
             Ok(None)

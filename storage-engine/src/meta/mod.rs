@@ -205,6 +205,11 @@ impl dyn Txn + '_ {
     pub fn get_record<T: DeserializeOwned>(&mut self, ks: Keyspace, key: &[u8]) -> TxResult<Option<T>> {
         Ok(self.get(ks, key)?.map(|v| record::decode(&v)).transpose()?)
     }
+
+    /// Removes a record and returns it, decoded.
+    pub fn remove_record<T: DeserializeOwned>(&mut self, ks: Keyspace, key: &[u8]) -> TxResult<Option<T>> {
+        Ok(self.remove(ks, key)?.map(|v| record::decode(&v)).transpose()?)
+    }
 }
 
 /// A backend. Transactions are serializable: a body sees one state and its writes land together
