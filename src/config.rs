@@ -120,8 +120,15 @@ impl Lifecycle {
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct Metadata {
-    /// `sled` (on disk, the default) or `memory` (nothing survives a restart: tests and trials).
+    /// `sled` (on disk, the default), `memory` (nothing survives a restart: tests and trials) or
+    /// `postgres` (several gateways on one namespace; needs `url`).
     pub backend: firn_storage::Backend,
+    /// PostgreSQL's connection URL (`postgres://user:password@host:port/database`) or its
+    /// `key=value` form, for `backend = "postgres"`.
+    pub url: Option<String>,
+    /// Gateways sharing a data directory leave alone files written to within this many seconds
+    /// (another gateway's upload in progress); older unreferenced ones are swept. Default 3600.
+    pub settle_secs: Option<f64>,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -203,6 +210,8 @@ impl Config {
         firn_storage::EngineConfig {
             data_dir: self.data_dir.clone(),
             backend: self.metadata.backend,
+            metadata_url: self.metadata.url.clone(),
+            settle: self.metadata.settle_secs.map_or(firn_storage::SHARED_SETTLE, std::time::Duration::from_secs_f64),
             cache_bytes: self.metadata_cache_mib << 20,
             min_part_size: self.limits.min_part_size,
             lifecycle_day_ms: self.lifecycle.day_ms(),
@@ -266,7 +275,13 @@ impl Config {
         }
         if let Some(v) = env("FIRN_METADATA_BACKEND") {
             self.metadata.backend = firn_storage::Backend::parse(&v)
-                .ok_or_else(|| format!("FIRN_METADATA_BACKEND must be sled or memory, not {v}"))?;
+                .ok_or_else(|| format!("FIRN_METADATA_BACKEND must be sled, memory or postgres, not {v}"))?;
+        }
+        if let Some(v) = env("FIRN_METADATA_URL") {
+            self.metadata.url = Some(v).filter(|u| !u.is_empty());
+        }
+        if let Some(v) = env("FIRN_SETTLE_SECS") {
+            self.metadata.settle_secs = Some(num("FIRN_SETTLE_SECS", v)?);
         }
         if let Some(v) = env("FIRN_LIFECYCLE_DAY_SECS") {
             self.lifecycle.day_secs = num("FIRN_LIFECYCLE_DAY_SECS", v)?;
@@ -330,6 +345,12 @@ impl Config {
         if let Some(v) = env("FIRN_BODY_IDLE_TIMEOUT_SECS") {
             self.limits.body_idle_timeout_secs = num("FIRN_BODY_IDLE_TIMEOUT_SECS", v)?;
         }
+        if self.metadata.settle_secs.is_some_and(|s| !(s.is_finite() && s >= 0.0)) {
+            return Err("metadata.settle_secs must be a number of seconds, 0 or more".into());
+        }
+        if self.metadata.backend == firn_storage::Backend::Postgres && self.metadata.url.is_none() {
+            return Err("metadata.backend = \"postgres\" needs metadata.url (FIRN_METADATA_URL)".into());
+        }
         if !(self.lifecycle.day_secs.is_finite() && self.lifecycle.day_secs >= 0.001) {
             return Err(format!(
                 "lifecycle.day_secs must be a positive number of seconds, not {}",
@@ -391,6 +412,16 @@ mod tests {
         let memory = Config::load(None, |k| (k == "FIRN_METADATA_BACKEND").then(|| "memory".into())).unwrap();
         assert_eq!(memory.metadata.backend, firn_storage::Backend::Memory);
         assert!(Config::load(None, |k| (k == "FIRN_METADATA_BACKEND").then(|| "mongo".into())).is_err());
+        let pg = |k: &str| match k {
+            "FIRN_METADATA_BACKEND" => Some("postgres".into()),
+            "FIRN_METADATA_URL" => Some("postgres://firn@db/firn".into()),
+            _ => None,
+        };
+        let pg = Config::load(None, pg).unwrap();
+        assert_eq!(pg.metadata.backend, firn_storage::Backend::Postgres);
+        assert_eq!(pg.engine_config().metadata_url.as_deref(), Some("postgres://firn@db/firn"));
+        let no_url = Config::load(None, |k| (k == "FIRN_METADATA_BACKEND").then(|| "postgres".into()));
+        assert!(no_url.unwrap_err().contains("metadata.url"));
         let fast = Config::load(None, |k| (k == "FIRN_LIFECYCLE_DAY_SECS").then(|| "2".into())).unwrap();
         assert_eq!((fast.lifecycle.day_ms(), fast.lifecycle.interval()), (2000, std::time::Duration::from_millis(500)));
         assert_eq!(Config::default().lifecycle.interval(), std::time::Duration::from_secs(3600));

@@ -10,6 +10,9 @@ use tokio::sync::watch;
 /// Hints one pass handles at most.
 const PASS_BUDGET: usize = 1000;
 
+/// How often gateways sharing a data directory sweep it for abandoned blobs.
+const ORPHAN_SWEEP: Duration = Duration::from_secs(3600);
+
 /// Starts the lifecycle loop; it ends once `stop` turns true, giving up its lease.
 pub fn spawn_lifecycle(app: Arc<App>, mut stop: watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
     let interval = app.config.lifecycle.interval();
@@ -17,6 +20,7 @@ pub fn spawn_lifecycle(app: Arc<App>, mut stop: watch::Receiver<bool>) -> tokio:
     // hands over within seconds to minutes.
     let lease_ms = (interval * 4).max(Duration::from_secs(10)).as_millis() as i64;
     tokio::spawn(async move {
+        let mut swept = std::time::Instant::now();
         loop {
             tokio::select! {
                 _ = tokio::time::sleep(interval) => {}
@@ -68,6 +72,17 @@ pub fn spawn_lifecycle(app: Arc<App>, mut stop: watch::Receiver<bool>) -> tokio:
                 ),
                 Ok(Err(e)) => tracing::warn!(error = %e, "archive compaction failed"),
                 _ => {}
+            }
+            // Gateways sharing a data directory: one that died mid-upload leaves a file behind,
+            // which no start-up of its own will sweep. One gateway looks, hourly.
+            if app.engine.shared() && swept.elapsed() >= ORPHAN_SWEEP {
+                swept = std::time::Instant::now();
+                let engine_app = app.clone();
+                match tokio::task::spawn_blocking(move || engine_app.engine.sweep_orphans(lease_ms)).await {
+                    Ok(Ok(Some(n))) if n > 0 => tracing::info!(orphans = n, "removed blobs no metadata refers to"),
+                    Ok(Err(e)) => tracing::warn!(error = %e, "orphan sweep failed"),
+                    _ => {}
+                }
             }
         }
         let engine_app = app.clone();

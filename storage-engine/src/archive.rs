@@ -52,11 +52,26 @@ pub struct ArchiveOptions {
     pub chunk: usize,
     /// A segment that has grown past this takes no new objects.
     pub segment_bytes: u64,
+    /// Several gateways share the archive root: segment names are drawn at random rather than
+    /// counted, a segment takes new objects only for `SHARED_REUSE` after it was made, and
+    /// compaction leaves alone segments written to within `settle` (another gateway's, perhaps
+    /// still open).
+    pub shared: bool,
+    pub settle: std::time::Duration,
 }
+
+/// On a shared archive root, how long a segment keeps taking new objects after it was made.
+const SHARED_REUSE: std::time::Duration = std::time::Duration::from_secs(600);
 
 impl Default for ArchiveOptions {
     fn default() -> Self {
-        ArchiveOptions { level: 3, chunk: 1 << 20, segment_bytes: 1 << 30 }
+        ArchiveOptions {
+            level: 3,
+            chunk: 1 << 20,
+            segment_bytes: 1 << 30,
+            shared: false,
+            settle: crate::hot::SHARED_SETTLE,
+        }
     }
 }
 
@@ -64,6 +79,7 @@ struct Segment {
     id: u64,
     file: File,
     len: u64,
+    made: std::time::Instant,
 }
 
 struct Pool {
@@ -116,23 +132,42 @@ impl ArchiveStore {
     /// A segment for one writer: an idle one with room, or a new one.
     fn take_segment(&self) -> Result<Segment> {
         let mut pool = self.pool();
-        if let Some(seg) = pool.idle.pop() {
-            return Ok(seg);
+        while let Some(seg) = pool.idle.pop() {
+            if !self.options.shared {
+                return Ok(seg);
+            }
+            // On a shared archive another gateway's compaction may have taken it.
+            if seg.made.elapsed() < SHARED_REUSE && self.segment_path(seg.id).exists() {
+                return Ok(seg);
+            }
+            // Past its time for new objects: sealed, so that compaction may take it.
+            pool.open.remove(&seg.id);
         }
-        let id = pool.next_id;
-        pool.next_id += 1;
+        let (id, file) = loop {
+            let id = if self.options.shared {
+                // Random (below 2^63), so that gateways never pick the same; create_new checks.
+                uuid::Uuid::new_v4().as_u64_pair().0 >> 1
+            } else {
+                pool.next_id += 1;
+                pool.next_id - 1
+            };
+            match OpenOptions::new().create_new(true).append(true).open(self.segment_path(id)) {
+                Ok(file) => break (id, file),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(e.into()),
+            }
+        };
         pool.open.insert(id);
         drop(pool);
-        let path = self.segment_path(id);
-        let file = OpenOptions::new().create_new(true).append(true).open(&path)?;
         // The new name must survive a crash before anything in it is committed.
         File::open(self.root.join("segments"))?.sync_all()?;
-        Ok(Segment { id, file, len: 0 })
+        Ok(Segment { id, file, len: 0, made: std::time::Instant::now() })
     }
 
     fn give_back(&self, seg: Segment) {
         let mut pool = self.pool();
-        if seg.len < self.options.segment_bytes {
+        let reusable = !self.options.shared || seg.made.elapsed() < SHARED_REUSE;
+        if seg.len < self.options.segment_bytes && reusable {
             pool.idle.push(seg);
         } else {
             pool.open.remove(&seg.id);
@@ -148,11 +183,18 @@ impl ArchiveStore {
         }
     }
 
-    /// Segments no writer appends to any more, with their sizes.
-    pub fn sealed_segments(&self) -> Result<Vec<(u64, u64)>> {
+    /// Segments no writer of this process appends to any more, with their sizes; with
+    /// `settled`, on a shared archive, only those nobody has written to for a while.
+    pub fn sealed_segments(&self, settled: bool) -> Result<Vec<(u64, u64)>> {
         let all = self.segments()?;
         let pool = self.pool();
-        Ok(all.into_iter().filter(|(id, _)| !pool.open.contains(id)).collect())
+        let mut sealed: Vec<(u64, u64)> = all.into_iter().filter(|(id, _)| !pool.open.contains(id)).collect();
+        drop(pool);
+        if self.options.shared && settled {
+            // Another gateway's open segment is written to within SHARED_REUSE of being made.
+            sealed.retain(|(id, _)| !crate::hot::recently_modified(&self.segment_path(*id), self.options.settle));
+        }
+        Ok(sealed)
     }
 
     /// Deletes a segment nothing refers to any more.
@@ -383,7 +425,7 @@ mod tests {
     use super::*;
 
     fn store(dir: &Path, chunk: usize, segment_bytes: u64) -> ArchiveStore {
-        ArchiveStore::open(dir, ArchiveOptions { level: 3, chunk, segment_bytes }).unwrap()
+        ArchiveStore::open(dir, ArchiveOptions { level: 3, chunk, segment_bytes, ..Default::default() }).unwrap()
     }
 
     fn text(len: usize) -> Vec<u8> {

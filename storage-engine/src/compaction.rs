@@ -3,6 +3,11 @@
 //! one commit that checks it is still the same object, and is then deleted. A crash at any point
 //! leaves every version readable from one copy: before a switch, from the old segment; after it,
 //! from the new one; a copy made but not switched is dead space in the new segment.
+//!
+//! Where several gateways share the archive, a segment another gateway still appends to may be
+//! chosen: before its file goes, its entry is marked retired in a transaction that sees it empty,
+//! and a commit naming a retired segment fails (`count_archived`), so no version can come to live
+//! in a deleted file. The mark stays (segment names are never reused there).
 
 use crate::archive::{ArchiveRef, ArchiveStore};
 use crate::error::Result;
@@ -10,6 +15,9 @@ use crate::meta::{Keyspace, Meta};
 use crate::objects::count_archived;
 use crate::record;
 use std::collections::BTreeMap;
+
+/// The `ArchiveSegments` value of a segment compacted away on a shared archive.
+pub(crate) const RETIRED: &[u8] = b"retired";
 
 /// What a compaction did.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -35,7 +43,9 @@ pub(crate) fn compact(meta: &Meta, archive: &ArchiveStore, min_dead: f64, seal: 
             .map_or(0, u64::from_be_bytes))
     };
     let mut chosen = BTreeMap::new();
-    for (id, size) in archive.sealed_segments()? {
+    // The periodic compaction leaves alone what another gateway wrote to lately; the operator's
+    // takes everything (a write it overtakes fails and is tried again).
+    for (id, size) in archive.sealed_segments(!seal)? {
         let live = live_of(id)?;
         if size > 0 && (size.saturating_sub(live)) as f64 / size as f64 >= min_dead {
             chosen.insert(id, size);
@@ -75,11 +85,30 @@ pub(crate) fn compact(meta: &Meta, archive: &ArchiveStore, min_dead: f64, seal: 
     // The switches are durable before any old segment goes.
     meta.sync()?;
     for (id, size) in chosen {
-        if live_of(id)? > 0 {
-            continue;
+        let key = id.to_be_bytes();
+        if meta.shared() {
+            let retired = meta.transaction(|tx| {
+                let value = tx.get(Keyspace::ArchiveSegments, &key)?;
+                if value.as_deref().and_then(|v| v.try_into().ok()).map_or(0, u64::from_be_bytes) > 0 {
+                    return Ok(false);
+                }
+                if value.as_deref() == Some(RETIRED) {
+                    return Ok(true);
+                }
+                tx.insert(Keyspace::ArchiveSegments, &key, RETIRED)?;
+                Ok(true)
+            })?;
+            if !retired {
+                continue;
+            }
+            archive.remove_segment(id)?;
+        } else {
+            if live_of(id)? > 0 {
+                continue;
+            }
+            archive.remove_segment(id)?;
+            meta.remove(Keyspace::ArchiveSegments, key)?;
         }
-        archive.remove_segment(id)?;
-        meta.remove(Keyspace::ArchiveSegments, id.to_be_bytes())?;
         report.segments += 1;
         report.freed_bytes += size;
     }

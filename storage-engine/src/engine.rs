@@ -38,6 +38,11 @@ pub struct EngineConfig {
     pub backend: Backend,
     /// The metadata store's page cache in bytes.
     pub cache_bytes: u64,
+    /// Where PostgreSQL is (`metadata.url`), for `Backend::Postgres`.
+    pub metadata_url: Option<String>,
+    /// On a data directory several gateways share: how long a file must have been left untouched
+    /// before sweeps count it abandoned (`metadata.settle_secs`).
+    pub settle: std::time::Duration,
     /// Smallest multipart part except the last (S3: 5 MiB). Lower only for tests and benchmarks.
     pub min_part_size: u64,
     /// The length of one lifecycle day (`lifecycle.day_secs`; AWS: 86,400 s).
@@ -60,6 +65,8 @@ impl EngineConfig {
             data_dir: data_dir.into(),
             backend: Backend::Sled,
             cache_bytes: 64 << 20,
+            metadata_url: None,
+            settle: crate::hot::SHARED_SETTLE,
             min_part_size: crate::MIN_PART_SIZE,
             lifecycle_day_ms: 86_400_000,
             clock: Clock::System,
@@ -135,6 +142,13 @@ fn node_id(data_dir: &std::path::Path) -> Result<String> {
     }
 }
 
+/// A gateway's name as a lease holder when several share the data directory (and so could not
+/// each keep a name in it): its own for this run, so a restarted gateway waits for its old leases
+/// to run out like any other.
+fn process_id() -> String {
+    format!("gw-{}-{}", std::process::id(), uuid::Uuid::new_v4().simple())
+}
+
 /// The lease the lifecycle worker holds while it runs.
 const LIFECYCLE_WORK: &str = "lifecycle";
 
@@ -166,12 +180,14 @@ impl Engine {
     /// blobs that no record refers to are removed.
     pub fn open(cfg: &EngineConfig) -> Result<Engine> {
         std::fs::create_dir_all(&cfg.data_dir)?;
-        let store = meta::open(cfg.backend, &cfg.data_dir.join("meta"), cfg.cache_bytes)?;
+        let store = meta::open(cfg.backend, &cfg.data_dir.join("meta"), cfg.cache_bytes, cfg.metadata_url.as_deref())?;
         let meta = Meta::with_clock(store, cfg.clock.clone());
-        let hot = HotTier::open(&cfg.data_dir.join("hot"))?;
+        // Several gateways share the data directory when they share the metadata.
+        let shared = meta.shared();
+        let hot = HotTier::open(&cfg.data_dir.join("hot"), shared.then_some(cfg.settle))?;
         let archive_root = cfg.archive_dir.clone().unwrap_or_else(|| cfg.data_dir.join("archive"));
-        let archive =
-            ArchiveStore::open(&archive_root, ArchiveOptions { level: cfg.archive_level, ..Default::default() })?;
+        let options = ArchiveOptions { level: cfg.archive_level, shared, settle: cfg.settle, ..Default::default() };
+        let archive = ArchiveStore::open(&archive_root, options)?;
         let gc = Gc::new(meta.clone(), hot.clone());
         gc.collect()?;
         let orphans = gc.sweep_orphans()?;
@@ -216,8 +232,8 @@ impl Engine {
             cors: BucketDocs::new(meta.clone(), buckets.clone(), Keyspace::Cors),
             bucket_tags: BucketDocs::new(meta.clone(), buckets.clone(), Keyspace::BucketTags),
             users: UserDirectory::new(meta.clone()),
+            holder: if shared { process_id() } else { node_id(&cfg.data_dir)? },
             meta,
-            holder: node_id(&cfg.data_dir)?,
             hot,
             buckets,
             versions,
@@ -240,6 +256,22 @@ impl Engine {
     /// False when the metadata store keeps nothing across a restart (`memory`).
     pub fn durable(&self) -> bool {
         self.meta.durable()
+    }
+
+    /// True when other gateways may share the metadata and the data directory (`postgres`).
+    pub fn shared(&self) -> bool {
+        self.meta.shared()
+    }
+
+    /// Removes blob files no record refers to and nobody has written to for an hour (a gateway
+    /// that died mid-upload leaves them), if this process holds (or takes) the background-work
+    /// lease; None while another holds it. Each gateway sweeps at start too; this is for the ones
+    /// that run for months.
+    pub fn sweep_orphans(&self, lease_ms: i64) -> Result<Option<usize>> {
+        if !self.claim(LIFECYCLE_WORK, self.meta.now_ms(), lease_ms)? {
+            return Ok(None);
+        }
+        self.gc.sweep_orphans().map(Some)
     }
 
     // ---- buckets ----

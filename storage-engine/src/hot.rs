@@ -8,22 +8,47 @@ use md5::{Digest, Md5};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, IoSlice, Write};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 #[derive(Clone, Debug)]
 pub(crate) struct HotTier {
     root: PathBuf,
+    /// On a data directory several gateways share: a file modified more recently than this may be
+    /// another gateway's write in progress, so start-up and sweeps leave it alone.
+    settle: Option<Duration>,
+}
+
+/// How long a file on a shared data directory must have been left untouched before it counts as
+/// abandoned, by default (`metadata.settle_secs`): far longer than the gap between two writes of a
+/// live upload, or between a blob's last write and its commit.
+pub const SHARED_SETTLE: Duration = Duration::from_secs(3600);
+
+/// True when the file at `path` was modified within `settle` (or cannot be looked at).
+pub(crate) fn recently_modified(path: &Path, settle: Duration) -> bool {
+    let modified = fs::metadata(path).and_then(|m| m.modified());
+    modified.map_or(true, |t| t.elapsed().map_or(true, |age| age < settle))
 }
 
 impl HotTier {
-    pub(crate) fn open(root: &Path) -> Result<Self> {
+    pub(crate) fn open(root: &Path, settle: Option<Duration>) -> Result<Self> {
         fs::create_dir_all(root.join("blobs"))?;
         let tmp = root.join("tmp");
-        // Anything left in tmp/ is an upload that never committed.
-        if tmp.exists() {
-            fs::remove_dir_all(&tmp)?;
+        // Anything left in tmp/ is an upload that never committed (or, on a shared directory, one
+        // that has not been written to for a long time).
+        match settle {
+            None if tmp.exists() => fs::remove_dir_all(&tmp)?,
+            Some(settle) if tmp.exists() => {
+                for entry in fs::read_dir(&tmp)? {
+                    let path = entry?.path();
+                    if !recently_modified(&path, settle) {
+                        let _ = fs::remove_file(&path);
+                    }
+                }
+            }
+            _ => {}
         }
         fs::create_dir_all(&tmp)?;
-        Ok(HotTier { root: root.to_owned() })
+        Ok(HotTier { root: root.to_owned(), settle })
     }
 
     fn dir_of(&self, id: u128) -> PathBuf {
@@ -69,15 +94,20 @@ impl HotTier {
         }
     }
 
-    /// Every blob id present on disk, for the start-up orphan sweep.
+    /// Every blob id present on disk, for the orphan sweep (on a shared directory, those of files
+    /// left untouched for a while).
     pub(crate) fn all_blob_ids(&self) -> Result<Vec<u128>> {
         let mut ids = Vec::new();
         for dir in fs::read_dir(self.root.join("blobs"))? {
             for entry in fs::read_dir(dir?.path())? {
-                let name = entry?.file_name();
-                if let Some(id) = name.to_str().and_then(|n| u128::from_str_radix(n, 16).ok()) {
-                    ids.push(id);
+                let entry = entry?;
+                let Some(id) = entry.file_name().to_str().and_then(|n| u128::from_str_radix(n, 16).ok()) else {
+                    continue;
+                };
+                if self.settle.is_some_and(|settle| recently_modified(&entry.path(), settle)) {
+                    continue;
                 }
+                ids.push(id);
             }
         }
         Ok(ids)
@@ -312,7 +342,7 @@ mod tests {
     #[test]
     fn a_large_blob_hashed_apart_matches_one_hashed_in_place() {
         let dir = tempfile::tempdir().unwrap();
-        let hot = HotTier::open(dir.path()).unwrap();
+        let hot = HotTier::open(dir.path(), None).unwrap();
         // Crosses the hashing threshold and two write-back flushes, in uneven chunks.
         let data = bytes((WRITE_BACK * 2 + HASH_APART) as usize + 12345);
         let mut w = hot.new_writer();
@@ -327,7 +357,7 @@ mod tests {
     #[test]
     fn shared_chunks_are_written_and_hashed_like_a_copy() {
         let dir = tempfile::tempdir().unwrap();
-        let hot = HotTier::open(dir.path()).unwrap();
+        let hot = HotTier::open(dir.path(), None).unwrap();
         let data = bytes(HASH_APART as usize * 3 + 4321);
         let mut w = hot.new_writer();
         // Groups of uneven chunks (some empty) that cross the inline limit and the hashing threshold.
@@ -344,7 +374,7 @@ mod tests {
     #[test]
     fn inline_blobs_get_ids_in_creation_order() {
         let dir = tempfile::tempdir().unwrap();
-        let hot = HotTier::open(dir.path()).unwrap();
+        let hot = HotTier::open(dir.path(), None).unwrap();
         let ids: Vec<u128> = (0..100)
             .map(|i| {
                 let mut w = hot.new_writer();
@@ -358,10 +388,34 @@ mod tests {
     #[test]
     fn an_abandoned_large_blob_leaves_no_file() {
         let dir = tempfile::tempdir().unwrap();
-        let hot = HotTier::open(dir.path()).unwrap();
+        let hot = HotTier::open(dir.path(), None).unwrap();
         let mut w = hot.new_writer();
         w.write(&bytes(HASH_APART as usize + 1)).unwrap();
         drop(w);
         assert_eq!(fs::read_dir(dir.path().join("tmp")).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_shared_directory_keeps_files_another_gateway_may_be_writing() {
+        let dir = tempfile::tempdir().unwrap();
+        let hot = HotTier::open(dir.path(), None).unwrap();
+        let ancient = std::time::SystemTime::now() - SHARED_SETTLE * 2;
+        let age = |path: &Path| File::options().write(true).open(path).unwrap().set_modified(ancient).unwrap();
+        let (fresh_tmp, old_tmp) = (dir.path().join("tmp/fresh"), dir.path().join("tmp/old"));
+        fs::write(&fresh_tmp, b"uploading").unwrap();
+        fs::write(&old_tmp, b"abandoned").unwrap();
+        age(&old_tmp);
+        let (fresh, old) = (1u128 << 64, 2u128 << 64);
+        for id in [fresh, old] {
+            fs::create_dir_all(hot.dir_of(id)).unwrap();
+            fs::write(hot.blob_path(id), b"blob").unwrap();
+        }
+        age(&hot.blob_path(old));
+
+        let shared = HotTier::open(dir.path(), Some(SHARED_SETTLE)).unwrap();
+        assert!(fresh_tmp.exists(), "a write in progress elsewhere is left alone");
+        assert!(!old_tmp.exists(), "an upload abandoned long ago goes");
+        assert_eq!(shared.all_blob_ids().unwrap(), vec![old], "only settled files are swept");
+        assert_eq!(hot.all_blob_ids().unwrap().len(), 2, "one gateway alone sweeps every file");
     }
 }

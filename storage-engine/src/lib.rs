@@ -57,7 +57,7 @@ pub use compaction::CompactReport;
 pub use cors::{CorsConfig, CorsRule};
 pub use engine::{ArchiveReport, Engine, EngineConfig, EngineStats, Queues};
 pub use error::{EngineError, Result};
-pub use hot::{BlobWriter, StagedBlob, INLINE_MAX};
+pub use hot::{BlobWriter, StagedBlob, INLINE_MAX, SHARED_SETTLE};
 pub use lifecycle::LifecycleConfig;
 pub use lifecycle_worker::{PassReport, RunStats};
 pub use list::{ListPage, ListQuery};

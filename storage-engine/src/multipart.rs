@@ -158,7 +158,7 @@ impl Uploads {
             if tx.get(Keyspace::Uploads, &upload_key)?.is_none() {
                 return abort(EngineError::NoSuchUpload);
             }
-            if let Some(old) = tx.insert(Keyspace::Parts, &pkey, &encoded)? {
+            if let Some(old) = tx.swap(Keyspace::Parts, &pkey, &encoded)? {
                 let old: PartRecord = record::decode(&old)?;
                 drop_blob(tx, old.extent.blob)?;
             }
@@ -315,7 +315,7 @@ impl Uploads {
         let parts = self.all_parts(upload_id)?;
         self.meta
             .transaction(|tx| {
-                if tx.remove(Keyspace::Uploads, &upload_key)?.is_none() {
+                if tx.take(Keyspace::Uploads, &upload_key)?.is_none() {
                     return abort(EngineError::NoSuchUpload);
                 }
                 tx.remove(Keyspace::Acls, &keys::acl_upload_key(&upload_key))?;

@@ -113,17 +113,25 @@ pub(crate) struct Commit {
 const KEY_LOCKS: usize = 64;
 
 /// Serializes writers of one key (by stripe). Held across the read-then-commit of a write,
-/// released before the flush, so only the decision is serialized, not the I/O.
+/// released before the flush, so only the decision is serialized, not the I/O. On a store shared
+/// by several gateways it also takes the store's lock on the key, so that they serialize too.
 pub(crate) struct KeyLocks(Vec<Mutex<()>>);
+
+/// A key's lock: the store's first (dropped first), then this process's stripe.
+pub(crate) struct KeyGuard<'a> {
+    _shared: Option<Box<dyn Send + 'a>>,
+    _local: MutexGuard<'a, ()>,
+}
 
 impl KeyLocks {
     fn new() -> KeyLocks {
         KeyLocks((0..KEY_LOCKS).map(|_| Mutex::new(())).collect())
     }
 
-    fn lock(&self, okey: &[u8]) -> MutexGuard<'_, ()> {
+    fn lock<'a>(&'a self, meta: &'a Meta, okey: &[u8]) -> Result<KeyGuard<'a>> {
         let h = okey.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ *b as u64).wrapping_mul(0x100_0000_01b3));
-        self.0[(h % KEY_LOCKS as u64) as usize].lock().unwrap_or_else(|p| p.into_inner())
+        let local = self.0[(h % KEY_LOCKS as u64) as usize].lock().unwrap_or_else(|p| p.into_inner());
+        Ok(KeyGuard { _shared: meta.lock_key(okey)?, _local: local })
     }
 }
 
@@ -172,7 +180,13 @@ fn release_version(tx: &mut dyn Txn, bucket: &str, rec: &ObjectRecord, removal: 
 /// Adds (`sign` 1) or takes away (-1) an archived copy's bytes from its segment's live bytes.
 pub(crate) fn count_archived(tx: &mut dyn Txn, a: &ArchiveRef, sign: i64) -> TxResult<()> {
     let key = a.segment.to_be_bytes();
-    let live = tx.get(Keyspace::ArchiveSegments, &key)?.and_then(|v| v.try_into().ok()).map_or(0, u64::from_be_bytes);
+    let value = tx.get(Keyspace::ArchiveSegments, &key)?;
+    if value.as_deref() == Some(crate::compaction::RETIRED) {
+        // Compacted away while another gateway was still writing to it: that write is lost
+        // before it was acknowledged, and is tried again.
+        return abort(EngineError::Conflict);
+    }
+    let live = value.and_then(|v| v.try_into().ok()).map_or(0, u64::from_be_bytes);
     let live = (live as i64 + sign * a.stored() as i64).max(0) as u64;
     tx.insert(Keyspace::ArchiveSegments, &key, &live.to_be_bytes())?;
     Ok(())
@@ -204,14 +218,14 @@ fn replace_null(
 ) -> TxResult<Option<ObjectRecord>> {
     let okey = keys::object_key(bucket, key);
     let pointed = match marker {
-        Some(seq) => tx.insert(Keyspace::Nulls, &okey, &seq.to_be_bytes())?,
-        None => tx.remove(Keyspace::Nulls, &okey)?,
+        Some(seq) => tx.swap(Keyspace::Nulls, &okey, &seq.to_be_bytes())?,
+        None => tx.take(Keyspace::Nulls, &okey)?,
     };
     let Some(prev_seq) = null_seq(pointed.as_deref(), current) else { return Ok(None) };
-    let Some(old) = tx.remove(Keyspace::Versions, &keys::version_key(bucket, key, prev_seq))? else {
+    let Some(old) = tx.remove_record::<ObjectRecord>(Keyspace::Versions, &keys::version_key(bucket, key, prev_seq))?
+    else {
         return Ok(None);
     };
-    let old: ObjectRecord = record::decode(&old)?;
     release_version(tx, bucket, &old, removal)?;
     Ok(Some(old))
 }
@@ -328,6 +342,8 @@ impl Objects {
         let okey = keys::object_key(b, k);
         let state = self.buckets.get(bucket)?.versioning;
         self.usage.check_quota(bucket, rec.size)?;
+        // The seq is drawn under the key's lock: versions of one key commit in the order of their seqs.
+        let guard = self.locks.lock(&self.meta, &okey)?;
         rec.seq = self.meta.generate_id()?;
         rec.version_id = if state == Versioning::Enabled { new_version_id(rec.seq) } else { "null".into() };
         rec.last_modified_ms = self.meta.now_ms();
@@ -338,7 +354,6 @@ impl Objects {
         let hint = self.hint(bucket, k, true)?;
         let forget_at = rec.last_modified_ms + self.schedule.day_ms();
         let removal = Removal { now_ms: rec.last_modified_ms, bypass_governance: false };
-        let guard = self.locks.lock(&okey);
         // The body owns what it uses: it may run on another writer's thread, in a shared batch.
         let (owned_b, owned_k, seq, cond) = (b.to_owned(), k.to_owned(), rec.seq, cond.clone());
         let blob_ids: Vec<u128> = rec.blob_ids().collect();
@@ -349,7 +364,7 @@ impl Objects {
                 return abort(EngineError::NoSuchBucket);
             }
             if let Some(upload_key) = &extra.remove_upload {
-                if tx.remove(Keyspace::Uploads, upload_key)?.is_none() {
+                if tx.take(Keyspace::Uploads, upload_key)?.is_none() {
                     return abort(EngineError::NoSuchUpload);
                 }
                 tx.remove(Keyspace::Acls, &keys::acl_upload_key(upload_key))?;
@@ -436,7 +451,7 @@ impl Objects {
     ) -> Result<DeleteOutcome> {
         let state = self.buckets.get(bucket)?.versioning;
         let hint = self.hint(bucket, key.as_str(), false)?;
-        let guard = self.locks.lock(&keys::object_key(bucket.as_str(), key.as_str()));
+        let guard = self.locks.lock(&self.meta, &keys::object_key(bucket.as_str(), key.as_str()))?;
         if !cond.is_empty() {
             let target = match version {
                 Some(id) => self.versions.get(bucket, key, id),
@@ -588,7 +603,7 @@ impl Objects {
     ) -> Result<()> {
         let (b, k) = (bucket.as_str(), key.as_str());
         let okey = keys::object_key(b, k);
-        let _guard = self.locks.lock(&okey);
+        let _guard = self.locks.lock(&self.meta, &okey)?;
         let seq = self.versions.resolve(&okey, version_id)?.ok_or(EngineError::NoSuchVersion)?;
         let vkey = keys::version_key(b, k, seq);
         let hint = self.hint(bucket, k, false)?;
@@ -685,7 +700,7 @@ impl Objects {
             Err(EngineError::NoSuchBucket) => return Ok(applied),
             other => other?,
         };
-        let guard = self.locks.lock(&keys::object_key(bucket.as_str(), key.as_str()));
+        let guard = self.locks.lock(&self.meta, &keys::object_key(bucket.as_str(), key.as_str()))?;
         // One action can make another due at once (the last noncurrent version going leaves an
         // expired delete marker), so look again after acting, a few times at most.
         for _ in 0..4 {

@@ -145,11 +145,11 @@ impl UserDirectory {
             }
             match new {
                 Some(new) => {
-                    if tx.insert(Keyspace::UserNames, new.name.as_bytes(), id.as_bytes())?.is_some() {
+                    if tx.swap(Keyspace::UserNames, new.name.as_bytes(), id.as_bytes())?.is_some() {
                         return abort(EngineError::UserAlreadyExists);
                     }
                     for key in &new.keys {
-                        if tx.insert(Keyspace::AccessKeys, key.access_key.as_bytes(), id.as_bytes())?.is_some() {
+                        if tx.swap(Keyspace::AccessKeys, key.access_key.as_bytes(), id.as_bytes())?.is_some() {
                             return abort(EngineError::AccessKeyInUse);
                         }
                     }

@@ -305,11 +305,21 @@ fn scratch_dir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
 }
 
+/// A new, empty PostgreSQL database on the test cluster (the caller has checked it runs).
+fn fresh_database() -> String {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    firn_testkit::pg::cluster().expect("checked by the test").database(&format!("model_{n}"))
+}
+
 impl Run {
     fn new(backend: Backend) -> Run {
         let dir = scratch_dir();
         let mut cfg = EngineConfig::new(dir.path());
         cfg.backend = backend;
+        if backend == Backend::Postgres {
+            cfg.metadata_url = Some(fresh_database());
+        }
         cfg.cache_bytes = 4 << 20;
         cfg.min_part_size = MIN_PART;
         Run { engine: Engine::open(&cfg).unwrap(), model: Model::default(), _dir: dir }
@@ -1015,10 +1025,11 @@ fn run(backend: Backend, ops: &[Op]) -> Result<(), (usize, String)> {
     Ok(())
 }
 
-/// A regression test: `ops` on both backends.
+/// A regression test: `ops` on every backend (PostgreSQL where it runs).
 #[allow(dead_code)]
 fn run_both(ops: &[Op]) {
-    for backend in [Backend::Memory, Backend::Sled] {
+    let pg = firn_testkit::pg::cluster().map(|_| Backend::Postgres);
+    for backend in [Backend::Memory, Backend::Sled].into_iter().chain(pg) {
         if let Err((_, e)) = run(backend, ops) {
             panic!("{backend:?}: {e}");
         }
@@ -1065,6 +1076,13 @@ fn memory_backend_agrees_with_the_model() {
 #[test]
 fn sled_backend_agrees_with_the_model() {
     search(Backend::Sled, cases());
+}
+
+#[test]
+fn postgres_backend_agrees_with_the_model() {
+    if firn_testkit::pg::cluster().is_some() {
+        search(Backend::Postgres, cases());
+    }
 }
 
 #[test]

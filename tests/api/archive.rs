@@ -203,6 +203,7 @@ async fn classes_tiers_and_versions() {
     // The operator's view of the tier.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_firn"))
         .args(["admin", "--json", "--endpoint", &server.addr, "archive"])
+        .envs(server.env.iter().map(|(k, v)| (k, v)))
         .env("FIRN_ROOT_ACCESS_KEY", ACCESS_KEY)
         .env("FIRN_ROOT_SECRET_KEY", SECRET_KEY)
         .output()
@@ -222,6 +223,7 @@ async fn classes_tiers_and_versions() {
     s3.delete_object().bucket("classes").key("deep").version_id("null").send().await.unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_firn"))
         .args(["admin", "--json", "--endpoint", &server.addr, "archive", "compact", "--min-dead", "10"])
+        .envs(server.env.iter().map(|(k, v)| (k, v)))
         .env("FIRN_ROOT_ACCESS_KEY", ACCESS_KEY)
         .env("FIRN_ROOT_SECRET_KEY", SECRET_KEY)
         .output()

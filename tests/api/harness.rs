@@ -12,6 +12,23 @@ pub const SECRET_KEY: &str = "firn-test-secret-key/0123456789abcdefghij";
 /// (`FIRN_METADATA_BACKEND`), these keep their metadata on disk.
 pub const ON_DISK: (&str, &str) = ("FIRN_METADATA_BACKEND", "sled");
 
+/// On the PostgreSQL backend without a URL of the caller's: a database of the test cluster's, one
+/// per data directory, so that a restart on the same directory finds its metadata again.
+pub fn postgres_for(dir: &std::path::Path, env: &[(String, String)]) -> Option<String> {
+    let given = |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let backend = given("FIRN_METADATA_BACKEND").or_else(|| std::env::var("FIRN_METADATA_BACKEND").ok());
+    let has_url = given("FIRN_METADATA_URL").is_some() || std::env::var_os("FIRN_METADATA_URL").is_some();
+    if backend.as_deref() != Some("postgres") || has_url {
+        return None;
+    }
+    let cluster = firn_testkit::pg::cluster().expect("the postgres backend asked for, and PostgreSQL cannot start");
+    let hash = dir
+        .to_string_lossy()
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3));
+    Some(cluster.database(&format!("api_{hash:016x}")))
+}
+
 pub struct Server {
     child: Child,
     pub endpoint: String,
@@ -50,6 +67,12 @@ impl Server {
         for (k, v) in env {
             cmd.env(k, v);
         }
+        let mut env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        if let Some(url) = postgres_for(dir.path(), &env) {
+            // Kept with the rest, so that `firn admin` beside it and a restart find the same database.
+            cmd.env("FIRN_METADATA_URL", &url);
+            env.push(("FIRN_METADATA_URL".into(), url));
+        }
         let mut child = cmd.spawn().expect("spawn firn");
         let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
         let first = lines.next().expect("firn printed nothing").expect("read stdout");
@@ -67,7 +90,6 @@ impl Server {
         // Keep draining stdout so the server never blocks or fails writing to it.
         std::thread::spawn(move || for _ in lines {});
         let addr = endpoint.split("://").nth(1).expect("scheme://addr").to_owned();
-        let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Server { child, endpoint, addr, dir, env, ca_pem: None, banner }
     }
 
@@ -133,6 +155,8 @@ impl Server {
             client: self.client_as(&access_key, &secret_key),
             account_id: firn_storage::account_id(&canonical_id),
             canonical_id,
+            access_key,
+            secret_key,
         }
     }
 
@@ -165,6 +189,8 @@ pub struct TestUser {
     pub client: Client,
     pub canonical_id: String,
     pub account_id: String,
+    pub access_key: String,
+    pub secret_key: String,
 }
 
 impl Drop for Server {

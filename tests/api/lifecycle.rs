@@ -146,6 +146,7 @@ async fn configuration_round_trip_errors_and_access() {
     let other = {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_firn"))
             .args(["admin", "--json", "--endpoint", &server.addr, "user", "add", "mallory"])
+            .envs(server.env.iter().map(|(k, v)| (k, v)))
             .env("FIRN_ROOT_ACCESS_KEY", ACCESS_KEY)
             .env("FIRN_ROOT_SECRET_KEY", SECRET_KEY)
             .output()
@@ -218,6 +219,7 @@ async fn a_one_day_rule_expires_within_seconds_and_spares_other_objects() {
     // The operator asks what the rules did and when they act next.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_firn"))
         .args(["admin", "--endpoint", &server.addr, "bucket", "lifecycle", "fast"])
+        .envs(server.env.iter().map(|(k, v)| (k, v)))
         .env("FIRN_ROOT_ACCESS_KEY", ACCESS_KEY)
         .env("FIRN_ROOT_SECRET_KEY", SECRET_KEY)
         .output()
@@ -230,6 +232,7 @@ async fn a_one_day_rule_expires_within_seconds_and_spares_other_objects() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_firn"))
         .args(["admin", "--json", "--endpoint", &server.addr, "bucket", "lifecycle", "fast"])
+        .envs(server.env.iter().map(|(k, v)| (k, v)))
         .env("FIRN_ROOT_ACCESS_KEY", ACCESS_KEY)
         .env("FIRN_ROOT_SECRET_KEY", SECRET_KEY)
         .output()

@@ -1,7 +1,6 @@
 //! Timeouts and connection limits, driven over raw TCP.
 
 use super::harness::Server;
-use super::raw::V4;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
@@ -11,19 +10,8 @@ use std::time::{Duration, Instant};
 fn start_partial_put(server: &Server, bucket: &str, len: usize, first: &str) -> TcpStream {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async { server.client().create_bucket().bucket(bucket).send().await.unwrap() });
-    let path = format!("/{bucket}/k");
-    let mut req = V4::new("PUT", &server.addr, &path, "", b"");
-    req.payload_hash = "UNSIGNED-PAYLOAD".into();
-    let (headers, _) = req.sign();
-    let mut head = format!("PUT {path} HTTP/1.1\r\nhost: {}\r\ncontent-length: {len}\r\n", server.addr);
-    for (k, v) in headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
-    }
-    head.push_str("\r\n");
-    head.push_str(first);
-    let mut conn = TcpStream::connect(&server.addr).unwrap();
-    conn.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    conn.write_all(head.as_bytes()).unwrap();
+    let mut conn = super::raw::start_put(&server.addr, &format!("/{bucket}/k"), len);
+    conn.write_all(first.as_bytes()).unwrap();
     conn
 }
 

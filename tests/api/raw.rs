@@ -145,3 +145,21 @@ pub fn v2_headers(method: &str, path: &str, now: DateTime<Utc>) -> Vec<(String, 
         ("authorization".into(), format!("AWS {ACCESS_KEY}:{}", sigv2::signature(SECRET_KEY, &sts))),
     ]
 }
+
+/// Starts a signed PUT of a `len`-byte body to `path` over a raw connection, sending only the
+/// head: the caller sends as much of the body as it likes.
+pub fn start_put(addr: &str, path: &str, len: usize) -> std::net::TcpStream {
+    use std::io::Write;
+    let mut req = V4::new("PUT", addr, path, "", b"");
+    req.payload_hash = "UNSIGNED-PAYLOAD".into();
+    let (headers, _) = req.sign();
+    let mut head = format!("PUT {path} HTTP/1.1\r\nhost: {addr}\r\ncontent-length: {len}\r\n");
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    let mut conn = std::net::TcpStream::connect(addr).unwrap();
+    conn.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+    conn.write_all(head.as_bytes()).unwrap();
+    conn
+}

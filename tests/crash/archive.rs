@@ -243,6 +243,7 @@ async fn sigkill_at_random_moments_during_a_transition_run() {
 fn archive_report(server: &Server) -> firn_storage::ArchiveReport {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_firn"))
         .args(["admin", "--json", "--endpoint", &server.addr, "archive"])
+        .envs(server.env.iter().map(|(k, v)| (k, v)))
         .env("FIRN_ROOT_ACCESS_KEY", super::harness::ACCESS_KEY)
         .env("FIRN_ROOT_SECRET_KEY", super::harness::SECRET_KEY)
         .output()

@@ -120,10 +120,8 @@ impl Overlay<'_> {
         self.writes.iter().rev().find(|(k, key2, _)| *k == ks && key2 == key).map(|(_, _, v)| v.clone())
     }
 
-    fn write(&mut self, ks: Keyspace, key: &[u8], value: Option<&[u8]>) -> TxResult<Option<Vec<u8>>> {
-        let old = self.get(ks, key)?;
+    fn write(&mut self, ks: Keyspace, key: &[u8], value: Option<&[u8]>) {
         self.writes.push((ks, key.to_vec(), value.map(<[u8]>::to_vec)));
-        Ok(old)
     }
 }
 
@@ -135,12 +133,14 @@ impl Txn for Overlay<'_> {
         }
     }
 
-    fn insert(&mut self, ks: Keyspace, key: &[u8], value: &[u8]) -> TxResult<Option<Vec<u8>>> {
-        self.write(ks, key, Some(value))
+    fn insert(&mut self, ks: Keyspace, key: &[u8], value: &[u8]) -> TxResult<()> {
+        self.write(ks, key, Some(value));
+        Ok(())
     }
 
-    fn remove(&mut self, ks: Keyspace, key: &[u8]) -> TxResult<Option<Vec<u8>>> {
-        self.write(ks, key, None)
+    fn remove(&mut self, ks: Keyspace, key: &[u8]) -> TxResult<()> {
+        self.write(ks, key, None);
+        Ok(())
     }
 }
 

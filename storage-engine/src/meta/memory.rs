@@ -3,9 +3,9 @@
 //! and never conflict. Scans read in batches and let go of the lock between them, so a scan never
 //! holds up (or deadlocks with) a write made while it runs, as with sled.
 
-use super::{Entry, Keyspace, MetaStore, Scan, TxResult, Txn};
+use super::{batched_scan, Entry, Keyspace, MetaStore, Remaining, Scan, TxResult, Txn};
 use crate::error::Result;
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -42,15 +42,7 @@ impl MetaStore for MemoryStore {
     }
 
     fn range(&self, ks: Keyspace, lo: Bound<&[u8]>, hi: Bound<&[u8]>, reverse: bool) -> Scan<'_> {
-        Box::new(MemScan {
-            store: self,
-            ks,
-            lo: lo.map(<[u8]>::to_vec),
-            hi: hi.map(<[u8]>::to_vec),
-            reverse,
-            batch: VecDeque::new(),
-            done: false,
-        })
+        batched_scan(lo, hi, reverse, move |left| Ok(self.batch(ks, left)))
     }
 
     fn len(&self, ks: Keyspace) -> Result<usize> {
@@ -122,70 +114,38 @@ impl Txn for MemTxn<'_> {
         Ok(self.current(ks, key))
     }
 
-    fn insert(&mut self, ks: Keyspace, key: &[u8], value: &[u8]) -> TxResult<Option<Vec<u8>>> {
-        let old = self.current(ks, key);
+    fn insert(&mut self, ks: Keyspace, key: &[u8], value: &[u8]) -> TxResult<()> {
         self.writes.insert((ks.index(), key.to_vec()), Some(value.to_vec()));
-        Ok(old)
+        Ok(())
     }
 
-    fn remove(&mut self, ks: Keyspace, key: &[u8]) -> TxResult<Option<Vec<u8>>> {
-        let old = self.current(ks, key);
+    fn remove(&mut self, ks: Keyspace, key: &[u8]) -> TxResult<()> {
         self.writes.insert((ks.index(), key.to_vec()), None);
-        Ok(old)
+        Ok(())
     }
 }
 
-struct MemScan<'a> {
-    store: &'a MemoryStore,
-    ks: Keyspace,
-    /// What is left to scan; the bound on the side being consumed moves past each batch.
-    lo: Bound<Vec<u8>>,
-    hi: Bound<Vec<u8>>,
-    reverse: bool,
-    batch: VecDeque<Entry>,
-    done: bool,
-}
-
-impl MemScan<'_> {
-    fn refill(&mut self) {
-        let spaces = self.store.read();
-        let map = &spaces[self.ks.index()];
+impl MemoryStore {
+    /// The next batch of a scan, and whether it is the last.
+    fn batch(&self, ks: Keyspace, left: &Remaining) -> (Vec<Entry>, bool) {
         // An empty or inverted range has nothing in it (BTreeMap::range would panic).
-        let empty = match (&self.lo, &self.hi) {
+        let empty = match (&left.lo, &left.hi) {
             (Bound::Included(a), Bound::Included(b)) => a > b,
             (Bound::Included(a) | Bound::Excluded(a), Bound::Included(b) | Bound::Excluded(b)) => a >= b,
             _ => false,
         };
         if empty {
-            self.done = true;
-            return;
+            return (Vec::new(), true);
         }
-        let range = map.range::<Vec<u8>, _>((self.lo.clone(), self.hi.clone()));
+        let spaces = self.read();
+        let range = spaces[ks.index()].range::<Vec<u8>, _>((left.lo.clone(), left.hi.clone()));
         let clone = |(k, v): (&Vec<u8>, &Vec<u8>)| (k.clone(), v.clone());
-        self.batch = if self.reverse {
+        let batch: Vec<Entry> = if left.reverse {
             range.rev().take(SCAN_BATCH).map(clone).collect()
         } else {
             range.take(SCAN_BATCH).map(clone).collect()
         };
-        self.done = self.batch.len() < SCAN_BATCH;
-        if let Some((last, _)) = self.batch.back() {
-            let past = Bound::Excluded(last.clone());
-            if self.reverse {
-                self.hi = past;
-            } else {
-                self.lo = past;
-            }
-        }
-    }
-}
-
-impl Iterator for MemScan<'_> {
-    type Item = Result<Entry>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.batch.is_empty() && !self.done {
-            self.refill();
-        }
-        self.batch.pop_front().map(Ok)
+        let last = batch.len() < SCAN_BATCH;
+        (batch, last)
     }
 }

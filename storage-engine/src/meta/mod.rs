@@ -3,14 +3,15 @@
 //! several keyspaces; a durable flush shared by concurrent writers (group commit); ids; and leases,
 //! so that a background worker's unit of work is taken by one process at a time.
 //!
-//! Backends implement [`MetaStore`]: `sled` (the default, on disk) and `memory` (tests, and the
-//! model the others are checked against). The engine talks only to [`Meta`], a cheap handle that
+//! Backends implement [`MetaStore`]: `sled` (the default, on disk), `memory` (tests, and the
+//! model the others are checked against) and `postgres` (several gateways on one namespace). The engine talks only to [`Meta`], a cheap handle that
 //! adds the generic conveniences and the group commit on top of whichever backend it holds.
 
 mod batch;
 mod group;
 mod lease;
 mod memory;
+mod postgres;
 mod sled_store;
 #[cfg(test)]
 mod suite;
@@ -23,6 +24,7 @@ use std::ops::Bound;
 use std::sync::Arc;
 
 pub use self::memory::MemoryStore;
+pub use self::postgres::PgStore;
 pub use lease::Lease;
 pub use sled_store::SledStore;
 
@@ -169,6 +171,50 @@ pub type Entry = (Vec<u8>, Vec<u8>);
 /// and was not changed since, and may or may not see changes made while it runs.
 pub type Scan<'a> = Box<dyn Iterator<Item = Result<Entry>> + 'a>;
 
+/// The range a batched scan has left: the bound on the side being consumed moves past each batch.
+pub(crate) struct Remaining {
+    pub lo: Bound<Vec<u8>>,
+    pub hi: Bound<Vec<u8>>,
+    pub reverse: bool,
+}
+
+/// A scan read a batch at a time, each batch starting past the last key of the one before: a
+/// writer gets in between two batches, and on a database no batch costs more than its own rows.
+/// `fetch` returns the next batch and whether it is the last.
+pub(crate) fn batched_scan<'a>(
+    lo: Bound<&[u8]>,
+    hi: Bound<&[u8]>,
+    reverse: bool,
+    mut fetch: impl FnMut(&Remaining) -> Result<(Vec<Entry>, bool)> + 'a,
+) -> Scan<'a> {
+    let mut left = Remaining { lo: lo.map(<[u8]>::to_vec), hi: hi.map(<[u8]>::to_vec), reverse };
+    let mut batch = std::collections::VecDeque::new();
+    let mut done = false;
+    Box::new(std::iter::from_fn(move || {
+        if batch.is_empty() && !done {
+            match fetch(&left) {
+                Ok((rows, last)) => {
+                    done = last;
+                    if let Some((key, _)) = rows.last() {
+                        let past = Bound::Excluded(key.clone());
+                        if left.reverse {
+                            left.hi = past;
+                        } else {
+                            left.lo = past;
+                        }
+                    }
+                    batch.extend(rows);
+                }
+                Err(e) => {
+                    done = true;
+                    return Some(Err(e));
+                }
+            }
+        }
+        batch.pop_front().map(Ok)
+    }))
+}
+
 /// Why a transaction's body stopped: the caller's error (nothing is written), or a conflict with
 /// a concurrent transaction (the backend runs the body again).
 #[derive(Debug)]
@@ -194,10 +240,10 @@ pub fn abort<T>(e: EngineError) -> TxResult<T> {
 /// read what a transaction needs beforehand, under the key lock that keeps it current.
 pub trait Txn {
     fn get(&mut self, ks: Keyspace, key: &[u8]) -> TxResult<Option<Vec<u8>>>;
-    /// Returns the value replaced.
-    fn insert(&mut self, ks: Keyspace, key: &[u8], value: &[u8]) -> TxResult<Option<Vec<u8>>>;
-    /// Returns the value removed.
-    fn remove(&mut self, ks: Keyspace, key: &[u8]) -> TxResult<Option<Vec<u8>>>;
+    /// Writes say nothing of what they replace: a backend over a network may send them with the
+    /// commit instead of one round trip each. Read first (`swap`, `take`) where the old value matters.
+    fn insert(&mut self, ks: Keyspace, key: &[u8], value: &[u8]) -> TxResult<()>;
+    fn remove(&mut self, ks: Keyspace, key: &[u8]) -> TxResult<()>;
 }
 
 impl dyn Txn + '_ {
@@ -208,7 +254,23 @@ impl dyn Txn + '_ {
 
     /// Removes a record and returns it, decoded.
     pub fn remove_record<T: DeserializeOwned>(&mut self, ks: Keyspace, key: &[u8]) -> TxResult<Option<T>> {
-        Ok(self.remove(ks, key)?.map(|v| record::decode(&v)).transpose()?)
+        Ok(self.take(ks, key)?.map(|v| record::decode(&v)).transpose()?)
+    }
+
+    /// Inserts and returns the value replaced.
+    pub fn swap(&mut self, ks: Keyspace, key: &[u8], value: &[u8]) -> TxResult<Option<Vec<u8>>> {
+        let old = self.get(ks, key)?;
+        self.insert(ks, key, value)?;
+        Ok(old)
+    }
+
+    /// Removes and returns the value removed.
+    pub fn take(&mut self, ks: Keyspace, key: &[u8]) -> TxResult<Option<Vec<u8>>> {
+        let old = self.get(ks, key)?;
+        if old.is_some() {
+            self.remove(ks, key)?;
+        }
+        Ok(old)
     }
 }
 
@@ -231,6 +293,17 @@ pub trait MetaStore: Send + Sync {
     fn generate_id(&self) -> Result<u64>;
     /// True when changes survive a restart (false for `memory`).
     fn durable(&self) -> bool;
+    /// True when other processes may use the store at the same time (several gateways, `postgres`).
+    /// The engine then leaves alone local files another gateway may be writing, names its leases
+    /// per process, and runs each transaction alone (the store runs them side by side).
+    fn shared(&self) -> bool {
+        false
+    }
+    /// Held by a writer of one object key, across processes sharing the store, until dropped; None
+    /// where this process's own lock on the key is enough (a store only it uses).
+    fn lock_key(&self, _key: &[u8]) -> Result<Option<Box<dyn Send + '_>>> {
+        Ok(None)
+    }
 }
 
 /// Which backend holds the metadata (`metadata.backend`).
@@ -241,6 +314,8 @@ pub enum Backend {
     Sled,
     /// Nothing survives a restart: for tests and trying things out.
     Memory,
+    /// PostgreSQL at `metadata.url`: several gateways on one namespace.
+    Postgres,
 }
 
 impl Backend {
@@ -248,6 +323,7 @@ impl Backend {
         match s {
             "sled" => Some(Backend::Sled),
             "memory" => Some(Backend::Memory),
+            "postgres" | "postgresql" => Some(Backend::Postgres),
             _ => None,
         }
     }
@@ -327,7 +403,20 @@ impl Meta {
         &self,
         body: impl FnMut(&mut dyn Txn) -> TxResult<T> + Send + 'static,
     ) -> Result<T> {
+        if self.store.shared() {
+            // A shared store runs transactions side by side; batching would only widen conflicts.
+            return self.transaction(body);
+        }
         self.batch.run(&*self.store, body)
+    }
+
+    /// See [`MetaStore::lock_key`].
+    pub(crate) fn lock_key(&self, key: &[u8]) -> Result<Option<Box<dyn Send + '_>>> {
+        self.store.lock_key(key)
+    }
+
+    pub(crate) fn shared(&self) -> bool {
+        self.store.shared()
     }
 
     /// One write of one key, atomic for that key (not a transaction).
@@ -365,11 +454,21 @@ fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
     None
 }
 
-/// Opens the chosen backend. `path` is where a backend on disk keeps its files.
-pub(crate) fn open(backend: Backend, path: &std::path::Path, cache_bytes: u64) -> Result<Arc<dyn MetaStore>> {
+/// Opens the chosen backend. `path` is where a backend on disk keeps its files; `url` is where
+/// PostgreSQL is.
+pub(crate) fn open(
+    backend: Backend,
+    path: &std::path::Path,
+    cache_bytes: u64,
+    url: Option<&str>,
+) -> Result<Arc<dyn MetaStore>> {
     Ok(match backend {
         Backend::Sled => Arc::new(SledStore::open(path, cache_bytes)?),
         Backend::Memory => Arc::new(MemoryStore::default()),
+        Backend::Postgres => {
+            let url = url.ok_or_else(|| EngineError::Meta("metadata.backend postgres needs metadata.url".into()))?;
+            Arc::new(PgStore::open(url)?)
+        }
     })
 }
 

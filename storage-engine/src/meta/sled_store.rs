@@ -131,11 +131,13 @@ impl Txn for SledTxn<'_> {
         Ok(self.views[ks.index()].get(key).map_err(tx_view_err)?.map(|v| v.to_vec()))
     }
 
-    fn insert(&mut self, ks: Keyspace, key: &[u8], value: &[u8]) -> TxResult<Option<Vec<u8>>> {
-        Ok(self.views[ks.index()].insert(key, value).map_err(tx_view_err)?.map(|v| v.to_vec()))
+    fn insert(&mut self, ks: Keyspace, key: &[u8], value: &[u8]) -> TxResult<()> {
+        self.views[ks.index()].insert(key, value).map_err(tx_view_err)?;
+        Ok(())
     }
 
-    fn remove(&mut self, ks: Keyspace, key: &[u8]) -> TxResult<Option<Vec<u8>>> {
-        Ok(self.views[ks.index()].remove(key).map_err(tx_view_err)?.map(|v| v.to_vec()))
+    fn remove(&mut self, ks: Keyspace, key: &[u8]) -> TxResult<()> {
+        self.views[ks.index()].remove(key).map_err(tx_view_err)?;
+        Ok(())
     }
 }

@@ -6,7 +6,23 @@ use std::sync::Arc;
 fn backends() -> Vec<(&'static str, Meta, Option<tempfile::TempDir>)> {
     let dir = tempfile::tempdir().unwrap();
     let sled = SledStore::open(&dir.path().join("meta"), 8 << 20).unwrap();
-    vec![("sled", Meta::new(Arc::new(sled)), Some(dir)), ("memory", Meta::new(Arc::new(MemoryStore::default())), None)]
+    let mut all = vec![
+        ("sled", Meta::new(Arc::new(sled)), Some(dir)),
+        ("memory", Meta::new(Arc::new(MemoryStore::default())), None),
+    ];
+    if let Some(pg) = postgres() {
+        all.push(("postgres", Meta::new(pg), None));
+    }
+    all
+}
+
+/// A PostgreSQL store on a database of its own (None where PostgreSQL cannot start here).
+pub(crate) fn postgres() -> Option<Arc<dyn MetaStore>> {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let cluster = firn_testkit::pg::cluster()?;
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let url = cluster.database(&format!("suite_{}_{n}", std::process::id()));
+    Some(Arc::new(PgStore::open(&url).unwrap()))
 }
 
 fn keys(scan: Scan<'_>) -> Vec<Vec<u8>> {
@@ -70,8 +86,8 @@ fn transactions_span_keyspaces_see_their_writes_and_abort_whole() {
     for (name, m, _dir) in backends() {
         let out = m
             .transaction(|tx| {
-                assert_eq!(tx.insert(Keyspace::Objects, b"k", b"1")?, None);
-                assert_eq!(tx.insert(Keyspace::Objects, b"k", b"2")?, Some(b"1".to_vec()));
+                assert_eq!(tx.swap(Keyspace::Objects, b"k", b"1")?, None);
+                assert_eq!(tx.swap(Keyspace::Objects, b"k", b"2")?, Some(b"1".to_vec()));
                 assert_eq!(tx.get(Keyspace::Objects, b"k")?, Some(b"2".to_vec()));
                 tx.insert(Keyspace::Versions, b"k", b"v")?;
                 Ok(7)
@@ -87,7 +103,7 @@ fn transactions_span_keyspaces_see_their_writes_and_abort_whole() {
         assert!(matches!(err, Err(EngineError::NoSuchKey)), "{name}");
         assert_eq!(m.get(Keyspace::Objects, b"k").unwrap(), Some(b"2".to_vec()), "{name}: nothing of it landed");
         assert!(!m.contains(Keyspace::Blobs, b"x").unwrap(), "{name}");
-        assert_eq!(m.transaction(|tx| tx.remove(Keyspace::Objects, b"k")).unwrap(), Some(b"2".to_vec()), "{name}");
+        assert_eq!(m.transaction(|tx| tx.take(Keyspace::Objects, b"k")).unwrap(), Some(b"2".to_vec()), "{name}");
     }
 }
 
@@ -158,4 +174,51 @@ fn sled_keeps_what_was_flushed_across_a_reopen() {
     assert_eq!(m.get(Keyspace::Buckets, b"b").unwrap(), Some(b"rec".to_vec()));
     let before = u64::from_be_bytes(m.get(Keyspace::Nulls, b"id").unwrap().unwrap().try_into().unwrap());
     assert!(m.generate_id().unwrap() > before, "ids keep increasing after a restart");
+}
+
+#[test]
+fn postgres_stores_on_one_database_share_one_namespace() {
+    let Some(cluster) = firn_testkit::pg::cluster() else { return };
+    let url = cluster.database(&format!("shared_{}", std::process::id()));
+    let a: Arc<dyn MetaStore> = Arc::new(PgStore::open(&url).unwrap());
+    // A second gateway: the schema is there already, and migrating again changes nothing.
+    let b: Arc<dyn MetaStore> = Arc::new(PgStore::open(&url).unwrap());
+    a.put(Keyspace::Buckets, b"x", b"1").unwrap();
+    assert_eq!(b.get(Keyspace::Buckets, b"x").unwrap(), Some(b"1".to_vec()), "read through the other at once");
+    let (i, j) = (a.generate_id().unwrap(), b.generate_id().unwrap());
+    assert!(j > i, "ids increase across gateways");
+
+    // Increments through both stores at once: serializable across them, none lost.
+    let threads: Vec<_> = (0..4)
+        .map(|t| {
+            let m = Meta::new(if t % 2 == 0 { a.clone() } else { b.clone() });
+            std::thread::spawn(move || {
+                for _ in 0..100 {
+                    m.transaction(|tx| {
+                        let n =
+                            tx.get(Keyspace::Quotas, b"n")?.map_or(0, |v| u64::from_be_bytes(v.try_into().unwrap()));
+                        tx.insert(Keyspace::Quotas, b"n", &(n + 1).to_be_bytes())?;
+                        Ok(())
+                    })
+                    .unwrap();
+                }
+            })
+        })
+        .collect();
+    threads.into_iter().for_each(|t| t.join().unwrap());
+    assert_eq!(a.get(Keyspace::Quotas, b"n").unwrap(), Some(400u64.to_be_bytes().to_vec()));
+
+    // A key's lock excludes the other gateway until it is dropped; other keys stay free.
+    let held = a.lock_key(b"bucket\0key").unwrap().expect("a shared store locks keys");
+    drop(b.lock_key(b"bucket\0other").unwrap());
+    let (sent, got) = std::sync::mpsc::channel();
+    let other = b.clone();
+    let waiter = std::thread::spawn(move || {
+        let _guard = other.lock_key(b"bucket\0key").unwrap();
+        sent.send(()).unwrap();
+    });
+    assert!(got.recv_timeout(std::time::Duration::from_millis(300)).is_err(), "waits while the other holds it");
+    drop(held);
+    got.recv_timeout(std::time::Duration::from_secs(10)).expect("taken once released");
+    waiter.join().unwrap();
 }

@@ -1,0 +1,518 @@
+//! The PostgreSQL backend, for several gateways on one namespace. One table holds every keyspace
+//! (`firn_kv`: keyspace name, key, value; its primary key is the index every range reads), a
+//! sequence hands out ids, and `firn_migrations` records which schema version is in place; the
+//! schema is created and migrated at start, under an advisory lock, so gateways starting together
+//! do it once.
+//!
+//! Transactions run at SERIALIZABLE: reads go to the database (remembered for the rest of the
+//! body), writes wait and go with the COMMIT in one pipelined round trip, and a serialization
+//! failure or deadlock runs the body again. Scans are keyset-paginated on the primary key, a page at
+//! a time, so a page costs the same in a bucket of ten keys or ten million. Writers of one object
+//! key hold a session advisory lock on it across gateways ([`MetaStore::lock_key`]).
+//!
+//! The client is async (tokio-postgres); the trait is not. The store keeps a small runtime of its
+//! own that drives the connections, and callers wait on the replies from whatever thread they are
+//! on, so a call works from a tokio worker and from a plain thread alike.
+
+use super::{batched_scan, Entry, Keyspace, MetaStore, Remaining, Scan, TxError, TxResult, Txn};
+use crate::error::{EngineError, Result};
+use futures_executor::block_on;
+use futures_util::future::{join, join3};
+use std::collections::HashMap;
+use std::ops::Bound;
+use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::Duration;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{Client, Config, NoTls, Row, Statement};
+
+/// The schema, one step per version; a step is never edited once released, only followed by new ones.
+const MIGRATIONS: &[&str] = &[
+    // 1: every keyspace in one table; ids.
+    "CREATE TABLE firn_kv (ks text NOT NULL, k bytea NOT NULL, v bytea NOT NULL, PRIMARY KEY (ks, k));
+     CREATE SEQUENCE firn_ids;",
+];
+
+/// Advisory lock key taken while migrating (an arbitrary constant: "firn" + 1).
+const MIGRATION_LOCK: i64 = 0x6669_726e_0000_0001;
+
+/// Connections for reads and transactions, per gateway.
+const POOL: usize = 16;
+/// Connections holding key locks, per gateway (a separate pool, so that a lock holder waiting for
+/// a transaction's connection can never wait on itself).
+const LOCK_POOL: usize = 16;
+
+/// Scan pages grow from this to `PAGE_MAX`.
+const PAGE_MIN: i64 = 32;
+const PAGE_MAX: i64 = 1024;
+
+const GET: &str = "SELECT v FROM firn_kv WHERE ks = $1 AND k = $2";
+const PUT: &str = "INSERT INTO firn_kv (ks, k, v) VALUES ($1, $2, $3) ON CONFLICT (ks, k) DO UPDATE SET v = EXCLUDED.v";
+const DELETE: &str = "DELETE FROM firn_kv WHERE ks = $1 AND k = $2";
+const PUT_MANY: &str = "INSERT INTO firn_kv (ks, k, v) SELECT * FROM unnest($1::text[], $2::bytea[], $3::bytea[]) \
+                        ON CONFLICT (ks, k) DO UPDATE SET v = EXCLUDED.v";
+const DELETE_MANY: &str = "DELETE FROM firn_kv WHERE (ks, k) IN (SELECT * FROM unnest($1::text[], $2::bytea[]))";
+const BEGIN: &str = "BEGIN ISOLATION LEVEL SERIALIZABLE";
+
+/// One connection and the statements prepared on it.
+struct Conn {
+    client: Client,
+    prepared: HashMap<String, Statement>,
+}
+
+impl Conn {
+    fn statement(&mut self, sql: &str) -> std::result::Result<Statement, tokio_postgres::Error> {
+        if let Some(s) = self.prepared.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = block_on(self.client.prepare(sql))?;
+        self.prepared.insert(sql.to_owned(), s.clone());
+        Ok(s)
+    }
+
+    fn query(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> std::result::Result<Vec<Row>, tokio_postgres::Error> {
+        let s = self.statement(sql)?;
+        block_on(self.client.query(&s, params))
+    }
+}
+
+/// A bounded set of connections, opened as needed.
+struct Pool {
+    max: usize,
+    state: Mutex<(Vec<Conn>, usize)>,
+    freed: Condvar,
+}
+
+impl Pool {
+    fn new(max: usize) -> Pool {
+        Pool { max, state: Mutex::new((Vec::new(), 0)), freed: Condvar::new() }
+    }
+
+    fn state(&self) -> MutexGuard<'_, (Vec<Conn>, usize)> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// A connection taken from a pool; back to it when dropped (unless it broke).
+struct Pooled<'a> {
+    pool: &'a Pool,
+    conn: Option<Conn>,
+}
+
+impl std::ops::Deref for Pooled<'_> {
+    type Target = Conn;
+    fn deref(&self) -> &Conn {
+        self.conn.as_ref().expect("held until drop")
+    }
+}
+
+impl std::ops::DerefMut for Pooled<'_> {
+    fn deref_mut(&mut self) -> &mut Conn {
+        self.conn.as_mut().expect("held until drop")
+    }
+}
+
+impl Pooled<'_> {
+    /// Closes the connection instead of giving it back.
+    fn discard(&mut self) {
+        if self.conn.take().is_some() {
+            self.pool.state().1 -= 1;
+            self.pool.freed.notify_one();
+        }
+    }
+}
+
+impl Drop for Pooled<'_> {
+    fn drop(&mut self) {
+        let Some(conn) = self.conn.take() else { return };
+        let mut state = self.pool.state();
+        if conn.client.is_closed() {
+            state.1 -= 1;
+        } else {
+            state.0.push(conn);
+        }
+        self.pool.freed.notify_one();
+    }
+}
+
+pub struct PgStore {
+    /// Drives the connections; shut down without waiting when the store goes.
+    rt: Option<tokio::runtime::Runtime>,
+    config: Config,
+    pool: Pool,
+    locks: Pool,
+}
+
+/// PostgreSQL's errors as the engine's.
+fn pg_err(e: tokio_postgres::Error) -> EngineError {
+    match e.as_db_error() {
+        Some(db) => EngineError::Meta(format!("postgres: {} ({})", db.message(), db.code().code())),
+        None => EngineError::Meta(format!("postgres: {e}")),
+    }
+}
+
+/// A failure the transaction is retried for: another transaction got in its way.
+fn conflicted(e: &tokio_postgres::Error) -> bool {
+    matches!(e.code(), Some(c) if *c == SqlState::T_R_SERIALIZATION_FAILURE || *c == SqlState::T_R_DEADLOCK_DETECTED)
+}
+
+fn tx_err(e: tokio_postgres::Error) -> TxError {
+    if conflicted(&e) {
+        TxError::Conflict
+    } else {
+        TxError::Abort(pg_err(e))
+    }
+}
+
+impl PgStore {
+    /// Connects to `url` (a `postgres://` URL or `key=value` pairs), then creates or migrates the
+    /// schema.
+    pub fn open(url: &str) -> Result<PgStore> {
+        let mut config: Config = url.parse().map_err(|e| EngineError::Meta(format!("metadata.url: {e}")))?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(Duration::from_secs(10));
+        }
+        config.application_name("firn");
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("firn-postgres")
+            .enable_all()
+            .build()?;
+        let store = PgStore { rt: Some(rt), config, pool: Pool::new(POOL), locks: Pool::new(LOCK_POOL) };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn connect(&self) -> Result<Conn> {
+        let config = self.config.clone();
+        let rt = self.rt.as_ref().expect("open until dropped");
+        let client = block_on(rt.spawn(async move {
+            let (client, connection) = config.connect(NoTls).await?;
+            tokio::spawn(async move {
+                if let Err(e) = connection.await {
+                    tracing::warn!(error = %e, "metadata connection to PostgreSQL ended");
+                }
+            });
+            Ok::<_, tokio_postgres::Error>(client)
+        }))
+        .map_err(|e| EngineError::Meta(format!("postgres: {e}")))?
+        .map_err(pg_err)?;
+        Ok(Conn { client, prepared: HashMap::new() })
+    }
+
+    /// A connection from `pool`: an idle one, a new one while under the limit, or the next freed.
+    fn conn<'a>(&self, pool: &'a Pool) -> Result<Pooled<'a>> {
+        let mut state = pool.state();
+        loop {
+            if let Some(conn) = state.0.pop() {
+                return Ok(Pooled { pool, conn: Some(conn) });
+            }
+            if state.1 < pool.max {
+                state.1 += 1;
+                drop(state);
+                return match self.connect() {
+                    Ok(conn) => Ok(Pooled { pool, conn: Some(conn) }),
+                    Err(e) => {
+                        pool.state().1 -= 1;
+                        pool.freed.notify_one();
+                        Err(e)
+                    }
+                };
+            }
+            state = pool.freed.wait(state).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+
+    /// Brings the schema to the newest version this build knows; refuses one that is newer.
+    fn migrate(&self) -> Result<()> {
+        let conn = self.conn(&self.pool)?;
+        let c = &conn.client;
+        block_on(c.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])).map_err(pg_err)?;
+        let result = (|| {
+            // Quietly: IF NOT EXISTS would send a NOTICE at every start but the first.
+            let exists = block_on(c.query_one("SELECT to_regclass('firn_migrations') IS NOT NULL", &[]))?;
+            if !exists.get::<_, bool>(0) {
+                block_on(c.batch_execute(
+                    "CREATE TABLE firn_migrations \
+                     (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+                ))?;
+            }
+            let row = block_on(c.query_one("SELECT coalesce(max(version), 0) FROM firn_migrations", &[]))?;
+            Ok::<_, tokio_postgres::Error>(row.get::<_, i32>(0))
+        })();
+        let outcome = result.map_err(pg_err).and_then(|current| {
+            let known = MIGRATIONS.len() as i32;
+            if current > known {
+                return Err(EngineError::Meta(format!(
+                    "the metadata schema is at version {current}, newer than this build knows ({known}): upgrade firn"
+                )));
+            }
+            for (i, step) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+                let version = i as i32 + 1;
+                let sql = format!("BEGIN; {step}; INSERT INTO firn_migrations (version) VALUES ({version}); COMMIT;");
+                if let Err(e) = block_on(c.batch_execute(&sql)) {
+                    let _ = block_on(c.batch_execute("ROLLBACK"));
+                    return Err(pg_err(e));
+                }
+                tracing::info!(version, "metadata schema migrated");
+            }
+            Ok(())
+        });
+        let unlocked = block_on(c.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])).map_err(pg_err);
+        outcome.and(unlocked.map(|_| ()))
+    }
+
+    fn run<T>(&self, f: impl FnOnce(&mut Conn) -> std::result::Result<T, tokio_postgres::Error>) -> Result<T> {
+        let mut conn = self.conn(&self.pool)?;
+        f(&mut conn).map_err(pg_err)
+    }
+}
+
+impl Drop for PgStore {
+    fn drop(&mut self) {
+        // Dropping a runtime waits for its threads, which a tokio worker may not do.
+        if let Some(rt) = self.rt.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+impl MetaStore for PgStore {
+    fn get(&self, ks: Keyspace, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.run(|c| Ok(c.query(GET, &[&ks.name(), &key])?.first().map(|r| r.get(0))))
+    }
+
+    fn range(&self, ks: Keyspace, lo: Bound<&[u8]>, hi: Bound<&[u8]>, reverse: bool) -> Scan<'_> {
+        // Pages grow: most scans want a row or two, some want everything.
+        let mut page = PAGE_MIN;
+        batched_scan(lo, hi, reverse, move |left| {
+            let rows = self.page(ks, left, page)?;
+            let last = (rows.len() as i64) < page;
+            page = (page * 2).min(PAGE_MAX);
+            Ok((rows, last))
+        })
+    }
+
+    fn len(&self, ks: Keyspace) -> Result<usize> {
+        self.run(|c| {
+            let rows = c.query("SELECT count(*) FROM firn_kv WHERE ks = $1", &[&ks.name()])?;
+            Ok(rows[0].get::<_, i64>(0) as usize)
+        })
+    }
+
+    fn put(&self, ks: Keyspace, key: &[u8], value: &[u8]) -> Result<()> {
+        self.run(|c| c.query(PUT, &[&ks.name(), &key, &value]).map(|_| ()))
+    }
+
+    fn delete(&self, ks: Keyspace, key: &[u8]) -> Result<()> {
+        self.run(|c| c.query(DELETE, &[&ks.name(), &key]).map(|_| ()))
+    }
+
+    fn transact(&self, body: &mut dyn FnMut(&mut dyn Txn) -> TxResult<()>) -> Result<()> {
+        let mut conn = self.conn(&self.pool)?;
+        for attempt in 0u32.. {
+            let mut tx = PgTxn { conn: &mut conn, begun: false, reads: HashMap::new(), writes: HashMap::new() };
+            let outcome = match body(&mut tx) {
+                Ok(()) => tx.commit(),
+                Err(e) => {
+                    tx.rollback()?;
+                    Err(e)
+                }
+            };
+            match outcome {
+                Ok(()) => return Ok(()),
+                Err(TxError::Abort(e)) => return Err(e),
+                Err(TxError::Conflict) if attempt < 200 => {
+                    // Back off a little, at random, so that the same two do not meet again at once.
+                    let cap = 1u64 << attempt.min(6);
+                    let jitter = uuid::Uuid::new_v4().as_u128() as u64 % (cap * 500);
+                    std::thread::sleep(Duration::from_micros(jitter));
+                }
+                Err(TxError::Conflict) => return Err(EngineError::Conflict),
+            }
+        }
+        unreachable!("the loop returns")
+    }
+
+    fn flush(&self) -> Result<()> {
+        // A COMMIT returns once PostgreSQL has made it durable (synchronous_commit, its default).
+        Ok(())
+    }
+
+    fn generate_id(&self) -> Result<u64> {
+        self.run(|c| Ok(c.query("SELECT nextval('firn_ids')", &[])?[0].get::<_, i64>(0) as u64))
+    }
+
+    fn durable(&self) -> bool {
+        true
+    }
+
+    fn shared(&self) -> bool {
+        true
+    }
+
+    fn lock_key(&self, key: &[u8]) -> Result<Option<Box<dyn Send + '_>>> {
+        let id = fnv(key) as i64;
+        let mut conn = self.conn(&self.locks)?;
+        conn.query("SELECT pg_advisory_lock($1)", &[&id]).map_err(pg_err)?;
+        Ok(Some(Box::new(KeyLock { conn, id })))
+    }
+}
+
+/// 64-bit FNV-1a: a key's advisory lock number (a collision only makes two keys wait on each other).
+fn fnv(key: &[u8]) -> u64 {
+    key.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ *b as u64).wrapping_mul(0x100_0000_01b3))
+}
+
+/// An object key's lock, held by its connection's session until dropped.
+struct KeyLock<'a> {
+    conn: Pooled<'a>,
+    id: i64,
+}
+
+impl Drop for KeyLock<'_> {
+    fn drop(&mut self) {
+        if let Err(e) = self.conn.query("SELECT pg_advisory_unlock($1)", &[&self.id]) {
+            // The session still holds the lock: end it, which releases it.
+            tracing::warn!(error = %e, "releasing a key lock failed; closing its connection");
+            self.conn.discard();
+        }
+    }
+}
+
+struct PgTxn<'a, 'p> {
+    conn: &'a mut Pooled<'p>,
+    /// BEGIN has been sent (it goes with the first read, or with the commit).
+    begun: bool,
+    /// What this transaction read from the database (serializable: it does not change under it).
+    reads: HashMap<(Keyspace, Vec<u8>), Option<Vec<u8>>>,
+    /// Its writes, sent with the COMMIT: the new value, or None for a removal.
+    writes: HashMap<(Keyspace, Vec<u8>), Option<Vec<u8>>>,
+}
+
+impl PgTxn<'_, '_> {
+    fn commit(mut self) -> TxResult<()> {
+        if !self.begun && self.writes.is_empty() {
+            return Ok(());
+        }
+        let (mut put_ks, mut put_k, mut put_v, mut del_ks, mut del_k) = (vec![], vec![], vec![], vec![], vec![]);
+        for ((ks, k), v) in std::mem::take(&mut self.writes) {
+            match v {
+                Some(v) => {
+                    put_ks.push(ks.name());
+                    put_k.push(k);
+                    put_v.push(v);
+                }
+                None => {
+                    del_ks.push(ks.name());
+                    del_k.push(k);
+                }
+            }
+        }
+        let conn = &mut **self.conn;
+        let put = conn.statement(PUT_MANY).map_err(tx_err)?;
+        let del = conn.statement(DELETE_MANY).map_err(tx_err)?;
+        let c = &conn.client;
+        let begin = async {
+            if self.begun {
+                Ok(())
+            } else {
+                c.batch_execute(BEGIN).await
+            }
+        };
+        // One round trip: BEGIN if not yet sent, the writes, COMMIT. A failed write turns the COMMIT
+        // into a ROLLBACK, so the writes' results decide.
+        let writes = async {
+            let puts = async {
+                if put_k.is_empty() {
+                    Ok(0)
+                } else {
+                    c.execute(&put, &[&put_ks, &put_k, &put_v]).await
+                }
+            };
+            let dels = async {
+                if del_k.is_empty() {
+                    Ok(0)
+                } else {
+                    c.execute(&del, &[&del_ks, &del_k]).await
+                }
+            };
+            let (p, d) = join(puts, dels).await;
+            p.and(d)
+        };
+        let (b, w, commit) = block_on(join3(begin, writes, c.batch_execute("COMMIT")));
+        b.and(w).map_err(tx_err)?;
+        commit.map_err(tx_err)
+    }
+
+    fn rollback(self) -> Result<()> {
+        if self.begun {
+            block_on(self.conn.client.batch_execute("ROLLBACK")).map_err(pg_err)?;
+        }
+        Ok(())
+    }
+}
+
+impl Txn for PgTxn<'_, '_> {
+    fn get(&mut self, ks: Keyspace, key: &[u8]) -> TxResult<Option<Vec<u8>>> {
+        let at = (ks, key.to_vec());
+        if let Some(v) = self.writes.get(&at).or_else(|| self.reads.get(&at)) {
+            return Ok(v.clone());
+        }
+        let conn = &mut **self.conn;
+        let stmt = conn.statement(GET).map_err(tx_err)?;
+        let c = &conn.client;
+        let name = ks.name();
+        let params: [&(dyn ToSql + Sync); 2] = [&name, &key];
+        let query = c.query(&stmt, &params);
+        let rows = if self.begun {
+            block_on(query)
+        } else {
+            // BEGIN rides along with the first read.
+            let (b, rows) = block_on(join(c.batch_execute(BEGIN), query));
+            self.begun = true;
+            b.and(rows)
+        }
+        .map_err(tx_err)?;
+        let value: Option<Vec<u8>> = rows.first().map(|r| r.get(0));
+        self.reads.insert(at, value.clone());
+        Ok(value)
+    }
+
+    fn insert(&mut self, ks: Keyspace, key: &[u8], value: &[u8]) -> TxResult<()> {
+        self.writes.insert((ks, key.to_vec()), Some(value.to_vec()));
+        Ok(())
+    }
+
+    fn remove(&mut self, ks: Keyspace, key: &[u8]) -> TxResult<()> {
+        self.writes.insert((ks, key.to_vec()), None);
+        Ok(())
+    }
+}
+
+impl PgStore {
+    /// Up to `limit` entries of what a scan has left, in its order: one query on the primary key
+    /// (keyset pagination: the range starts past the last key of the page before).
+    fn page(&self, ks: Keyspace, left: &Remaining, limit: i64) -> Result<Vec<Entry>> {
+        let mut sql = String::from("SELECT k, v FROM firn_kv WHERE ks = $1");
+        let name = ks.name();
+        let mut params: Vec<&(dyn ToSql + Sync)> = vec![&name];
+        for (bound, incl, excl) in [(&left.lo, ">=", ">"), (&left.hi, "<=", "<")] {
+            let (op, key) = match bound {
+                Bound::Included(k) => (incl, k),
+                Bound::Excluded(k) => (excl, k),
+                Bound::Unbounded => continue,
+            };
+            params.push(key);
+            sql.push_str(&format!(" AND k {op} ${}", params.len()));
+        }
+        params.push(&limit);
+        sql.push_str(&format!(" ORDER BY k {} LIMIT ${}", if left.reverse { "DESC" } else { "ASC" }, params.len()));
+        let rows = self.run(|c| c.query(&sql, &params))?;
+        Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+}
