@@ -315,6 +315,10 @@ impl MetaStore for PgStore {
     fn transact(&self, body: &mut dyn FnMut(&mut dyn Txn) -> TxResult<()>) -> Result<()> {
         let mut conn = self.conn(&self.pool)?;
         for attempt in 0u32.. {
+            if conn.conn.is_none() {
+                // The last attempt left its connection unusable.
+                conn = self.conn(&self.pool)?;
+            }
             let mut tx = PgTxn { conn: &mut conn, begun: false, reads: HashMap::new(), writes: HashMap::new() };
             let outcome = match body(&mut tx) {
                 Ok(()) => tx.commit(),
@@ -445,15 +449,29 @@ impl PgTxn<'_, '_> {
             p.and(d)
         };
         let (b, w, commit) = block_on(join3(begin, writes, c.batch_execute("COMMIT")));
+        // Over, whichever way it went (a failed write turned the COMMIT into a ROLLBACK; a broken
+        // connection is closed, and its pool drops it).
+        self.begun = false;
         b.and(w).map_err(tx_err)?;
         commit.map_err(tx_err)
     }
 
-    fn rollback(self) -> Result<()> {
+    fn rollback(mut self) -> Result<()> {
         if self.begun {
             block_on(self.conn.client.batch_execute("ROLLBACK")).map_err(pg_err)?;
+            self.begun = false;
         }
         Ok(())
+    }
+}
+
+impl Drop for PgTxn<'_, '_> {
+    fn drop(&mut self) {
+        // Still inside a transaction (the body panicked, or the ROLLBACK failed): the connection
+        // must not go back to the pool, where the next user would carry on in it.
+        if self.begun {
+            self.conn.discard();
+        }
     }
 }
 

@@ -208,6 +208,20 @@ fn postgres_stores_on_one_database_share_one_namespace() {
     threads.into_iter().for_each(|t| t.join().unwrap());
     assert_eq!(a.get(Keyspace::Quotas, b"n").unwrap(), Some(400u64.to_be_bytes().to_vec()));
 
+    // A body that panics inside its transaction does not leave it open on a pooled connection,
+    // where the next write would vanish into it.
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = Meta::new(a.clone()).transaction(|tx| {
+            tx.get(Keyspace::Quotas, b"n")?;
+            panic!("a bug in a body");
+            #[allow(unreachable_code)]
+            Ok(())
+        });
+    }));
+    assert!(panicked.is_err());
+    a.put(Keyspace::Buckets, b"after-panic", b"1").unwrap();
+    assert_eq!(b.get(Keyspace::Buckets, b"after-panic").unwrap(), Some(b"1".to_vec()), "committed, not held open");
+
     // A key's lock excludes the other gateway until it is dropped; other keys stay free.
     let held = a.lock_key(b"bucket\0key").unwrap().expect("a shared store locks keys");
     drop(b.lock_key(b"bucket\0other").unwrap());
