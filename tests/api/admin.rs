@@ -1,7 +1,7 @@
 //! `firn admin`: users and keys, quotas, usage and scrub, through a running server and offline on
 //! its data directory; and what the users it makes may do over S3.
 
-use super::harness::{code, status, Server, ACCESS_KEY, ON_DISK, SECRET_KEY};
+use super::harness::{code, status, Server, ACCESS_KEY, SECRET_KEY, SLED};
 use firn::admin::client::Remote;
 use firn::admin::{Reply, Request};
 use std::process::{Command, Output};
@@ -36,7 +36,8 @@ fn new_key(server: &Server, args: &[&str]) -> (String, String) {
 
 #[tokio::test]
 async fn users_keys_and_access_through_a_running_server() {
-    let mut server = Server::start_with(&[ON_DISK]);
+    // sled: its lock on the data directory is how the CLI knows a server runs.
+    let mut server = Server::start_with(&[SLED]);
     let root = server.client();
     root.create_bucket().bucket("roots").send().await.unwrap();
 

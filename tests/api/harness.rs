@@ -8,9 +8,22 @@ use std::process::{Child, Command, Stdio};
 pub const ACCESS_KEY: &str = "FIRNTESTACCESSKEY000";
 pub const SECRET_KEY: &str = "firn-test-secret-key/0123456789abcdefghij";
 
-/// For tests of what survives a restart or is read offline: whatever backend the suite runs on
-/// (`FIRN_METADATA_BACKEND`), these keep their metadata on disk.
-pub const ON_DISK: (&str, &str) = ("FIRN_METADATA_BACKEND", "sled");
+/// For tests of what survives a restart: a backend that keeps its metadata across one, whatever
+/// the suite runs on (`FIRN_METADATA_BACKEND`): PostgreSQL when the suite runs on it, sled otherwise
+/// (memory would forget). Resolved by `Server::start_in`.
+pub const ON_DISK: (&str, &str) = ("FIRN_METADATA_BACKEND", "durable");
+
+/// For tests of sled itself: its lock on the data directory (how `firn admin` knows a server runs),
+/// or a server started by hand rather than by the harness.
+pub const SLED: (&str, &str) = ("FIRN_METADATA_BACKEND", "sled");
+
+/// `ON_DISK`'s backend for this run.
+fn durable_backend() -> &'static str {
+    match std::env::var("FIRN_METADATA_BACKEND").as_deref() {
+        Ok("postgres") => "postgres",
+        _ => "sled",
+    }
+}
 
 /// On the PostgreSQL backend without a URL of the caller's: a database of the test cluster's, one
 /// per data directory, so that a restart on the same directory finds its metadata again.
@@ -64,10 +77,11 @@ impl Server {
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(log);
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let mut env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let mut env: Vec<(String, String)> = env
+            .iter()
+            .map(|&(k, v)| (k.to_string(), if (k, v) == ON_DISK { durable_backend() } else { v }.to_string()))
+            .collect();
+        cmd.envs(env.iter().map(|(k, v)| (k, v)));
         if let Some(url) = postgres_for(dir.path(), &env) {
             // Kept with the rest, so that `firn admin` beside it and a restart find the same database.
             cmd.env("FIRN_METADATA_URL", &url);

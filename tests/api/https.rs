@@ -310,7 +310,7 @@ fn start_up_stops_on_a_missing_or_mismatched_key() {
             .arg("serve")
             .env("FIRN_LISTEN", "127.0.0.1:0")
             .env("FIRN_DATA_DIR", data.path())
-            .env(super::harness::ON_DISK.0, super::harness::ON_DISK.1)
+            .env(super::harness::SLED.0, super::harness::SLED.1)
             .env("FIRN_TLS_CERT", &pki.cert)
             .env("FIRN_TLS_KEY", &key)
             .output()
@@ -327,7 +327,7 @@ fn the_admin_cli_reaches_an_https_server() {
     let pki = Pki::new();
     // On disk: the lock on the data directory is how `firn admin` knows a server runs (on a shared
     // backend it works beside the gateways instead).
-    let server = pki.start(&[super::harness::ON_DISK]);
+    let server = pki.start(&[super::harness::SLED]);
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_firn"))
         .args(["admin", "user", "add", "alice"])
         .env("FIRN_DATA_DIR", server.data_dir())

@@ -454,11 +454,13 @@ async fn corruption_is_an_error_and_scrub_reports_it() {
     assert!(large.body.collect().await.is_err(), "a corrupt streamed object breaks the transfer");
     assert_eq!(body_of(s3.get_object().bucket("scrub").key("fine").send().await.unwrap()).await, bytes(1000, 3));
 
+    // Offline, on the server's metadata (sled's files, or its PostgreSQL database).
+    let env = server.env.clone();
     let dir = server.kill();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_firn"))
         .args(["admin", "scrub"])
         .env("FIRN_DATA_DIR", dir.path().join("data"))
-        .env(super::harness::ON_DISK.0, super::harness::ON_DISK.1)
+        .envs(env)
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -299,6 +299,16 @@ pub trait MetaStore: Send + Sync {
     fn shared(&self) -> bool {
         false
     }
+    /// Marks `holder` (this process's name as a lease holder) alive for as long as the store stays
+    /// open, where the store can tell others so. Called before each claim: cheap once done.
+    fn register_holder(&self, _holder: &str) -> Result<()> {
+        Ok(())
+    }
+    /// Whether the process that registered `holder` is still alive: None where the store cannot
+    /// tell (a lease then waits to run out).
+    fn holder_alive(&self, _holder: &str) -> Result<Option<bool>> {
+        Ok(None)
+    }
     /// Held by a writer of one object key, across processes sharing the store, until dropped; None
     /// where this process's own lock on the key is enough (a store only it uses).
     fn lock_key(&self, _key: &[u8]) -> Result<Option<Box<dyn Send + '_>>> {

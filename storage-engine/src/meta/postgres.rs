@@ -145,6 +145,19 @@ pub struct PgStore {
     config: Config,
     pool: Pool,
     locks: Pool,
+    /// The sessions that say this process's lease holders are alive (one, but for tests): each
+    /// holds an advisory lock named after its holder until the process (or the connection) ends.
+    liveness: Mutex<HashMap<String, Client>>,
+}
+
+/// First key of the two-key advisory locks that mark lease holders alive ("firn"); that key space
+/// does not overlap the one-key locks on object keys.
+const LIVENESS: i32 = 0x6669_726e;
+
+/// The second key of `holder`'s liveness lock (a collision makes a dead holder look alive, so its
+/// lease waits to run out: the safe side).
+fn liveness_key(holder: &str) -> i32 {
+    fnv(holder.as_bytes()) as i32
 }
 
 /// PostgreSQL's errors as the engine's.
@@ -182,7 +195,13 @@ impl PgStore {
             .thread_name("firn-postgres")
             .enable_all()
             .build()?;
-        let store = PgStore { rt: Some(rt), config, pool: Pool::new(POOL), locks: Pool::new(LOCK_POOL) };
+        let store = PgStore {
+            rt: Some(rt),
+            config,
+            pool: Pool::new(POOL),
+            locks: Pool::new(LOCK_POOL),
+            liveness: Mutex::new(HashMap::new()),
+        };
         store.migrate()?;
         Ok(store)
     }
@@ -357,6 +376,33 @@ impl MetaStore for PgStore {
 
     fn shared(&self) -> bool {
         true
+    }
+
+    fn register_holder(&self, holder: &str) -> Result<()> {
+        let mut live = self.liveness.lock().unwrap_or_else(|p| p.into_inner());
+        if live.get(holder).is_some_and(|c| !c.is_closed()) {
+            return Ok(());
+        }
+        let conn = self.connect()?;
+        let got =
+            block_on(conn.client.query_one("SELECT pg_try_advisory_lock($1, $2)", &[&LIVENESS, &liveness_key(holder)]))
+                .map_err(pg_err)?;
+        if !got.get::<_, bool>(0) {
+            return Err(EngineError::Meta(format!("lease holder {holder} is registered by another live process")));
+        }
+        live.insert(holder.to_owned(), conn.client);
+        Ok(())
+    }
+
+    fn holder_alive(&self, holder: &str) -> Result<Option<bool>> {
+        let key = liveness_key(holder);
+        self.run(|c| {
+            let free = c.query("SELECT pg_try_advisory_lock($1, $2)", &[&LIVENESS, &key])?[0].get::<_, bool>(0);
+            if free {
+                c.query("SELECT pg_advisory_unlock($1, $2)", &[&LIVENESS, &key])?;
+            }
+            Ok(Some(!free))
+        })
     }
 
     fn lock_key(&self, key: &[u8]) -> Result<Option<Box<dyn Send + '_>>> {

@@ -236,3 +236,22 @@ fn postgres_stores_on_one_database_share_one_namespace() {
     got.recv_timeout(std::time::Duration::from_secs(10)).expect("taken once released");
     waiter.join().unwrap();
 }
+
+#[test]
+fn postgres_hands_a_dead_holders_lease_over_at_once() {
+    let Some(cluster) = firn_testkit::pg::cluster() else { return };
+    let url = cluster.database(&format!("liveness_{}", std::process::id()));
+    let b = Meta::new(Arc::new(PgStore::open(&url).unwrap()));
+    {
+        let a = Meta::new(Arc::new(PgStore::open(&url).unwrap()));
+        assert!(a.claim("lifecycle", "gw-a", 1_000, 3_600_000).unwrap());
+        assert!(!b.claim("lifecycle", "gw-b", 2_000, 3_600_000).unwrap(), "held, and its holder alive");
+    }
+    // gw-a's process is gone (its store closed): its lease is taken over long before it runs out.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !b.claim("lifecycle", "gw-b", 3_000, 3_600_000).unwrap() {
+        assert!(std::time::Instant::now() < deadline, "the dead holder's lease was never taken over");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(b.lease("lifecycle", 3_000).unwrap().map(|l| l.holder), Some("gw-b".into()));
+}
