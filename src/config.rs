@@ -124,8 +124,11 @@ pub struct Metadata {
     /// `postgres` (several gateways on one namespace; needs `url`).
     pub backend: firn_storage::Backend,
     /// PostgreSQL's connection URL (`postgres://user:password@host:port/database`) or its
-    /// `key=value` form, for `backend = "postgres"`.
+    /// `key=value` form, for `backend = "postgres"`. Its `sslmode` (`disable`, `prefer`, `require`)
+    /// says whether the connections use TLS.
     pub url: Option<String>,
+    /// PEM file of the CA that PostgreSQL's certificate comes from (default: the system's roots).
+    pub ca_file: Option<std::path::PathBuf>,
     /// Gateways sharing a data directory leave alone files written to within this many seconds
     /// (another gateway's upload in progress); older unreferenced ones are swept. Default 3600.
     pub settle_secs: Option<f64>,
@@ -211,6 +214,7 @@ impl Config {
             data_dir: self.data_dir.clone(),
             backend: self.metadata.backend,
             metadata_url: self.metadata.url.clone(),
+            metadata_ca_file: self.metadata.ca_file.clone(),
             settle: self.metadata.settle_secs.map_or(firn_storage::SHARED_SETTLE, std::time::Duration::from_secs_f64),
             cache_bytes: self.metadata_cache_mib << 20,
             min_part_size: self.limits.min_part_size,
@@ -279,6 +283,9 @@ impl Config {
         }
         if let Some(v) = env("FIRN_METADATA_URL") {
             self.metadata.url = Some(v).filter(|u| !u.is_empty());
+        }
+        if let Some(v) = env("FIRN_METADATA_CA_FILE") {
+            self.metadata.ca_file = Some(v.into()).filter(|p: &std::path::PathBuf| !p.as_os_str().is_empty());
         }
         if let Some(v) = env("FIRN_SETTLE_SECS") {
             self.metadata.settle_secs = Some(num("FIRN_SETTLE_SECS", v)?);
@@ -414,12 +421,14 @@ mod tests {
         assert!(Config::load(None, |k| (k == "FIRN_METADATA_BACKEND").then(|| "mongo".into())).is_err());
         let pg = |k: &str| match k {
             "FIRN_METADATA_BACKEND" => Some("postgres".into()),
-            "FIRN_METADATA_URL" => Some("postgres://firn@db/firn".into()),
+            "FIRN_METADATA_URL" => Some("postgres://firn@db/firn?sslmode=require".into()),
+            "FIRN_METADATA_CA_FILE" => Some("/etc/firn/db-ca.pem".into()),
             _ => None,
         };
-        let pg = Config::load(None, pg).unwrap();
-        assert_eq!(pg.metadata.backend, firn_storage::Backend::Postgres);
-        assert_eq!(pg.engine_config().metadata_url.as_deref(), Some("postgres://firn@db/firn"));
+        let pg = Config::load(None, pg).unwrap().engine_config();
+        assert_eq!(pg.backend, firn_storage::Backend::Postgres);
+        assert_eq!(pg.metadata_url.as_deref(), Some("postgres://firn@db/firn?sslmode=require"));
+        assert_eq!(pg.metadata_ca_file.as_deref(), Some(std::path::Path::new("/etc/firn/db-ca.pem")));
         let no_url = Config::load(None, |k| (k == "FIRN_METADATA_BACKEND").then(|| "postgres".into()));
         assert!(no_url.unwrap_err().contains("metadata.url"));
         let fast = Config::load(None, |k| (k == "FIRN_LIFECYCLE_DAY_SECS").then(|| "2".into())).unwrap();

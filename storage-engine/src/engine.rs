@@ -40,6 +40,8 @@ pub struct EngineConfig {
     pub cache_bytes: u64,
     /// Where PostgreSQL is (`metadata.url`), for `Backend::Postgres`.
     pub metadata_url: Option<String>,
+    /// The CA PostgreSQL's certificate is checked against (`metadata.ca_file`; None: the system's).
+    pub metadata_ca_file: Option<PathBuf>,
     /// On a data directory several gateways share: how long a file must have been left untouched
     /// before sweeps count it abandoned (`metadata.settle_secs`).
     pub settle: std::time::Duration,
@@ -66,6 +68,7 @@ impl EngineConfig {
             backend: Backend::Sled,
             cache_bytes: 64 << 20,
             metadata_url: None,
+            metadata_ca_file: None,
             settle: crate::hot::SHARED_SETTLE,
             min_part_size: crate::MIN_PART_SIZE,
             lifecycle_day_ms: 86_400_000,
@@ -180,7 +183,8 @@ impl Engine {
     /// blobs that no record refers to are removed.
     pub fn open(cfg: &EngineConfig) -> Result<Engine> {
         std::fs::create_dir_all(&cfg.data_dir)?;
-        let store = meta::open(cfg.backend, &cfg.data_dir.join("meta"), cfg.cache_bytes, cfg.metadata_url.as_deref())?;
+        let pg = (cfg.metadata_url.as_deref(), cfg.metadata_ca_file.as_deref());
+        let store = meta::open(cfg.backend, &cfg.data_dir.join("meta"), cfg.cache_bytes, pg)?;
         let meta = Meta::with_clock(store, cfg.clock.clone());
         // Several gateways share the data directory when they share the metadata.
         let shared = meta.shared();

@@ -18,6 +18,8 @@ use std::time::{Duration, Instant};
 
 pub struct Cluster {
     pub port: u16,
+    /// For a cluster serving TLS: the PEM of its (self-signed) certificate, for clients to trust.
+    pub ca_file: Option<PathBuf>,
     bin: PathBuf,
     /// Who runs PostgreSQL's programs: (uid, gid), or None for this process's own user.
     user: Option<(u32, u32)>,
@@ -31,7 +33,18 @@ pub struct Cluster {
 /// PostgreSQL cannot start here. Under CI that panics instead: CI must not skip.
 pub fn cluster() -> Option<&'static Cluster> {
     static CLUSTER: OnceLock<Result<Cluster, String>> = OnceLock::new();
-    match CLUSTER.get_or_init(start) {
+    available(CLUSTER.get_or_init(|| start(false)))
+}
+
+/// A second cluster, serving TLS (`ssl = on`) with a self-signed certificate for 127.0.0.1 and
+/// localhost (`ca_file`); plain connections are refused (`hostssl` only).
+pub fn tls_cluster() -> Option<&'static Cluster> {
+    static CLUSTER: OnceLock<Result<Cluster, String>> = OnceLock::new();
+    available(CLUSTER.get_or_init(|| start(true)))
+}
+
+fn available(started: &'static Result<Cluster, String>) -> Option<&'static Cluster> {
+    match started {
         Ok(c) => Some(c),
         Err(why) if std::env::var_os("CI").is_some() => panic!("PostgreSQL did not start under CI: {why}"),
         Err(why) => {
@@ -79,6 +92,8 @@ fn command(bin: &Path, program: &str, user: Option<(u32, u32)>) -> Command {
         cmd.uid(uid).gid(gid);
     }
     cmd.env_remove("PGPASSWORD").env_remove("PGDATABASE").env_remove("PGUSER");
+    // No ~/.psqlrc, no client certificate from ~/.postgresql (under root's HOME, unreadable to nobody).
+    cmd.env("HOME", "/nonexistent");
     cmd
 }
 
@@ -123,7 +138,73 @@ fn free_port() -> Result<u16, String> {
     Ok(l.local_addr().map_err(|e| e.to_string())?.port())
 }
 
-fn start() -> Result<Cluster, String> {
+/// A CA and a server certificate it signs (for 127.0.0.1 and localhost) in `dir`, the server's
+/// owned by `user`; returns the CA's certificate, which clients trust.
+fn certificate(dir: &Path, user: Option<(u32, u32)>) -> Result<PathBuf, String> {
+    let openssl = |args: &[&str]| -> Result<(), String> {
+        let out = Command::new("openssl").args(args).current_dir(dir).output().map_err(|e| format!("openssl: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!("openssl {}: {}", args[0], String::from_utf8_lossy(&out.stderr).trim()))
+        }
+    };
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=firn test CA",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+    ])?;
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=localhost",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+    ])?;
+    std::fs::write(dir.join("san.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n").map_err(|e| e.to_string())?;
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+        "-out",
+        "server.crt",
+    ])?;
+    let key = dir.join("server.key");
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).map_err(|e| e.to_string())?;
+    if let Some((uid, gid)) = user {
+        for f in [dir.join("server.crt"), key] {
+            chown(&f, Some(uid), Some(gid)).map_err(|e| format!("chown {}: {e}", f.display()))?;
+        }
+    }
+    Ok(dir.join("ca.crt"))
+}
+
+fn start(tls: bool) -> Result<Cluster, String> {
     let bin = find_bin()?;
     let user = unprivileged()?;
     let dir = tempfile::Builder::new().prefix("firn-pg-").tempdir().map_err(|e| e.to_string())?.keep();
@@ -141,6 +222,15 @@ fn start() -> Result<Cluster, String> {
     if !out.status.success() {
         return Err(format!("initdb failed: {}", String::from_utf8_lossy(&out.stderr).trim()));
     }
+    let ca_file = if tls { Some(certificate(&dir, user)?) } else { None };
+    let mut ssl = String::new();
+    if ca_file.is_some() {
+        // TLS only: a plain connection gets no entry in pg_hba.conf.
+        let hba = "hostssl all all 127.0.0.1/32 trust\n";
+        std::fs::write(data.join("pg_hba.conf"), hba).map_err(|e| e.to_string())?;
+        let (crt, key) = (dir.join("server.crt"), dir.join("server.key"));
+        ssl = format!("-c ssl=on -c ssl_cert_file={} -c ssl_key_file={}", crt.display(), key.display());
+    }
     let mut last = String::new();
     for _ in 0..3 {
         let port = free_port()?;
@@ -149,7 +239,7 @@ fn start() -> Result<Cluster, String> {
         let script = format!(
             "{postgres} -D {data} -p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= \
              -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400 \
-             -c shared_buffers=64MB >{dir}/log 2>&1 & pid=$!; cat >/dev/null; kill -INT $pid; wait $pid; \
+             -c shared_buffers=64MB {ssl} >{dir}/log 2>&1 & pid=$!; cat >/dev/null; kill -INT $pid; wait $pid; \
              rm -rf {dir}",
             postgres = bin.join("postgres").display(),
             data = data.display(),
@@ -168,6 +258,7 @@ fn start() -> Result<Cluster, String> {
             if TcpStream::connect(("127.0.0.1", port)).is_ok() && ready(&bin, user, port) {
                 return Ok(Cluster {
                     port,
+                    ca_file,
                     bin,
                     user,
                     _watchdog: Mutex::new(stdin),

@@ -4,7 +4,7 @@
 //! is done once; a gateway killed mid-upload loses nothing the other acknowledged, and its lease
 //! is taken over.
 //!
-//! Needs PostgreSQL (a throw-away cluster, see testkit): where it cannot start, SKIP (not under CI).
+//! Needs PostgreSQL (throw-away clusters, see testkit): where it cannot start, SKIP (not under CI).
 
 #[path = "../api/harness.rs"]
 #[allow(dead_code)]
@@ -277,4 +277,35 @@ async fn a_gateway_killed_mid_upload_loses_nothing_the_other_acknowledged() {
     assert_eq!(files_under(&data.join("hot/blobs")), files, "no orphaned blob");
     drop(pair.a);
     drop(pair._data);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gateway_reaches_postgresql_over_tls() {
+    let Some(cluster) = firn_testkit::pg::tls_cluster() else { return };
+    let url = format!("{}?sslmode=require", cluster.database("gateway_tls"));
+    let ca = cluster.ca_file.as_ref().unwrap().to_str().unwrap().to_owned();
+    let env = [
+        ("FIRN_METADATA_BACKEND", "postgres"),
+        ("FIRN_METADATA_URL", url.as_str()),
+        ("FIRN_METADATA_CA_FILE", ca.as_str()),
+    ];
+    let server = Server::start_with(&env);
+    let s3 = server.client();
+    s3.create_bucket().bucket("sealed").send().await.unwrap();
+    s3.put_object().bucket("sealed").key("k").body(ByteStream::from_static(b"over TLS")).send().await.unwrap();
+    assert_eq!(get_md5(&s3, "sealed", "k").await, Some(md5_hex(b"over TLS")));
+
+    // Without the CA, the server's certificate is not trusted: Firn says so and does not start.
+    let data = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_firn"))
+        .arg("serve")
+        .env("FIRN_LISTEN", "127.0.0.1:0")
+        .env("FIRN_DATA_DIR", data.path())
+        .env("FIRN_METADATA_BACKEND", "postgres")
+        .env("FIRN_METADATA_URL", &url)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("invalid peer certificate"), "{stderr}");
 }

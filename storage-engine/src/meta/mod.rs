@@ -464,20 +464,20 @@ fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
     None
 }
 
-/// Opens the chosen backend. `path` is where a backend on disk keeps its files; `url` is where
-/// PostgreSQL is.
+/// Opens the chosen backend. `path` is where a backend on disk keeps its files; `pg` is where
+/// PostgreSQL is, and the CA file its certificate is checked against.
 pub(crate) fn open(
     backend: Backend,
     path: &std::path::Path,
     cache_bytes: u64,
-    url: Option<&str>,
+    pg: (Option<&str>, Option<&std::path::Path>),
 ) -> Result<Arc<dyn MetaStore>> {
     Ok(match backend {
         Backend::Sled => Arc::new(SledStore::open(path, cache_bytes)?),
         Backend::Memory => Arc::new(MemoryStore::default()),
         Backend::Postgres => {
-            let url = url.ok_or_else(|| EngineError::Meta("metadata.backend postgres needs metadata.url".into()))?;
-            Arc::new(PgStore::open(url)?)
+            let url = pg.0.ok_or_else(|| EngineError::Meta("metadata.backend postgres needs metadata.url".into()))?;
+            Arc::new(PgStore::open(url, pg.1)?)
         }
     })
 }

@@ -10,6 +10,9 @@
 //! a time, so a page costs the same in a bucket of ten keys or ten million. Writers of one object
 //! key hold a session advisory lock on it across gateways ([`MetaStore::lock_key`]).
 //!
+//! TLS follows the URL's `sslmode` (`disable`, `prefer` — the default — or `require`), with rustls
+//! checking the server's certificate against `metadata.ca_file` or the system's roots.
+//!
 //! The client is async (tokio-postgres); the trait is not. The store keeps a small runtime of its
 //! own that drives the connections, and callers wait on the replies from whatever thread they are
 //! on, so a call works from a tokio worker and from a plain thread alike.
@@ -143,6 +146,9 @@ pub struct PgStore {
     /// Drives the connections; shut down without waiting when the store goes.
     rt: Option<tokio::runtime::Runtime>,
     config: Config,
+    /// TLS for the connections, unless the URL says `sslmode=disable`; with the default `prefer`,
+    /// used when the server offers it.
+    tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
     pool: Pool,
     locks: Pool,
     /// The sessions that say this process's lease holders are alive (one, but for tests): each
@@ -162,10 +168,17 @@ fn liveness_key(holder: &str) -> i32 {
 
 /// PostgreSQL's errors as the engine's.
 fn pg_err(e: tokio_postgres::Error) -> EngineError {
-    match e.as_db_error() {
-        Some(db) => EngineError::Meta(format!("postgres: {} ({})", db.message(), db.code().code())),
-        None => EngineError::Meta(format!("postgres: {e}")),
+    if let Some(db) = e.as_db_error() {
+        return EngineError::Meta(format!("postgres: {} ({})", db.message(), db.code().code()));
     }
+    // The reason is in the source chain ("error performing TLS handshake: invalid peer certificate…").
+    let mut text = format!("postgres: {e}");
+    let mut cause = std::error::Error::source(&e);
+    while let Some(c) = cause {
+        text.push_str(&format!(": {c}"));
+        cause = c.source();
+    }
+    EngineError::Meta(text)
 }
 
 /// A failure the transaction is retried for: another transaction got in its way.
@@ -183,9 +196,14 @@ fn tx_err(e: tokio_postgres::Error) -> TxError {
 
 impl PgStore {
     /// Connects to `url` (a `postgres://` URL or `key=value` pairs), then creates or migrates the
-    /// schema.
-    pub fn open(url: &str) -> Result<PgStore> {
+    /// schema. The server's certificate, when TLS is used, is checked against `ca_file` (PEM) or,
+    /// without one, the system's trusted roots.
+    pub fn open(url: &str, ca_file: Option<&std::path::Path>) -> Result<PgStore> {
         let mut config: Config = url.parse().map_err(|e| EngineError::Meta(format!("metadata.url: {e}")))?;
+        let tls = match config.get_ssl_mode() {
+            tokio_postgres::config::SslMode::Disable => None,
+            _ => Some(tls_connector(ca_file)?),
+        };
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(Duration::from_secs(10));
         }
@@ -198,6 +216,7 @@ impl PgStore {
         let store = PgStore {
             rt: Some(rt),
             config,
+            tls,
             pool: Pool::new(POOL),
             locks: Pool::new(LOCK_POOL),
             liveness: Mutex::new(HashMap::new()),
@@ -207,15 +226,22 @@ impl PgStore {
     }
 
     fn connect(&self) -> Result<Conn> {
-        let config = self.config.clone();
+        let (config, tls) = (self.config.clone(), self.tls.clone());
         let rt = self.rt.as_ref().expect("open until dropped");
         let client = block_on(rt.spawn(async move {
-            let (client, connection) = config.connect(NoTls).await?;
-            tokio::spawn(async move {
-                if let Err(e) = connection.await {
-                    tracing::warn!(error = %e, "metadata connection to PostgreSQL ended");
+            // The connection's task drives it until it ends: the client alone does no I/O.
+            let client = match tls {
+                Some(tls) => {
+                    let (client, connection) = config.connect(tls).await?;
+                    tokio::spawn(drive(connection));
+                    client
                 }
-            });
+                None => {
+                    let (client, connection) = config.connect(NoTls).await?;
+                    tokio::spawn(drive(connection));
+                    client
+                }
+            };
             Ok::<_, tokio_postgres::Error>(client)
         }))
         .map_err(|e| EngineError::Meta(format!("postgres: {e}")))?
@@ -289,6 +315,43 @@ impl PgStore {
         let mut conn = self.conn(&self.pool)?;
         f(&mut conn).map_err(pg_err)
     }
+}
+
+async fn drive<F: std::future::Future<Output = std::result::Result<(), tokio_postgres::Error>>>(connection: F) {
+    if let Err(e) = connection.await {
+        tracing::warn!(error = %e, "metadata connection to PostgreSQL ended");
+    }
+}
+
+/// rustls (ring) trusting `ca_file`'s certificates, or the system's roots without one.
+fn tls_connector(ca_file: Option<&std::path::Path>) -> Result<tokio_postgres_rustls::MakeRustlsConnect> {
+    use rustls_pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    match ca_file {
+        Some(path) => {
+            let bad =
+                |e: &dyn std::fmt::Display| EngineError::Meta(format!("metadata.ca_file {}: {e}", path.display()));
+            for cert in rustls_pki_types::CertificateDer::pem_file_iter(path).map_err(|e| bad(&e))? {
+                roots.add(cert.map_err(|e| bad(&e))?).map_err(|e| bad(&e))?;
+            }
+            if roots.is_empty() {
+                return Err(bad(&"no certificate in it"));
+            }
+        }
+        None => {
+            // Whatever the system store holds that rustls can use; a bad entry is skipped.
+            for cert in rustls_native_certs::load_native_certs().certs {
+                let _ = roots.add(cert);
+            }
+        }
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| EngineError::Meta(format!("TLS: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
 }
 
 impl Drop for PgStore {

@@ -22,7 +22,7 @@ pub(crate) fn postgres() -> Option<Arc<dyn MetaStore>> {
     let cluster = firn_testkit::pg::cluster()?;
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let url = cluster.database(&format!("suite_{}_{n}", std::process::id()));
-    Some(Arc::new(PgStore::open(&url).unwrap()))
+    Some(Arc::new(PgStore::open(&url, None).unwrap()))
 }
 
 fn keys(scan: Scan<'_>) -> Vec<Vec<u8>> {
@@ -180,9 +180,9 @@ fn sled_keeps_what_was_flushed_across_a_reopen() {
 fn postgres_stores_on_one_database_share_one_namespace() {
     let Some(cluster) = firn_testkit::pg::cluster() else { return };
     let url = cluster.database(&format!("shared_{}", std::process::id()));
-    let a: Arc<dyn MetaStore> = Arc::new(PgStore::open(&url).unwrap());
+    let a: Arc<dyn MetaStore> = Arc::new(PgStore::open(&url, None).unwrap());
     // A second gateway: the schema is there already, and migrating again changes nothing.
-    let b: Arc<dyn MetaStore> = Arc::new(PgStore::open(&url).unwrap());
+    let b: Arc<dyn MetaStore> = Arc::new(PgStore::open(&url, None).unwrap());
     a.put(Keyspace::Buckets, b"x", b"1").unwrap();
     assert_eq!(b.get(Keyspace::Buckets, b"x").unwrap(), Some(b"1".to_vec()), "read through the other at once");
     let (i, j) = (a.generate_id().unwrap(), b.generate_id().unwrap());
@@ -241,9 +241,9 @@ fn postgres_stores_on_one_database_share_one_namespace() {
 fn postgres_hands_a_dead_holders_lease_over_at_once() {
     let Some(cluster) = firn_testkit::pg::cluster() else { return };
     let url = cluster.database(&format!("liveness_{}", std::process::id()));
-    let b = Meta::new(Arc::new(PgStore::open(&url).unwrap()));
+    let b = Meta::new(Arc::new(PgStore::open(&url, None).unwrap()));
     {
-        let a = Meta::new(Arc::new(PgStore::open(&url).unwrap()));
+        let a = Meta::new(Arc::new(PgStore::open(&url, None).unwrap()));
         assert!(a.claim("lifecycle", "gw-a", 1_000, 3_600_000).unwrap());
         assert!(!b.claim("lifecycle", "gw-b", 2_000, 3_600_000).unwrap(), "held, and its holder alive");
     }
@@ -254,4 +254,23 @@ fn postgres_hands_a_dead_holders_lease_over_at_once() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     assert_eq!(b.lease("lifecycle", 3_000).unwrap().map(|l| l.holder), Some("gw-b".into()));
+}
+
+#[test]
+fn postgres_over_tls_checks_the_servers_certificate() {
+    let Some(cluster) = firn_testkit::pg::tls_cluster() else { return };
+    let ca = cluster.ca_file.as_deref().expect("a TLS cluster has a certificate");
+    let url = cluster.database("tls");
+    let required = format!("{url}?sslmode=require");
+    let m = Meta::new(Arc::new(PgStore::open(&required, Some(ca)).unwrap()));
+    m.insert(Keyspace::Buckets, b"b", b"1").unwrap();
+    assert_eq!(m.get(Keyspace::Buckets, b"b").unwrap(), Some(b"1".to_vec()), "over TLS");
+    // The default, prefer, takes TLS when the server offers it (this one takes nothing else).
+    assert!(PgStore::open(&url, Some(ca)).is_ok());
+    let untrusted = PgStore::open(&required, None).err().expect("a certificate no root vouches for");
+    assert!(untrusted.to_string().contains("certificate"), "{untrusted}");
+    let plain = PgStore::open(&format!("{url}?sslmode=disable"), Some(ca)).err().expect("plain is refused here");
+    assert!(plain.to_string().contains("pg_hba.conf"), "{plain}");
+    let missing = PgStore::open(&required, Some(std::path::Path::new("/nonexistent/ca.pem"))).err().unwrap();
+    assert!(missing.to_string().contains("metadata.ca_file /nonexistent/ca.pem"), "{missing}");
 }
