@@ -58,14 +58,7 @@ impl Cluster {
     /// The URL of database `name`, created if it does not exist yet.
     pub fn database(&self, name: &str) -> String {
         assert!(name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'), "database name {name:?}");
-        let out = self
-            .command("psql")
-            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", "firn", "-d", "postgres", "-tAc"])
-            .arg(format!("SELECT 1 FROM pg_database WHERE datname = '{name}'"))
-            .output()
-            .expect("psql");
-        assert!(out.status.success(), "psql: {}", String::from_utf8_lossy(&out.stderr));
-        if out.stdout.is_empty() {
+        if self.sql("postgres", &format!("SELECT 1 FROM pg_database WHERE datname = '{name}'")).is_empty() {
             let status = self
                 .command("createdb")
                 .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", "firn", name])
@@ -74,6 +67,17 @@ impl Cluster {
             assert!(status.success(), "createdb {name}");
         }
         self.url(name)
+    }
+
+    /// Runs `sql` in database `db` as the cluster's superuser; returns what it printed (unaligned).
+    pub fn sql(&self, db: &str, sql: &str) -> String {
+        let out = self
+            .command("psql")
+            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", "firn", "-d", db, "-tAc", sql])
+            .output()
+            .expect("psql");
+        assert!(out.status.success(), "psql: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
     }
 
     pub fn url(&self, name: &str) -> String {

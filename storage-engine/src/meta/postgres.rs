@@ -194,6 +194,16 @@ fn tx_err(e: tokio_postgres::Error) -> TxError {
     }
 }
 
+/// A read in a transaction that failed: before the commit, a connection that ended (PostgreSQL
+/// restarted or failed over) is one more reason to run the body again, on another connection.
+fn read_err(e: tokio_postgres::Error) -> TxError {
+    if e.is_closed() {
+        TxError::Conflict
+    } else {
+        tx_err(e)
+    }
+}
+
 impl PgStore {
     /// Connects to `url` (a `postgres://` URL or `key=value` pairs), then creates or migrates the
     /// schema. The server's certificate, when TLS is used, is checked against `ca_file` (PEM) or,
@@ -254,6 +264,11 @@ impl PgStore {
         let mut state = pool.state();
         loop {
             if let Some(conn) = state.0.pop() {
+                if conn.client.is_closed() {
+                    // Ended while idle (PostgreSQL restarted, or a failover): open another.
+                    state.1 -= 1;
+                    continue;
+                }
                 return Ok(Pooled { pool, conn: Some(conn) });
             }
             if state.1 < pool.max {
@@ -311,9 +326,18 @@ impl PgStore {
         outcome.and(unlocked.map(|_| ()))
     }
 
-    fn run<T>(&self, f: impl FnOnce(&mut Conn) -> std::result::Result<T, tokio_postgres::Error>) -> Result<T> {
+    /// One statement (or a few that are safe to repeat) on a pooled connection; once more on a new
+    /// connection if that one turned out to have ended (PostgreSQL restarted, or failed over).
+    fn run<T>(&self, mut f: impl FnMut(&mut Conn) -> std::result::Result<T, tokio_postgres::Error>) -> Result<T> {
         let mut conn = self.conn(&self.pool)?;
-        f(&mut conn).map_err(pg_err)
+        match f(&mut conn) {
+            Err(e) if e.is_closed() => {
+                conn.discard();
+                let mut conn = self.conn(&self.pool)?;
+                f(&mut conn).map_err(pg_err)
+            }
+            other => other.map_err(pg_err),
+        }
     }
 }
 
@@ -397,8 +421,9 @@ impl MetaStore for PgStore {
     fn transact(&self, body: &mut dyn FnMut(&mut dyn Txn) -> TxResult<()>) -> Result<()> {
         let mut conn = self.conn(&self.pool)?;
         for attempt in 0u32.. {
-            if conn.conn.is_none() {
-                // The last attempt left its connection unusable.
+            if conn.conn.as_ref().is_none_or(|c| c.client.is_closed()) {
+                // The last attempt left its connection unusable, or it ended.
+                conn.discard();
                 conn = self.conn(&self.pool)?;
             }
             let mut tx = PgTxn { conn: &mut conn, begun: false, reads: HashMap::new(), writes: HashMap::new() };
@@ -566,6 +591,10 @@ impl PgTxn<'_, '_> {
     }
 
     fn rollback(mut self) -> Result<()> {
+        if self.conn.client.is_closed() {
+            // The session ended, and its transaction with it.
+            self.begun = false;
+        }
         if self.begun {
             block_on(self.conn.client.batch_execute("ROLLBACK")).map_err(pg_err)?;
             self.begun = false;
@@ -591,7 +620,7 @@ impl Txn for PgTxn<'_, '_> {
             return Ok(v.clone());
         }
         let conn = &mut **self.conn;
-        let stmt = conn.statement(GET).map_err(tx_err)?;
+        let stmt = conn.statement(GET).map_err(read_err)?;
         let c = &conn.client;
         let name = ks.name();
         let params: [&(dyn ToSql + Sync); 2] = [&name, &key];
@@ -604,7 +633,7 @@ impl Txn for PgTxn<'_, '_> {
             self.begun = true;
             b.and(rows)
         }
-        .map_err(tx_err)?;
+        .map_err(read_err)?;
         let value: Option<Vec<u8>> = rows.first().map(|r| r.get(0));
         self.reads.insert(at, value.clone());
         Ok(value)

@@ -274,3 +274,29 @@ fn postgres_over_tls_checks_the_servers_certificate() {
     let missing = PgStore::open(&required, Some(std::path::Path::new("/nonexistent/ca.pem"))).err().unwrap();
     assert!(missing.to_string().contains("metadata.ca_file /nonexistent/ca.pem"), "{missing}");
 }
+
+#[test]
+fn postgres_carries_on_when_its_connections_are_cut() {
+    let Some(cluster) = firn_testkit::pg::cluster() else { return };
+    let db = format!("cut_{}", std::process::id());
+    let m = Meta::new(Arc::new(PgStore::open(&cluster.database(&db), None).unwrap()));
+    for round in 0..3u8 {
+        // Several connections in the pool, then every one of them ended, as a restart or a
+        // failover of PostgreSQL would.
+        std::thread::scope(|s| {
+            for t in 0..4u8 {
+                let m = &m;
+                s.spawn(move || m.insert(Keyspace::Buckets, [round, t], b"x").unwrap());
+            }
+        });
+        let cut = cluster.sql(
+            "postgres",
+            &format!("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '{db}'"),
+        );
+        assert_ne!(cut, "0", "round {round}: connections were cut");
+        m.transaction(|tx| tx.get(Keyspace::Buckets, &[round, 0]).map(|_| ())).unwrap();
+        m.transaction(|tx| tx.insert(Keyspace::Objects, &[round], b"after")).unwrap();
+        assert_eq!(m.get(Keyspace::Objects, [round]).unwrap(), Some(b"after".to_vec()));
+        assert_eq!(m.iter(Keyspace::Buckets).count(), 4 * (round as usize + 1));
+    }
+}
