@@ -194,10 +194,16 @@ fn tx_err(e: tokio_postgres::Error) -> TxError {
     }
 }
 
+/// The connection ended under the statement (PostgreSQL restarted, failed over, or ended the
+/// session): closed, or told so by the server (class 57P, operator intervention; class 08).
+fn ended(e: &tokio_postgres::Error) -> bool {
+    e.is_closed() || e.code().is_some_and(|c| c.code().starts_with("57P") || c.code().starts_with("08"))
+}
+
 /// A read in a transaction that failed: before the commit, a connection that ended (PostgreSQL
 /// restarted or failed over) is one more reason to run the body again, on another connection.
 fn read_err(e: tokio_postgres::Error) -> TxError {
-    if e.is_closed() {
+    if ended(&e) {
         TxError::Conflict
     } else {
         tx_err(e)
@@ -331,7 +337,7 @@ impl PgStore {
     fn run<T>(&self, mut f: impl FnMut(&mut Conn) -> std::result::Result<T, tokio_postgres::Error>) -> Result<T> {
         let mut conn = self.conn(&self.pool)?;
         match f(&mut conn) {
-            Err(e) if e.is_closed() => {
+            Err(e) if ended(&e) => {
                 conn.discard();
                 let mut conn = self.conn(&self.pool)?;
                 f(&mut conn).map_err(pg_err)
@@ -591,14 +597,16 @@ impl PgTxn<'_, '_> {
     }
 
     fn rollback(mut self) -> Result<()> {
-        if self.conn.client.is_closed() {
-            // The session ended, and its transaction with it.
-            self.begun = false;
+        if !self.begun {
+            return Ok(());
         }
-        if self.begun {
-            block_on(self.conn.client.batch_execute("ROLLBACK")).map_err(pg_err)?;
-            self.begun = false;
+        match block_on(self.conn.client.batch_execute("ROLLBACK")) {
+            Ok(()) => {}
+            // The session ended, and its transaction with it; the connection goes.
+            Err(e) if ended(&e) => self.conn.discard(),
+            Err(e) => return Err(pg_err(e)),
         }
+        self.begun = false;
         Ok(())
     }
 }
