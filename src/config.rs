@@ -404,6 +404,18 @@ mod tests {
     }
 
     #[test]
+    fn the_postgres_settings_parse_from_a_file() {
+        let text = "[metadata]\nbackend = \"postgres\"\nurl = \"postgres://firn@db/firn\"\n\
+                    ca_file = \"/etc/firn/db-ca.pem\"\nsettle_secs = 60\n";
+        let cfg: Config = toml::from_str(text).unwrap();
+        let engine = cfg.engine_config();
+        assert_eq!(engine.backend, firn_storage::Backend::Postgres);
+        assert_eq!(engine.metadata_url.as_deref(), Some("postgres://firn@db/firn"));
+        assert_eq!(engine.metadata_ca_file.as_deref(), Some(Path::new("/etc/firn/db-ca.pem")));
+        assert_eq!(engine.settle, std::time::Duration::from_secs(60));
+    }
+
+    #[test]
     fn env_overrides_file() {
         let cfg = Config::load(None, |k| match k {
             "FIRN_LISTEN" => Some("127.0.0.1:0".into()),
