@@ -5,6 +5,11 @@
 /// Byte that sorts after every byte of valid UTF-8, so `prefix + END` bounds all keys under `prefix`.
 pub(crate) const AFTER_UTF8: u8 = 0xFF;
 
+/// 64-bit FNV-1a of a key: a stable spread of keys over lock stripes, lock numbers and delays.
+pub(crate) fn fnv64(key: &[u8]) -> u64 {
+    key.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ *b as u64).wrapping_mul(0x100_0000_01b3))
+}
+
 pub(crate) fn bucket_prefix(bucket: &str) -> Vec<u8> {
     let mut k = Vec::with_capacity(bucket.len() + 1);
     k.extend_from_slice(bucket.as_bytes());

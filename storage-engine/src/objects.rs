@@ -129,7 +129,7 @@ impl KeyLocks {
     }
 
     fn lock<'a>(&'a self, meta: &'a Meta, okey: &[u8]) -> Result<KeyGuard<'a>> {
-        let h = okey.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ *b as u64).wrapping_mul(0x100_0000_01b3));
+        let h = keys::fnv64(okey);
         let local = self.0[(h % KEY_LOCKS as u64) as usize].lock().unwrap_or_else(|p| p.into_inner());
         Ok(KeyGuard { _shared: meta.lock_key(okey)?, _local: local })
     }

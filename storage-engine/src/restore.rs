@@ -127,7 +127,7 @@ impl Restores {
     /// Where in its range a job's time falls: fixed per version, so asking again does not move it.
     fn delay(&self, class: &str, tier: &str, vkey: &[u8]) -> Result<i64> {
         let (lo, hi) = delay_range(class, tier)?;
-        let h = vkey.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ *b as u64).wrapping_mul(0x100_0000_01b3));
+        let h = keys::fnv64(vkey);
         let at = lo + (h % (hi - lo + 1) as u64) as i64;
         Ok(((at as f64) / self.time_scale).round() as i64)
     }

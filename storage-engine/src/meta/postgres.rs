@@ -19,6 +19,7 @@
 
 use super::{batched_scan, Entry, Keyspace, MetaStore, Remaining, Scan, TxError, TxResult, Txn};
 use crate::error::{EngineError, Result};
+use crate::keys::fnv64;
 use futures_executor::block_on;
 use futures_util::future::{join, join3};
 use std::collections::HashMap;
@@ -163,7 +164,7 @@ const LIVENESS: i32 = 0x6669_726e;
 /// The second key of `holder`'s liveness lock (a collision makes a dead holder look alive, so its
 /// lease waits to run out: the safe side).
 fn liveness_key(holder: &str) -> i32 {
-    fnv(holder.as_bytes()) as i32
+    fnv64(holder.as_bytes()) as i32
 }
 
 /// PostgreSQL's errors as the engine's.
@@ -500,16 +501,12 @@ impl MetaStore for PgStore {
     }
 
     fn lock_key(&self, key: &[u8]) -> Result<Option<Box<dyn Send + '_>>> {
-        let id = fnv(key) as i64;
+        // A key's advisory lock number (a collision only makes two keys wait on each other).
+        let id = fnv64(key) as i64;
         let mut conn = self.conn(&self.locks)?;
         conn.query("SELECT pg_advisory_lock($1)", &[&id]).map_err(pg_err)?;
         Ok(Some(Box::new(KeyLock { conn, id })))
     }
-}
-
-/// 64-bit FNV-1a: a key's advisory lock number (a collision only makes two keys wait on each other).
-fn fnv(key: &[u8]) -> u64 {
-    key.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ *b as u64).wrapping_mul(0x100_0000_01b3))
 }
 
 /// An object key's lock, held by its connection's session until dropped.
