@@ -162,6 +162,15 @@ pub fn new_object_owner(
     }
 }
 
+/// Put*Acl under BucketOwnerEnforced: refused whatever the ACL (even `private`), as S3 does; ACLs
+/// are off there, and only writes without one (or with `bucket-owner-full-control`) go through.
+pub fn acl_writes_allowed(settings: &AccessSettings) -> S3Result<()> {
+    match settings.object_ownership() {
+        ObjectOwnership::BucketOwnerEnforced => Err(acls_not_supported()),
+        _ => Ok(()),
+    }
+}
+
 /// Refuses an ACL that Put*Acl would set where the bucket does not take it: anything but the
 /// bucket owner's own full control when ACLs are off, a public one under BlockPublicAcls.
 pub fn admit_acl(settings: &AccessSettings, bucket_owner: &str, acl: &Acl) -> S3Result<()> {

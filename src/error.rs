@@ -135,6 +135,16 @@ impl S3Error {
     }
 }
 
+/// The message of an `EngineError::Superseded`, which `handlers::reading` tries again.
+const SUPERSEDED: &str = "The object changed while it was being read. Please try again.";
+
+impl S3Error {
+    /// The version read was replaced before its bytes were opened: reading it again will do.
+    pub fn is_superseded(&self) -> bool {
+        self.code == Code::InternalError && self.message == SUPERSEDED
+    }
+}
+
 impl From<Code> for S3Error {
     fn from(code: Code) -> Self {
         S3Error::new(code)
@@ -150,6 +160,9 @@ impl From<EngineError> for S3Error {
             EngineError::BucketNotEmpty => Code::BucketNotEmpty.into(),
             EngineError::NoSuchKey => Code::NoSuchKey.into(),
             EngineError::PreconditionFailed => Code::PreconditionFailed.into(),
+            EngineError::WriteConditionFailed(header) => {
+                S3Error::new(Code::PreconditionFailed).detail("Condition", header)
+            }
             EngineError::InvalidBucketName(why) => S3Error::msg(Code::InvalidBucketName, why),
             EngineError::KeyTooLong => Code::KeyTooLongError.into(),
             EngineError::NoSuchUpload => Code::NoSuchUpload.into(),
@@ -198,6 +211,7 @@ impl From<EngineError> for S3Error {
                 S3Error::new(Code::InvalidObjectState).detail("StorageClass", class)
             }
             EngineError::RestoreAlreadyInProgress => Code::RestoreAlreadyInProgress.into(),
+            EngineError::Superseded => S3Error::msg(Code::InternalError, SUPERSEDED),
             EngineError::InvalidRestore(why) => S3Error::msg(Code::InvalidArgument, why),
             e @ (EngineError::Io(_) | EngineError::Meta(_)) => match e.io_error() {
                 Some(io) => std::io::Error::new(io.kind(), io.to_string()).into(),

@@ -46,6 +46,17 @@ fn init_logging(format: &str) {
     } else {
         builder.init();
     }
+    // A panic is one log line (where and why), never a backtrace per request.
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        let location = info.location().map(|l| l.to_string()).unwrap_or_default();
+        tracing::error!(%location, %message, "panic");
+    }));
 }
 
 async fn shutdown_signal() {

@@ -30,6 +30,8 @@ pub struct Metrics {
     /// Restore notifications delivered, and delivery attempts that failed.
     notifications_sent: AtomicU64,
     notifications_failed: AtomicU64,
+    /// Requests whose handler panicked (answered 500).
+    panics: AtomicU64,
 }
 
 impl Metrics {
@@ -47,6 +49,11 @@ impl Metrics {
         h.sum += secs;
         self.bytes_in.fetch_add(bytes_in, Ordering::Relaxed);
         self.bytes_out.fetch_add(bytes_out, Ordering::Relaxed);
+    }
+
+    /// Counts a request whose handler panicked.
+    pub fn panicked(&self) {
+        self.panics.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Counts what a lifecycle pass did.
@@ -81,7 +88,13 @@ impl Metrics {
             let _ = writeln!(out, "firn_request_duration_seconds_sum{{operation=\"{op}\"}} {}", h.sum);
             let _ = writeln!(out, "firn_request_duration_seconds_count{{operation=\"{op}\"}} {}", h.count);
         }
-        let gauges: [(&str, &str, &str, String); 11] = [
+        let gauges: [(&str, &str, &str, String); 12] = [
+            (
+                "firn_handler_panics_total",
+                "counter",
+                "Requests whose handler panicked (each answered 500 InternalError).",
+                self.panics.load(Ordering::Relaxed).to_string(),
+            ),
             (
                 "firn_bytes_received_total",
                 "counter",

@@ -38,10 +38,12 @@ fn header<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
     parts.headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-/// The additional checksum a request declares: a value header, or a trailer that will carry it.
-fn declared_checksum(parts: &Parts) -> S3Result<Option<PendingChecksum>> {
+/// The additional checksum a request declares for its body: a value header (unless `values` is
+/// false: on CompleteMultipartUpload that header is the object's checksum), or a trailer that
+/// will carry it.
+fn declared_checksum(parts: &Parts, values: bool) -> S3Result<Option<PendingChecksum>> {
     let mut found = None;
-    for alg in Algorithm::ALL {
+    for alg in Algorithm::ALL.into_iter().filter(|_| values) {
         if let Some(v) = header(parts, alg.header()) {
             if found.is_some() {
                 return Err(S3Error::msg(
@@ -84,7 +86,14 @@ pub fn content_md5(parts: &Parts) -> S3Result<Option<[u8; 16]>> {
 }
 
 impl Ingest {
-    pub fn new(incoming: Incoming, parts: &Parts, payload: &Payload, limit: u64) -> S3Result<Ingest> {
+    /// `checksum_headers`: whether `x-amz-checksum-*` value headers describe this body.
+    pub fn new(
+        incoming: Incoming,
+        parts: &Parts,
+        payload: &Payload,
+        limit: u64,
+        checksum_headers: bool,
+    ) -> S3Result<Ingest> {
         let chunked = matches!(payload, Payload::Chunked { .. });
         let declared: Option<u64> = if chunked {
             Some(
@@ -121,7 +130,7 @@ impl Ingest {
             incoming,
             decoder,
             sha256,
-            checksum: declared_checksum(parts)?,
+            checksum: declared_checksum(parts, checksum_headers)?,
             content_md5: content_md5(parts)?,
             declared,
             received: 0,

@@ -11,6 +11,7 @@ use crate::server::Peer;
 use crate::users::User;
 use crate::xml::XmlWriter;
 use firn_storage::{AccessSettings, BucketName, ObjectKey};
+use futures_util::FutureExt;
 use http::{HeaderValue, Request, Response};
 use hyper::body::Incoming;
 use std::sync::{Arc, Mutex};
@@ -134,6 +135,7 @@ async fn dispatch(
         Err(e) => return Dispatched { op, bucket, user: None, result: Err(e) },
     };
     let user = auth.user.clone();
+    let metrics = app.clone();
     let result = async {
         let bucket = route.bucket.as_deref().map(BucketName::parse).transpose()?;
         let key = route.key.as_deref().map(ObjectKey::parse).transpose()?;
@@ -155,10 +157,27 @@ async fn dispatch(
             body: Some(incoming),
         };
         admit(&mut ctx)?;
+        #[cfg(debug_assertions)]
+        panic_for_tests(ctx.key.as_ref());
         handlers::run(route.op, ctx).await
-    }
-    .await;
+    };
+    // A bug in a handler costs its request a 500, never the connection (the panic hook logged it).
+    let result = std::panic::AssertUnwindSafe(result).catch_unwind().await.unwrap_or_else(|_| {
+        metrics.metrics.panicked();
+        Err(S3Error::new(Code::InternalError))
+    });
     Dispatched { op, bucket, user, result }
+}
+
+/// Test builds only: a request for the key `FIRN_DEBUG_PANIC_KEY` names panics in its handler, so
+/// that tests can show a panic is answered.
+#[cfg(debug_assertions)]
+fn panic_for_tests(key: Option<&ObjectKey>) {
+    static KEY: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    let chosen = KEY.get_or_init(|| std::env::var("FIRN_DEBUG_PANIC_KEY").ok());
+    if chosen.is_some() && chosen.as_deref() == key.map(ObjectKey::as_str) {
+        panic!("FIRN_DEBUG_PANIC_KEY asked for a panic");
+    }
 }
 
 /// The access check made before the handler runs: all of it for bucket-wide operations, the
@@ -183,6 +202,23 @@ fn admit(ctx: &mut Ctx) -> S3Result<()> {
             let key = match access.scope {
                 Scope::ObjectInBucket(_) => ctx.key.as_ref().map(|k| k.as_str().to_owned()),
                 _ => None,
+            };
+            // Tagging requests are decided with the target version's tags as
+            // `s3:ExistingObjectTag` (none when there is no such version: the handler says so).
+            let existing = match (&need, ctx.op) {
+                (Need::Bucket(_), router::Op::PutObjectTagging | router::Op::DeleteObjectTagging) => {
+                    let engine = &ctx.app.engine;
+                    match (ctx.key.as_ref(), ctx.version()) {
+                        (Some(k), Some(v)) => engine.object_version(&bucket, k, v).ok(),
+                        (Some(k), None) => engine.object(&bucket, k).ok(),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            };
+            let need = match (&existing, need) {
+                (Some(o), Need::Bucket(p)) => Need::BucketFor(p, o),
+                (_, need) => need,
             };
             ctx.authorize(&bucket, key.as_deref(), ctx.action(), need)?
         }

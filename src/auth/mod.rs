@@ -190,6 +190,26 @@ fn canonical_headers(parts: &Parts, signed: &str) -> String {
         .collect()
 }
 
+/// S3 refuses `x-amz-*` headers a SigV4 signature does not cover (only `x-amz-content-sha256`
+/// may go unsigned): they would otherwise take effect unsigned, e.g. `x-amz-acl: public-read` added
+/// to a presigned PUT by whoever holds its URL.
+fn check_all_amz_signed(parts: &Parts, signed_headers: &str) -> S3Result<()> {
+    let signed: Vec<&str> = signed_headers.split(';').collect();
+    let mut unsigned: Vec<&str> = parts
+        .headers
+        .keys()
+        .map(|k| k.as_str())
+        .filter(|k| k.starts_with("x-amz-") && *k != "x-amz-content-sha256" && !signed.contains(k))
+        .collect();
+    if unsigned.is_empty() {
+        return Ok(());
+    }
+    unsigned.sort_unstable();
+    unsigned.dedup();
+    Err(S3Error::msg(Code::AccessDenied, "There were headers present in the request which were not signed")
+        .detail("HeadersNotSigned", unsigned.join(", ")))
+}
+
 fn raw_query(parts: &Parts) -> &str {
     parts.uri.query().unwrap_or("")
 }
@@ -219,6 +239,7 @@ fn v4_verify(parts: &Parts, user: &User, cred: &Credential, claim: &V4Claim) -> 
         tracing::debug!(canonical_request = %creq, "signature mismatch");
         return Err(S3Error::new(Code::SignatureDoesNotMatch));
     }
+    check_all_amz_signed(parts, claim.signed_headers)?;
     Ok(key)
 }
 
@@ -320,13 +341,13 @@ fn v4_presigned(parts: &Parts, input: &AuthInput) -> S3Result<Auth> {
     let expires: i64 = expires
         .parse()
         .map_err(|_| S3Error::msg(Code::AuthorizationQueryParametersError, "X-Amz-Expires should be a number"))?;
-    // Out of range is a 403 in S3, as an expired URL is.
-    if expires <= 0 {
-        return Err(S3Error::msg(Code::AccessDenied, "X-Amz-Expires must be a positive number of seconds"));
+    // Out of range is malformed (400); a zero-second URL is simply expired by the time it arrives.
+    if expires < 0 {
+        return Err(S3Error::msg(Code::AuthorizationQueryParametersError, "X-Amz-Expires must be non-negative"));
     }
     if expires > MAX_PRESIGN_SECS {
         return Err(S3Error::msg(
-            Code::AccessDenied,
+            Code::AuthorizationQueryParametersError,
             "X-Amz-Expires must be less than a week (in seconds) that is; 604800",
         ));
     }
@@ -357,6 +378,18 @@ fn v4_presigned(parts: &Parts, input: &AuthInput) -> S3Result<Auth> {
     Ok(Auth { user: Some(user), payload, proof: proof(AuthKind::Query, sigv4::ALGORITHM, Some(date)) })
 }
 
+/// A SigV2 `Date` (RFC 2822), its weekday ignored as S3 ignores it (a wrong one is still a date);
+/// None for what is no date, or one before 1970.
+fn parse_v2_date(s: &str) -> Option<DateTime<Utc>> {
+    let s = s.trim();
+    let without_weekday = match s.split_once(',') {
+        Some((day, rest)) if day.trim().chars().all(|c| c.is_ascii_alphabetic()) => rest.trim(),
+        _ => s,
+    };
+    let date = DateTime::parse_from_rfc2822(without_weekday).ok()?.with_timezone(&Utc);
+    (date.timestamp() >= 0).then_some(date)
+}
+
 /// SigV2: `rest` is `AKID:signature`; `expires` is set for presigned URLs.
 fn v2(parts: &Parts, input: &AuthInput, rest: &str, expires: Option<&str>) -> S3Result<Auth> {
     let (ak, given) = rest.rsplit_once(':').ok_or_else(|| S3Error::new(Code::AuthorizationHeaderMalformed))?;
@@ -371,11 +404,11 @@ fn v2(parts: &Parts, input: &AuthInput, rest: &str, expires: Option<&str>) -> S3
         }
         None => {
             let date = header(parts, "x-amz-date").or_else(|| header(parts, "date")).unwrap_or("");
-            let date = DateTime::parse_from_rfc2822(date).map_err(|_| {
+            let date = parse_v2_date(date).ok_or_else(|| {
                 S3Error::msg(Code::AccessDenied, "AWS authentication requires a valid Date or x-amz-date header")
             })?;
-            check_skew(date.with_timezone(&Utc), input.now)?;
-            proof(AuthKind::Header, "AWS", Some(date.with_timezone(&Utc)))
+            check_skew(date, input.now)?;
+            proof(AuthKind::Header, "AWS", Some(date))
         }
     };
     let user = lookup(input, ak)?;
@@ -434,12 +467,54 @@ pub fn authenticate_post_policy(field: impl Fn(&str) -> Option<String>, input: &
         let signed_at = field("x-amz-date").and_then(|d| parse_amz_date(&d));
         return Ok(signed(user, sigv4::ALGORITHM, signed_at));
     }
-    let (Some(ak), Some(sig)) = (field("awsaccesskeyid"), field("signature")) else {
-        return Err(S3Error::msg(Code::AccessDenied, "A signed policy needs its signature fields"));
+    // A policy without what signs it is a malformed form, as S3 has it.
+    let must_contain = |name: &str| {
+        S3Error::msg(
+            Code::InvalidArgument,
+            format!("Bucket POST must contain a field named '{name}'.  If it is specified, please check the order of the fields."),
+        )
+        .detail("ArgumentName", name.to_owned())
     };
+    if field("x-amz-credential").is_some() || field("x-amz-algorithm").is_some() {
+        return Err(must_contain("X-Amz-Signature"));
+    }
+    let ak = field("awsaccesskeyid").ok_or_else(|| must_contain("AWSAccessKeyId"))?;
+    let sig = field("signature").ok_or_else(|| must_contain("Signature"))?;
     let user = lookup(input, &ak)?;
     if !constant_time_eq(sigv2::signature(&user.secret_key, &policy).as_bytes(), sig.as_bytes()) {
         return Err(mismatch());
     }
     Ok(signed(user, "AWS", None))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sigv2_dates_ignore_the_weekday_and_refuse_before_1970() {
+        let at = |s: &str| parse_v2_date(s).map(|d| d.to_rfc3339());
+        let rows: [(&str, Option<&str>); 7] = [
+            ("Mon, 07 Dec 2026 12:00:00 GMT", Some("2026-12-07T12:00:00+00:00")),
+            // The 7th of December 2026 is a Monday: the wrong name is ignored.
+            ("Fri, 07 Dec 2026 12:00:00 GMT", Some("2026-12-07T12:00:00+00:00")),
+            ("Tue, 07 Dec 2030 12:00:00 GMT", Some("2030-12-07T12:00:00+00:00")),
+            ("Mon, 31 Dec 9999 23:59:59 GMT", Some("9999-12-31T23:59:59+00:00")),
+            ("07 Dec 2026 12:00:00 +0100", Some("2026-12-07T11:00:00+00:00")),
+            ("Wed, 31 Dec 1969 23:59:59 GMT", None),
+            ("yesterday", None),
+        ];
+        for (given, want) in rows {
+            assert_eq!(at(given).as_deref(), want, "{given}");
+        }
+    }
+
+    #[test]
+    fn a_date_off_by_more_than_15_minutes_is_too_skewed() {
+        let now = Utc.with_ymd_and_hms(2026, 12, 7, 12, 0, 0).unwrap();
+        for (date, skewed) in [("Fri, 07 Dec 2026 12:14:00 GMT", false), ("Fri, 31 Dec 9999 00:00:00 GMT", true)] {
+            let code = check_skew(parse_v2_date(date).unwrap(), now).err().map(|e| e.code);
+            assert_eq!(code, skewed.then_some(Code::RequestTimeTooSkewed), "{date}");
+        }
+    }
 }

@@ -45,6 +45,7 @@ pub async fn get_bucket(ctx: Ctx) -> S3Result<Response<Body>> {
 }
 
 pub async fn put_bucket(mut ctx: Ctx) -> S3Result<Response<Body>> {
+    access::acl_writes_allowed(&ctx.access)?;
     let owner = bucket_record(&ctx).owner.clone();
     let acl = requested(&mut ctx, &owner, &owner).await?;
     access::admit_acl(&ctx.access, &owner, &acl)?;
@@ -62,9 +63,9 @@ pub async fn get_object(ctx: Ctx) -> S3Result<Response<Body>> {
 
 pub async fn put_object(mut ctx: Ctx) -> S3Result<Response<Body>> {
     let rec = ctx.load_requested()?;
+    access::acl_writes_allowed(&ctx.access)?;
     let bucket_owner = bucket_record(&ctx).owner.clone();
-    // With ACLs off the bucket owner owns every object.
-    let owner = if ctx.acls_disabled() { &bucket_owner } else { &rec.meta.owner };
+    let owner = &rec.meta.owner;
     let acl = requested(&mut ctx, owner, &bucket_owner).await?;
     access::admit_acl(&ctx.access, &bucket_owner, &acl)?;
     blocking(|| ctx.app.engine.set_version_acl(ctx.bucket(), &rec, &acl))?;

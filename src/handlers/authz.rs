@@ -16,6 +16,9 @@ pub enum Need<'a> {
     Owner,
     /// The bucket's ACL.
     Bucket(AclPermission),
+    /// The bucket's ACL, for a request on an existing version whose tags policies may name
+    /// (`s3:ExistingObjectTag`): PutObjectTagging and DeleteObjectTagging.
+    BucketFor(AclPermission, &'a ObjectRecord),
     /// An object version's ACL.
     Object(AclPermission, &'a ObjectRecord),
 }
@@ -133,13 +136,13 @@ impl Ctx {
         let policy = settings.policy.as_deref().map(|text| self.app.policy(bucket, text)).transpose()?;
         let facts = match (&policy, &need) {
             (None, _) => Facts::default(),
-            (Some(_), Need::Object(_, o)) => self.facts(Some(o)),
+            (Some(_), Need::Object(_, o) | Need::BucketFor(_, o)) => self.facts(Some(o)),
             (Some(_), _) => self.facts(None),
         };
         let acl;
         let fallback = match need {
             Need::Owner => Fallback::Owner,
-            Need::Bucket(permission) => {
+            Need::Bucket(permission) | Need::BucketFor(permission, _) => {
                 acl = engine.bucket_acl(&rec)?;
                 Fallback::Acl { acl: &acl, permission, object_owner: None }
             }

@@ -2,7 +2,7 @@
 //! directives for metadata and tags, and the `x-amz-copy-source-if-*` conditions.
 
 use super::object::{metadata_from_headers, storage_class};
-use super::{blocking, with_expiration, with_version, AclPermission, Ctx};
+use super::{blocking, with_expiration, AclPermission, Ctx};
 use crate::auth::sigv4::uri_decode;
 use crate::body::Body;
 use crate::conditions::{iso_date, Conditions, Outcome};
@@ -105,11 +105,15 @@ pub fn copy_range(
 }
 
 pub async fn copy_object(ctx: Ctx) -> S3Result<Response<Body>> {
-    let CopySource { bucket: src_bucket, key: src_key, version: source_version, record: src } = source_object(&ctx)?;
+    super::reading(|| copy_object_once(&ctx)).await
+}
+
+async fn copy_object_once(ctx: &Ctx) -> S3Result<Response<Body>> {
+    let CopySource { bucket: src_bucket, key: src_key, version: source_version, record: src } = source_object(ctx)?;
     let engine = &ctx.app.engine;
-    let replace_meta = directive(&ctx, "x-amz-metadata-directive")?;
-    let replace_tags = directive(&ctx, "x-amz-tagging-directive")?;
-    let class = storage_class(&ctx)?;
+    let replace_meta = directive(ctx, "x-amz-metadata-directive")?;
+    let replace_tags = directive(ctx, "x-amz-tagging-directive")?;
+    let class = storage_class(ctx)?;
     let redirect = ctx.header("x-amz-website-redirect-location").map(str::to_owned);
     // Copying an older version onto its own key is how a version is restored, and is allowed.
     let same = src_bucket == *ctx.bucket() && src_key == *ctx.key() && source_version.is_none();
@@ -125,28 +129,25 @@ pub async fn copy_object(ctx: Ctx) -> S3Result<Response<Body>> {
             format!("The specified copy source is larger than the maximum allowable size for a copy source: {MAX_COPY_SIZE}"),
         ));
     }
-    let (headers, user_meta) = if replace_meta {
-        metadata_from_headers(&ctx)?
-    } else {
-        (src.meta.headers.clone(), src.meta.user_meta.clone())
-    };
+    let (headers, user_meta) =
+        if replace_meta { metadata_from_headers(ctx)? } else { (src.meta.headers.clone(), src.meta.user_meta.clone()) };
     let tags =
         if replace_tags { super::tagging::from_header(ctx.header("x-amz-tagging"))? } else { src.meta.tags.clone() };
     // S3 does not copy the source's ACL: the copy gets the one asked for, or private.
     let (owner, acl) = ctx.new_object_owner()?;
-    let lock = super::lock::requested(&ctx, engine.now_ms())?;
+    let lock = super::lock::requested(ctx, engine.now_ms())?;
     let new =
         ObjectMeta { owner, headers, user_meta, tags, storage_class: class, website_redirect: redirect, acl, lock };
     // A composite checksum describes parts; the copy is a single blob, so only a full-object one carries over.
     let checksum = src.checksum.clone().filter(|(_, v)| !v.contains('-'));
-    let cond = super::object::write_condition(&ctx);
+    let cond = super::object::write_condition(ctx);
     let rec = blocking(|| -> S3Result<_> {
         let staged = copy_range(engine, &src_bucket, &src, 0, src.size, None)?;
         Ok(engine.put_object(ctx.bucket(), ctx.key(), staged, new, checksum, &cond)?)
     })?;
     let mut w = XmlWriter::new("CopyObjectResult");
     w.elem("LastModified", iso_date(rec.last_modified_ms)).elem("ETag", format!("\"{}\"", rec.etag));
-    let mut resp = with_expiration(with_version(Response::builder(), &ctx, &rec.version_id), &ctx, &rec);
+    let mut resp = with_expiration(super::with_new_version(Response::builder(), ctx, &rec.version_id), ctx, &rec);
     if source_version.is_some() || src.version_id != "null" {
         resp = resp.header("x-amz-copy-source-version-id", &src.version_id);
     }

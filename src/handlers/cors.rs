@@ -10,8 +10,11 @@ use crate::error::{Code, S3Error, S3Result};
 use firn_storage::{BucketName, CorsRule};
 use http::{Response, StatusCode};
 
+/// S3's limit on a CORS configuration document.
+const MAX_DOCUMENT: usize = 64 << 10;
+
 pub async fn put(mut ctx: Ctx) -> S3Result<Response<Body>> {
-    let cfg = cors::from_document(&ctx.xml_body().await?)?;
+    let cfg = cors::from_document(&ctx.xml_body_within(MAX_DOCUMENT).await?)?;
     blocking(|| ctx.app.engine.set_cors(ctx.bucket(), Some(&cfg)))?;
     Ok(empty(StatusCode::OK))
 }

@@ -318,7 +318,10 @@ pub fn from_document(doc: &Element) -> S3Result<LifecycleConfig> {
         return Err(malformed("A lifecycle configuration needs at least one rule"));
     }
     if rules.len() > MAX_RULES {
-        return Err(invalid(format!("A lifecycle configuration holds at most {MAX_RULES} rules, not {}", rules.len())));
+        return Err(malformed(format!(
+            "A lifecycle configuration holds at most {MAX_RULES} rules, not {}",
+            rules.len()
+        )));
     }
     let mut out: Vec<Rule> = rules.iter().enumerate().map(|(i, r)| rule_from(r, i)).collect::<S3Result<_>>()?;
     let mut ids = std::collections::HashSet::new();
@@ -591,7 +594,7 @@ mod tests {
             "<LifecycleConfiguration>{}</LifecycleConfiguration>",
             format!("<Rule><Filter/><Status>Enabled</Status>{exp}</Rule>").repeat(1001)
         );
-        assert_eq!(parse(&many).unwrap_err().code, Code::InvalidArgument);
+        assert_eq!(parse(&many).unwrap_err().code, Code::MalformedXML);
         assert_eq!(parse("<LifecycleConfiguration/>").unwrap_err().code, Code::MalformedXML);
         assert_eq!(parse("<Other/>").unwrap_err().code, Code::MalformedXML);
         assert!(one(&format!("<Filter><Prefix></Prefix></Filter><Status>Enabled</Status>{exp}")).is_ok());

@@ -88,7 +88,7 @@ pub fn from_fields<'a>(
         Some("ON") => true,
         Some(_) => return Err(invalid("Legal Hold must be either of 'ON' or 'OFF'")),
     };
-    Ok(Some(VersionLock { retention, legal_hold }))
+    Ok(Some(VersionLock { retention, legal_hold, hold_set: hold.is_some() }))
 }
 
 /// `x-amz-object-lock-*` on GET and HEAD of a version that has a lock.
@@ -223,7 +223,7 @@ pub async fn put_legal_hold(mut ctx: Ctx) -> S3Result<Response<Body>> {
 pub async fn get_legal_hold(ctx: Ctx) -> S3Result<Response<Body>> {
     let rec = locked_version(&ctx)?;
     let lock = ctx.app.engine.version_lock(ctx.bucket(), &rec)?;
-    if !lock.legal_hold && lock.retention.is_none() {
+    if !lock.hold_set {
         return Err(S3Error::new(Code::NoSuchObjectLockConfiguration));
     }
     let mut w = XmlWriter::new("LegalHold");

@@ -86,12 +86,20 @@ impl Ctx {
     pub fn ingest(&mut self, limit: u64) -> S3Result<Ingest> {
         let incoming = self.body.take().expect("body taken once");
         let idle = std::time::Duration::from_secs(self.app.config.limits.body_idle_timeout_secs);
-        Ok(Ingest::new(incoming, &self.parts, &self.payload, limit)?.with_idle_timeout(idle))
+        // A completion's checksum header is the whole object's, checked by its handler.
+        let checksum_headers = self.op != Op::CompleteMultipartUpload;
+        Ok(Ingest::new(incoming, &self.parts, &self.payload, limit, checksum_headers)?.with_idle_timeout(idle))
     }
 
     /// The whole body of a configuration request, capped by `max_xml_body`.
     pub async fn xml_body(&mut self) -> S3Result<crate::xml::Element> {
-        let max = self.app.config.limits.max_xml_body;
+        self.xml_body_within(self.app.config.limits.max_xml_body).await
+    }
+
+    /// The same, capped by a document's own limit (S3's: a CORS configuration's 64 KB), or
+    /// `max_xml_body` where that is lower: MaxMessageLengthExceeded past it.
+    pub async fn xml_body_within(&mut self, max: usize) -> S3Result<crate::xml::Element> {
+        let max = max.min(self.app.config.limits.max_xml_body);
         let too_long = |e: S3Error| match e.code {
             Code::EntityTooLarge => S3Error::new(Code::MaxMessageLengthExceeded),
             _ => e,
@@ -119,6 +127,16 @@ pub fn xml_response(status: StatusCode, doc: String) -> Response<Body> {
         .expect("valid response")
 }
 
+/// Adds `x-amz-version-id` to the answer of a write that made `version_id`: only where versioning
+/// is enabled (a write to a suspended bucket makes the `null` version, which S3 does not name).
+pub fn with_new_version(b: http::response::Builder, ctx: &Ctx, version_id: &str) -> http::response::Builder {
+    if version_id == "null" {
+        b
+    } else {
+        with_version(b, ctx, version_id)
+    }
+}
+
 /// Adds `x-amz-version-id` for objects of versioned buckets.
 pub fn with_version(b: http::response::Builder, ctx: &Ctx, version_id: &str) -> http::response::Builder {
     if ctx.versioned() {
@@ -141,12 +159,61 @@ pub fn empty(status: StatusCode) -> Response<Body> {
     Response::builder().status(status).body(Body::Empty).expect("valid response")
 }
 
+/// A request header or form field that asks for server-side encryption (SSE-S3, SSE-KMS or
+/// SSE-C, for the object or a copy's source), if one is present. Firn has no encryption at rest
+/// yet, and a request asking for it must not be stored in the clear as if it had been honoured.
+pub fn encryption_asked<'a>(mut names: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    names.find(|n| {
+        let n = n.to_ascii_lowercase();
+        n.starts_with("x-amz-server-side-encryption") || n.starts_with("x-amz-copy-source-server-side-encryption")
+    })
+}
+
+/// The answer to a request that asks for encryption (see `encryption_asked`): 501, naming it.
+pub fn encryption_not_implemented(name: &str) -> S3Error {
+    S3Error::msg(Code::NotImplemented, format!("{name}: server-side encryption is not implemented"))
+        .detail("Header", name.to_owned())
+}
+
+/// Refuses a request whose headers ask for server-side encryption, before anything is stored.
+fn refuse_encryption(ctx: &Ctx) -> S3Result<()> {
+    let asks = matches!(
+        ctx.op,
+        Op::PutObject
+            | Op::CopyObject
+            | Op::CreateMultipartUpload
+            | Op::UploadPart
+            | Op::UploadPartCopy
+            | Op::CompleteMultipartUpload
+            | Op::GetObject
+            | Op::HeadObject
+    );
+    match encryption_asked(ctx.parts.headers.keys().map(|k| k.as_str())) {
+        Some(name) if asks => Err(encryption_not_implemented(name)),
+        _ => Ok(()),
+    }
+}
+
+/// Runs a read again when the version it loaded was replaced before its bytes were opened (an
+/// overwrite or a delete committed in between): it then answers with the newer version, or with
+/// its absence. Each try's window is that short, so a few tries are plenty.
+pub async fn reading<T, F: std::future::Future<Output = S3Result<T>>>(mut attempt: impl FnMut() -> F) -> S3Result<T> {
+    let mut left = 4;
+    loop {
+        match attempt().await {
+            Err(e) if e.is_superseded() && left > 0 => left -= 1,
+            done => return done,
+        }
+    }
+}
+
 /// Runs blocking engine work (file I/O, fsync) without stalling the async workers.
 pub fn blocking<T>(f: impl FnOnce() -> T) -> T {
     tokio::task::block_in_place(f)
 }
 
 pub async fn run(op: Op, ctx: Ctx) -> S3Result<Response<Body>> {
+    refuse_encryption(&ctx)?;
     match op {
         Op::ListBuckets => bucket::list_buckets(ctx).await,
         Op::CreateBucket => bucket::create(ctx).await,

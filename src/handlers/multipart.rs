@@ -139,9 +139,13 @@ fn copy_source_range(header: Option<&str>, size: u64) -> S3Result<(u64, u64)> {
 }
 
 pub async fn upload_part_copy(ctx: Ctx) -> S3Result<Response<Body>> {
-    let number = part_number(&ctx)?;
-    let up = current_upload(&ctx)?;
-    let source = source_object(&ctx)?;
+    super::reading(|| upload_part_copy_once(&ctx)).await
+}
+
+async fn upload_part_copy_once(ctx: &Ctx) -> S3Result<Response<Body>> {
+    let number = part_number(ctx)?;
+    let up = current_upload(ctx)?;
+    let source = source_object(ctx)?;
     let (src_bucket, src) = (source.bucket, source.record);
     let (start, end) = copy_source_range(ctx.header("x-amz-copy-source-range"), src.size)?;
     if end - start > ctx.app.config.limits.max_object_size {
@@ -231,7 +235,8 @@ pub async fn complete(mut ctx: Ctx) -> S3Result<Response<Body>> {
     }
     let checksum = object_checksum(&up, &parts)?;
     if let (Some(a), Some((_, value))) = (alg, &checksum) {
-        if let Some(claimed) = ctx.header(a.header()) {
+        if let Some(claimed) = ctx.header(a.header()).map(str::trim) {
+            // A composite value may be claimed with or without its `-N`.
             if claimed != value.split('-').next().unwrap_or(value) && claimed != value {
                 return Err(S3Error::msg(
                     Code::BadDigest,
@@ -250,7 +255,6 @@ pub async fn complete(mut ctx: Ctx) -> S3Result<Response<Body>> {
 
 /// The answer to a completion that made `rec`.
 fn completed(ctx: &Ctx, rec: &ObjectRecord) -> Response<Body> {
-    let version = ctx.versioned().then_some(rec.version_id.as_str());
     let host = ctx.header("host").unwrap_or("localhost");
     let mut w = XmlWriter::new("CompleteMultipartUploadResult");
     w.elem(
@@ -265,15 +269,11 @@ fn completed(ctx: &Ctx, rec: &ObjectRecord) -> Response<Body> {
             w.elem(a.xml_element(), value).elem("ChecksumType", kind);
         }
     }
-    let mut resp = super::with_expiration(Response::builder(), ctx, rec)
+    super::with_expiration(super::with_new_version(Response::builder(), ctx, &rec.version_id), ctx, rec)
         .status(StatusCode::OK)
         .header(http::header::CONTENT_TYPE, "application/xml")
         .body(Body::full(w.finish()))
-        .expect("valid response");
-    if let Some(v) = version {
-        resp.headers_mut().insert("x-amz-version-id", v.parse().expect("hex or null"));
-    }
-    resp
+        .expect("valid response")
 }
 
 pub async fn abort(ctx: Ctx) -> S3Result<Response<Body>> {

@@ -187,7 +187,7 @@ pub async fn put(mut ctx: Ctx) -> S3Result<Response<Body>> {
     let (staged, checksum) = receive(&ctx.app.engine, ingest, ctx.app.config.limits.io_buffer_kib << 10).await?;
     let rec = blocking(|| ctx.app.engine.put_object(ctx.bucket(), ctx.key(), staged, new, checksum, &cond))?;
     let resp = Response::builder().status(StatusCode::OK).header(http::header::ETAG, format!("\"{}\"", rec.etag));
-    let resp = with_expiration(with_version(resp, &ctx, &rec.version_id), &ctx, &rec);
+    let resp = with_expiration(super::with_new_version(resp, &ctx, &rec.version_id), &ctx, &rec);
     Ok(with_checksum(resp, rec.checksum.as_ref()).body(Body::Empty).expect("valid response"))
 }
 
@@ -253,6 +253,10 @@ pub fn header_value(name: &str, value: &str) -> S3Result<http::HeaderValue> {
 }
 
 pub async fn get(ctx: Ctx, head_only: bool) -> S3Result<Response<Body>> {
+    super::reading(|| get_once(&ctx, head_only)).await
+}
+
+async fn get_once(ctx: &Ctx, head_only: bool) -> S3Result<Response<Body>> {
     if ctx.user.is_none() && ctx.query.0.iter().any(|(k, _)| k.starts_with("response-")) {
         return Err(S3Error::msg(
             Code::InvalidRequest,
@@ -264,10 +268,11 @@ pub async fn get(ctx: Ctx, head_only: bool) -> S3Result<Response<Body>> {
     if let Outcome::NotModified =
         Conditions::from_headers(&ctx.parts.headers, "").evaluate(&rec.etag, rec.last_modified_ms)?
     {
-        let b = object_headers(Response::builder().status(StatusCode::NOT_MODIFIED), &ctx, &rec);
+        let b = object_headers(Response::builder().status(StatusCode::NOT_MODIFIED), ctx, &rec);
         return Ok(b.body(Body::Empty).expect("valid response"));
     }
-    let mut b = object_headers(Response::builder(), &ctx, &rec);
+    let mut b = object_headers(Response::builder(), ctx, &rec);
+    let checksum_mode = ctx.header("x-amz-checksum-mode").is_some_and(|m| m.eq_ignore_ascii_case("ENABLED"));
     let range = match ctx.query.get("partNumber") {
         Some(n) => {
             if ctx.header("range").is_some() {
@@ -279,20 +284,25 @@ pub async fn get(ctx: Ctx, head_only: bool) -> S3Result<Response<Body>> {
             if !rec.parts.is_empty() {
                 b = b.header("x-amz-mp-parts-count", rec.parts.len());
             }
-            Some(part_range(&rec, n)?)
+            let range = part_range(&rec, n)?;
+            if checksum_mode {
+                // A part's own checksum, as S3 shows it for a part read by number.
+                b = with_part_checksum(b, &rec, n);
+            }
+            Some(range)
         }
         None => parse_range(ctx.header("range"), rec.size)?,
     };
     let (start, end) = range.unwrap_or((0, rec.size));
-    b = content_headers(b, &rec, &ctx)?
+    b = content_headers(b, &rec, ctx)?
         .header(http::header::ACCEPT_RANGES, "bytes")
         .header(http::header::CONTENT_LENGTH, end - start);
     if range.is_some() {
         b = b
             .status(StatusCode::PARTIAL_CONTENT)
             .header(http::header::CONTENT_RANGE, format!("bytes {}-{}/{}", start, end.max(1) - 1, rec.size));
-    } else if ctx.header("x-amz-checksum-mode").is_some_and(|m| m.eq_ignore_ascii_case("ENABLED")) {
-        // Never on a range: the checksum covers the whole object and clients would report a mismatch.
+    } else if checksum_mode {
+        // Never on a byte range: the checksum covers the whole object and clients would report a mismatch.
         b = with_checksum(b, rec.checksum.as_ref());
     }
     if head_only {
@@ -327,6 +337,21 @@ pub async fn get(ctx: Ctx, head_only: bool) -> S3Result<Response<Body>> {
         Body::Stream { rx, len }
     };
     Ok(b.body(body).expect("valid response"))
+}
+
+/// Adds the stored checksum of part `n` (valid, 1-based): the part's value under the object's
+/// algorithm, with the object's checksum type. An object from a single PUT is its own part 1.
+fn with_part_checksum(b: Builder, rec: &ObjectRecord, n: &str) -> Builder {
+    let Some((header, whole, kind)) = rec.checksum.as_ref().and_then(checksum::stored_headers) else { return b };
+    let value = match n.parse::<usize>().ok().and_then(|n| rec.parts.get(n.checked_sub(1)?)) {
+        _ if rec.parts.is_empty() => Some(whole),
+        Some(part) => part.checksum.as_deref(),
+        None => None,
+    };
+    match value {
+        Some(v) => b.header(header, v).header("x-amz-checksum-type", kind),
+        None => b,
+    }
 }
 
 /// Byte range of part `n` (1-based). An object from a single PUT is one part.

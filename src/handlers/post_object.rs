@@ -30,13 +30,22 @@ fn denied(why: impl std::fmt::Display) -> S3Error {
     S3Error::msg(Code::AccessDenied, format!("Invalid according to Policy: {why}"))
 }
 
+/// A policy's `expiration`: ISO 8601 in UTC (`2026-12-07T12:00:00.000Z`, the fraction optional),
+/// the only form S3 takes.
+fn parse_expiration(s: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    let naive = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.fZ").ok()?;
+    Some(naive.and_utc())
+}
+
 /// Checks the policy's expiration and conditions against the form. Returns the allowed size range.
 fn check_policy(policy_b64: &str, fields: &[(String, String)], bucket: &str) -> S3Result<(u64, u64)> {
     let bad = || S3Error::msg(Code::InvalidPolicyDocument, "Invalid Policy: Invalid JSON.");
     let raw = base64::engine::general_purpose::STANDARD.decode(policy_b64.trim()).map_err(|_| bad())?;
     let doc: serde_json::Value = serde_json::from_slice(&raw).map_err(|_| bad())?;
     let expiration = doc.get("expiration").and_then(|e| e.as_str()).ok_or_else(bad)?;
-    let expires = chrono::DateTime::parse_from_rfc3339(expiration).map_err(|_| bad())?;
+    let expires = parse_expiration(expiration).ok_or_else(|| {
+        S3Error::msg(Code::InvalidPolicyDocument, format!("Invalid Policy: Invalid 'expiration' value: '{expiration}'"))
+    })?;
     if expires < chrono::Utc::now() {
         return Err(denied("Policy expired."));
     }
@@ -51,6 +60,12 @@ fn check_policy(policy_b64: &str, fields: &[(String, String)], bucket: &str) -> 
     for cond in doc.get("conditions").and_then(|c| c.as_array()).ok_or_else(bad)? {
         match cond {
             serde_json::Value::Object(map) => {
+                if map.len() != 1 {
+                    return Err(S3Error::msg(
+                        Code::InvalidPolicyDocument,
+                        "Invalid Policy: Invalid Simple-Condition: Simple-Conditions must have exactly one property specified.",
+                    ));
+                }
                 for (name, want) in map {
                     let name = name.to_ascii_lowercase();
                     let want = want.as_str().ok_or_else(bad)?;
@@ -112,7 +127,17 @@ pub async fn post_object(mut ctx: Ctx) -> S3Result<Response<Body>> {
         used += part.name.len() + value.len();
         fields.push((part.name, value));
     };
+    // `${filename}` stands for the file's name in every field, the policy checking the result.
+    let filename = file.filename.clone().unwrap_or_default();
+    for (_, value) in fields.iter_mut() {
+        if value.contains("${filename}") {
+            *value = value.replace("${filename}", &filename);
+        }
+    }
     let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    if let Some(name) = super::encryption_asked(fields.iter().map(|(k, _)| k.as_str())) {
+        return Err(super::encryption_not_implemented(name));
+    }
 
     let input = AuthInput {
         users: &ctx.app.users,
@@ -132,7 +157,7 @@ pub async fn post_object(mut ctx: Ctx) -> S3Result<Response<Body>> {
             "Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.",
         )
     })?;
-    let key = ObjectKey::parse(&key.replace("${filename}", file.filename.as_deref().unwrap_or("")))?;
+    let key = ObjectKey::parse(&key)?;
     let (bucket, settings) =
         ctx.authorize(ctx.bucket(), Some(key.as_str()), ctx.action(), Need::Bucket(AclPermission::Write))?;
     ctx.check_expected_owner("x-amz-expected-bucket-owner", &bucket)?;
@@ -254,10 +279,7 @@ pub async fn post_object(mut ctx: Ctx) -> S3Result<Response<Body>> {
 
     let etag = format!("\"{}\"", rec.etag);
     let location = format!("/{}/{}", ctx.bucket(), crate::auth::sigv4::uri_encode(key.as_str(), true));
-    let mut b = Response::builder().header(http::header::ETAG, &etag).header(http::header::LOCATION, &location);
-    if ctx.versioned() {
-        b = b.header("x-amz-version-id", &rec.version_id);
-    }
+    let b = super::with_new_version(Response::builder().header(http::header::ETAG, &etag), &ctx, &rec.version_id);
     if let Some(url) = field("success_action_redirect").or_else(|| field("redirect")).filter(|u| !u.is_empty()) {
         let sep = if url.contains('?') { '&' } else { '?' };
         let enc = |s: &str| crate::auth::sigv4::uri_encode(s, false);
@@ -269,6 +291,7 @@ pub async fn post_object(mut ctx: Ctx) -> S3Result<Response<Body>> {
             .body(Body::Empty)
             .expect("valid response"));
     }
+    let b = b.header(http::header::LOCATION, &location);
     match field("success_action_status").as_deref() {
         Some("200") => Ok(b.status(StatusCode::OK).body(Body::Empty).expect("valid response")),
         Some("201") => {
@@ -309,5 +332,33 @@ mod tests {
         let expired = policy(r#"{"expiration": "2000-01-01T00:00:00Z", "conditions": []}"#);
         assert!(check_policy(&expired, &[], "b").unwrap_err().message.contains("expired"));
         assert_eq!(check_policy("!!", &[], "b").unwrap_err().code, Code::InvalidPolicyDocument);
+    }
+
+    #[test]
+    fn expiration_is_iso_8601_in_utc_only() {
+        let rows: [(&str, Option<&str>); 7] = [
+            ("2026-12-07T12:00:00.000Z", Some("2026-12-07T12:00:00+00:00")),
+            ("2026-12-07T12:00:00Z", Some("2026-12-07T12:00:00+00:00")),
+            ("2026-12-07T12:00:00.5Z", Some("2026-12-07T12:00:00.500+00:00")),
+            ("2026-12-07 12:00:00Z", None),
+            ("2026-12-07T12:00:00+01:00", None),
+            ("2026-12-07T12:00:00", None),
+            ("Mon, 07 Dec 2026 12:00:00 GMT", None),
+        ];
+        for (given, want) in rows {
+            assert_eq!(parse_expiration(given).map(|d| d.to_rfc3339()).as_deref(), want, "{given}");
+        }
+        let spaced = policy(r#"{"expiration": "2099-01-01 00:00:00Z", "conditions": []}"#);
+        let err = check_policy(&spaced, &[], "b").unwrap_err();
+        assert_eq!((err.code, err.message.contains("expiration")), (Code::InvalidPolicyDocument, true));
+    }
+
+    #[test]
+    fn a_simple_condition_has_exactly_one_property() {
+        for conditions in [r#"{}"#, r#"{"bucket": "b", "key": "k"}"#] {
+            let p = policy(&format!(r#"{{"expiration": "2099-01-01T00:00:00Z", "conditions": [{conditions}]}}"#));
+            let fields = [("key".to_string(), "k".to_string())];
+            assert_eq!(check_policy(&p, &fields, "b").unwrap_err().code, Code::InvalidPolicyDocument, "{conditions}");
+        }
     }
 }

@@ -36,6 +36,16 @@ fn redirect_from(e: &Element, all: bool) -> S3Result<Redirect> {
     if all && r.host_name.as_deref().is_none_or(str::is_empty) {
         return Err(invalid("RedirectAllRequestsTo requires a HostName."));
     }
+    // They go into a Location header: a host name is a host (and port), a replacement text.
+    let host_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']' | '_');
+    if r.host_name.as_deref().is_some_and(|h| !h.chars().all(host_char)) {
+        return Err(invalid("The HostName is not valid."));
+    }
+    for replacement in [&r.replace_key_prefix_with, &r.replace_key_with].into_iter().flatten() {
+        if replacement.chars().any(char::is_control) {
+            return Err(invalid("The replacement key must not contain control characters."));
+        }
+    }
     Ok(r)
 }
 

@@ -6,6 +6,7 @@
 
 use super::authz::Need;
 use super::{object, Ctx};
+use crate::auth::sigv4::uri_encode;
 use crate::body::Body;
 use crate::error::{Code, S3Error, S3Result};
 use crate::router::Query;
@@ -17,20 +18,35 @@ use http::{Response, StatusCode};
 fn redirect(status: u16, location: &str) -> Response<Body> {
     Response::builder()
         .status(status)
-        .header(http::header::LOCATION, location)
+        .header(http::header::LOCATION, location_value(location))
         .body(Body::Empty)
         .expect("valid response")
+}
+
+/// `location` as a header value: what could not stand in one (control bytes, spaces, non-ASCII)
+/// percent-encoded. Keys are encoded before they get here; this keeps any other text from
+/// breaking the response.
+fn location_value(location: &str) -> http::HeaderValue {
+    let mut out = String::with_capacity(location.len());
+    for b in location.bytes() {
+        if b.is_ascii_graphic() {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    http::HeaderValue::from_str(&out).expect("visible ASCII only")
 }
 
 /// Where a routing rule (or RedirectAllRequestsTo) sends a request for `key`.
 fn rule_location(r: &Redirect, matched_prefix: &str, key: &str, host: &str) -> String {
     let new_key = match (&r.replace_key_with, &r.replace_key_prefix_with) {
         (Some(k), _) => k.clone(),
-        (None, Some(p)) => format!("{p}{}", &key[matched_prefix.len().min(key.len())..]),
+        (None, Some(p)) => format!("{p}{}", key.get(matched_prefix.len()..).unwrap_or("")),
         (None, None) => key.to_owned(),
     };
     let protocol = r.protocol.as_deref().unwrap_or("http");
-    format!("{protocol}://{}/{new_key}", r.host_name.as_deref().unwrap_or(host))
+    format!("{protocol}://{}/{}", r.host_name.as_deref().unwrap_or(host), uri_encode(&new_key, true))
 }
 
 /// The first routing rule for `key` (and, after a failure, for its status), as a redirect.
@@ -89,7 +105,7 @@ pub async fn serve(ctx: Ctx, head: bool) -> S3Result<Response<Body>> {
         Err(e) if e.code == Code::NoSuchKey && !target.ends_with('/') => {
             // `dir` with a `dir/index.html`: send the browser to `dir/`, as S3 does.
             match public_object(&ctx, &format!("{target}/{index}")) {
-                Ok(_) => return Ok(redirect(302, &format!("/{target}/"))),
+                Ok(_) => return Ok(redirect(302, &format!("/{}/", uri_encode(&target, true)))),
                 Err(_) => e,
             }
         }

@@ -364,6 +364,12 @@ fn corrupt(what: String) -> io::Error {
 }
 
 impl ArchiveReader {
+    /// Whether its segment was there when it was made (a reader whose segment is gone fails on
+    /// its first read).
+    pub fn is_open(&self) -> bool {
+        self.file.is_some()
+    }
+
     fn load(&mut self, index: usize) -> io::Result<()> {
         let offset = self.r.offset + self.r.frames[..index].iter().map(|&f| f as u64).sum::<u64>();
         let framed = self.r.frames[index] as usize;

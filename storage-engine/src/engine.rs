@@ -252,6 +252,11 @@ impl Engine {
         })
     }
 
+    /// Where versions' bytes are read from.
+    fn stores(&self) -> crate::reader::Stores<'_> {
+        crate::reader::Stores { meta: &self.meta, hot: &self.hot, archive: &self.archive, pins: self.gc.pins() }
+    }
+
     /// The engine's clock, in milliseconds.
     pub fn now_ms(&self) -> i64 {
         self.meta.now_ms()
@@ -328,6 +333,7 @@ impl Engine {
     pub fn set_legal_hold(&self, bucket: &BucketName, rec: &ObjectRecord, on: bool) -> Result<()> {
         self.objects.update_version_lock(bucket, rec, |lock| {
             lock.legal_hold = on;
+            lock.hold_set = true;
             Ok(())
         })
     }
@@ -397,7 +403,7 @@ impl Engine {
     /// the archive tier (GLACIER_IR) or a restored copy. InvalidObjectState for an archived
     /// version that needs a restore and has no restored copy.
     pub fn reader(&self, bucket: &BucketName, rec: &ObjectRecord, start: u64, end: u64) -> Result<ObjectReader> {
-        crate::reader::open_version(&self.meta, &self.hot, &self.archive, bucket.as_str(), rec, (start, end), false)
+        crate::reader::open_version(&self.stores(), bucket.as_str(), rec, (start, end), false)
     }
 
     // ---- the archive tier ----
@@ -831,7 +837,7 @@ impl Engine {
 
     /// Verifies every version. `progress` is called after each one with the running totals.
     pub fn scrub(&self, progress: impl FnMut(&ScrubReport)) -> Result<ScrubReport> {
-        crate::scrub::scrub(&self.meta, &self.hot, &self.archive, progress)
+        crate::scrub::scrub(&self.stores(), progress)
     }
 
     #[cfg(test)]

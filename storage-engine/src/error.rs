@@ -21,8 +21,11 @@ pub enum EngineError {
     NoSuchVersion,
     #[error("invalid version id")]
     InvalidVersionId,
-    #[error("a write precondition did not hold")]
+    #[error("a precondition did not hold")]
     PreconditionFailed,
+    /// A conditional write's condition did not hold: the header that failed.
+    #[error("the write's {0} condition did not hold")]
+    WriteConditionFailed(&'static str),
     #[error("invalid bucket name: {0}")]
     InvalidBucketName(&'static str),
     #[error("the key is longer than the maximum allowed")]
@@ -61,6 +64,10 @@ pub enum EngineError {
     InvalidRestore(String),
     #[error("the record changed meanwhile; try again")]
     Conflict,
+    /// A version's bytes were released after its record was read (an overwrite, a delete, a
+    /// compaction or an expired restored copy): read the record again.
+    #[error("the version was replaced while it was being opened; read it again")]
+    Superseded,
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
     #[error("io: {0}")]

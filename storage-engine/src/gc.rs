@@ -1,11 +1,18 @@
 //! Blob garbage: blobs a commit made unreachable are queued (`Gc`) in that commit and deleted
 //! after it; at start-up, blobs no record refers to (a crash between writing a blob and committing
 //! it) are swept. Both are idempotent, so a crash part-way simply repeats them.
+//!
+//! Readers pin the blobs they read (`Pins`): a queued blob that is pinned stays, queued, until a
+//! later collection finds it free, so a GET that read a version's record just before an overwrite
+//! or a delete released its bytes still streams them whole.
 
 use crate::error::{EngineError, Result};
 use crate::hot::HotTier;
 use crate::keys;
 use crate::meta::{Keyspace, Meta, TxResult, Txn};
+use std::collections::HashMap;
+use std::ops::Bound;
+use std::sync::{Arc, Mutex};
 
 /// Queue entries read (and then deleted) at a time.
 const GC_BATCH: usize = 1024;
@@ -14,6 +21,46 @@ const GC_BATCH: usize = 1024;
 pub(crate) struct Gc {
     meta: Meta,
     hot: HotTier,
+    pins: Pins,
+}
+
+/// The blobs readers of this process are reading: blob id → number of readers.
+#[derive(Clone, Default)]
+pub(crate) struct Pins(Arc<Mutex<HashMap<u128, usize>>>);
+
+/// Keeps its blobs from collection until dropped.
+pub(crate) struct Pinned {
+    pins: Pins,
+    ids: Vec<u128>,
+}
+
+impl Pins {
+    pub(crate) fn pin(&self, ids: impl IntoIterator<Item = u128>) -> Pinned {
+        let ids: Vec<u128> = ids.into_iter().collect();
+        let mut map = self.0.lock().expect("pins not poisoned");
+        for &id in &ids {
+            *map.entry(id).or_default() += 1;
+        }
+        Pinned { pins: self.clone(), ids }
+    }
+
+    fn is_pinned(&self, id: u128) -> bool {
+        self.0.lock().expect("pins not poisoned").contains_key(&id)
+    }
+}
+
+impl Drop for Pinned {
+    fn drop(&mut self) {
+        let mut map = self.pins.0.lock().expect("pins not poisoned");
+        for id in &self.ids {
+            if let Some(n) = map.get_mut(id) {
+                *n -= 1;
+                if *n == 0 {
+                    map.remove(id);
+                }
+            }
+        }
+    }
 }
 
 /// Forgets a blob inside a transaction and queues its bytes for deletion after the commit.
@@ -25,26 +72,42 @@ pub(crate) fn drop_blob(tx: &mut dyn Txn, id: u128) -> TxResult<()> {
 
 impl Gc {
     pub(crate) fn new(meta: Meta, hot: HotTier) -> Gc {
-        Gc { meta, hot }
+        Gc { meta, hot, pins: Pins::default() }
+    }
+
+    /// The pins readers take on what they read, which collection respects.
+    pub(crate) fn pins(&self) -> &Pins {
+        &self.pins
     }
 
     /// Makes every commit so far durable (the caller's own among them: this is a writer's flush),
     /// then deletes the blobs queued by commits; returns how many. Only entries read before the
     /// flush go: an entry may come from another writer's transaction that is committed but not
     /// flushed yet, and were the process to die before that flush, the transaction would be lost
-    /// and the version it replaced, whose blob this is, current again.
+    /// and the version it replaced, whose blob this is, current again. Pinned blobs are passed over
+    /// and stay queued for a later collection.
     pub(crate) fn collect(&self) -> Result<usize> {
         let mut removed = 0;
+        let mut after: Option<Vec<u8>> = None;
         loop {
-            let batch: Vec<Vec<u8>> =
-                self.meta.iter(Keyspace::Gc).take(GC_BATCH).map(|item| item.map(|(k, _)| k)).collect::<Result<_>>()?;
+            let from = after.as_deref().map_or(Bound::Unbounded, Bound::Excluded);
+            let batch: Vec<Vec<u8>> = self
+                .meta
+                .range(Keyspace::Gc, from, Bound::Unbounded)
+                .take(GC_BATCH)
+                .map(|item| item.map(|(k, _)| k))
+                .collect::<Result<_>>()?;
             self.meta.sync()?;
             if batch.is_empty() {
                 return Ok(removed);
             }
+            after = batch.last().cloned();
             for k in &batch {
                 let id =
                     u128::from_be_bytes(k.as_slice().try_into().map_err(|_| EngineError::Corrupt("gc key".into()))?);
+                if self.pins.is_pinned(id) {
+                    continue;
+                }
                 self.hot.remove(id)?;
                 // Inline bytes first: a crash in between leaves the queue entry, and the next pass repeats it.
                 self.meta.remove(Keyspace::Inline, k)?;

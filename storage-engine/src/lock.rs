@@ -66,10 +66,36 @@ pub struct Retention {
 }
 
 /// What locks one version.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct VersionLock {
     pub retention: Option<Retention>,
     pub legal_hold: bool,
+    /// A legal hold was set on the version at some point, ON or OFF: GetObjectLegalHold then
+    /// answers with its status rather than "no configuration".
+    pub hold_set: bool,
+}
+
+/// Decodes records of every build: those written before `hold_set` existed end after
+/// `legal_hold`, and had a hold set exactly when it was on.
+impl<'de> Deserialize<'de> for VersionLock {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = VersionLock;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a version lock")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<VersionLock, A::Error> {
+                use serde::de::Error;
+                let retention = seq.next_element()?.ok_or_else(|| A::Error::invalid_length(0, &self))?;
+                let legal_hold = seq.next_element()?.ok_or_else(|| A::Error::invalid_length(1, &self))?;
+                // An older record has no third field: its end is the error here.
+                let hold_set = seq.next_element().ok().flatten().unwrap_or(legal_hold);
+                Ok(VersionLock { retention, legal_hold, hold_set })
+            }
+        }
+        d.deserialize_struct("VersionLock", &["retention", "legal_hold", "hold_set"], Fields)
+    }
 }
 
 /// Why a change to a version's lock, or its removal, is refused.
@@ -83,7 +109,7 @@ pub enum Refusal {
 
 impl VersionLock {
     pub fn is_empty(&self) -> bool {
-        self.retention.is_none() && !self.legal_hold
+        self.retention.is_none() && !self.legal_hold && !self.hold_set
     }
 
     /// The retention still in force at `now_ms`.
@@ -104,13 +130,11 @@ impl VersionLock {
     }
 
     /// Whether the retention may become `new` at `now_ms`: a retention in force may always be
-    /// extended (and GOVERNANCE made COMPLIANCE); shortened, removed or weakened only when it is
-    /// GOVERNANCE and `bypass` is allowed; COMPLIANCE never.
+    /// extended in its own mode; any other change (shortened, removed, or its mode changed, even
+    /// GOVERNANCE to COMPLIANCE) only when it is GOVERNANCE and `bypass` is allowed; COMPLIANCE never.
     pub fn may_set_retention(&self, new: Option<Retention>, now_ms: i64, bypass: bool) -> Result<(), Refusal> {
         let Some(old) = self.active(now_ms) else { return Ok(()) };
-        let stronger = new.is_some_and(|n| {
-            n.until_ms >= old.until_ms && (n.mode == LockMode::Compliance || old.mode == LockMode::Governance)
-        });
+        let stronger = new.is_some_and(|n| n.until_ms >= old.until_ms && n.mode == old.mode);
         match old.mode {
             _ if stronger => Ok(()),
             LockMode::Compliance => Err(Refusal::Compliance),
@@ -141,7 +165,28 @@ mod tests {
     const DAY: i64 = 86_400_000;
 
     fn lock(mode: Option<LockMode>, until: i64, hold: bool) -> VersionLock {
-        VersionLock { retention: mode.map(|mode| Retention { mode, until_ms: until }), legal_hold: hold }
+        VersionLock {
+            retention: mode.map(|mode| Retention { mode, until_ms: until }),
+            legal_hold: hold,
+            hold_set: hold,
+        }
+    }
+
+    #[test]
+    fn records_of_earlier_builds_decode() {
+        #[derive(Serialize)]
+        struct Before {
+            retention: Option<Retention>,
+            legal_hold: bool,
+        }
+        let retention = Some(Retention { mode: LockMode::Compliance, until_ms: 5 });
+        for legal_hold in [false, true] {
+            let old = crate::record::encode(&Before { retention, legal_hold });
+            let got: VersionLock = crate::record::decode(&old).unwrap();
+            assert_eq!(got, VersionLock { retention, legal_hold, hold_set: legal_hold });
+        }
+        let lifted = VersionLock { retention: None, legal_hold: false, hold_set: true };
+        assert_eq!(crate::record::decode::<VersionLock>(&crate::record::encode(&lifted)).unwrap(), lifted);
     }
 
     #[test]
@@ -173,7 +218,9 @@ mod tests {
         type Case = (VersionLock, Option<Retention>, bool, Result<(), Refusal>);
         let cases: &[Case] = &[
             (gov, r(Governance, now + 2 * DAY), false, Ok(())),
-            (gov, r(Compliance, now + DAY), false, Ok(())),
+            (gov, r(Compliance, now + DAY), false, Err(Refusal::Governance)),
+            (gov, r(Compliance, now + 2 * DAY), false, Err(Refusal::Governance)),
+            (gov, r(Compliance, now + DAY), true, Ok(())),
             (gov, r(Governance, now + 1), false, Err(Refusal::Governance)),
             (gov, r(Governance, now + 1), true, Ok(())),
             (gov, None, false, Err(Refusal::Governance)),

@@ -46,11 +46,13 @@ impl WriteCondition {
         let matches = |want: &str, cur: &ObjectRecord| want == "*" || want == cur.etag;
         match (current, &self.if_match) {
             (None, Some(_)) => return Err(EngineError::NoSuchKey),
-            (Some(cur), Some(etag)) if !matches(etag, cur) => return Err(EngineError::PreconditionFailed),
+            (Some(cur), Some(etag)) if !matches(etag, cur) => {
+                return Err(EngineError::WriteConditionFailed("If-Match"))
+            }
             _ => {}
         }
         match (current, &self.if_none_match) {
-            (Some(cur), Some(etag)) if matches(etag, cur) => Err(EngineError::PreconditionFailed),
+            (Some(cur), Some(etag)) if matches(etag, cur) => Err(EngineError::WriteConditionFailed("If-None-Match")),
             _ => Ok(()),
         }
     }
@@ -955,7 +957,7 @@ mod tests {
         w.write(b"two").unwrap();
         let cond = WriteCondition::if_absent();
         let err = e.put_object(&b, &key("k"), w.finish().unwrap(), ObjectMeta::default(), None, &cond);
-        assert!(matches!(err, Err(EngineError::PreconditionFailed)));
+        assert!(matches!(err, Err(EngineError::WriteConditionFailed("If-None-Match"))));
         assert_eq!(read_all(&e, &b, "k"), b"one");
         assert_eq!(e.blob_count(), 1);
     }

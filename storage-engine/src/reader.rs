@@ -4,6 +4,7 @@
 
 use crate::archive::{ArchiveRef, ArchiveStore};
 use crate::error::{EngineError, Result};
+use crate::gc::{Pinned, Pins};
 use crate::hot::HotTier;
 use crate::keys;
 use crate::meta::{Keyspace, Meta};
@@ -11,18 +12,22 @@ use crate::record::{needs_restore, Extent, ObjectRecord, RestoreRecord};
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 
-/// A byte range of one object version, wherever its bytes are.
-pub struct ObjectReader(Box<dyn Read + Send>);
+/// A byte range of one object version, wherever its bytes are. It keeps the hot blobs it reads
+/// pinned, so that a commit releasing them meanwhile does not take them away mid-read.
+pub struct ObjectReader {
+    inner: Box<dyn Read + Send>,
+    _pinned: Option<Pinned>,
+}
 
 impl ObjectReader {
     pub(crate) fn new(inner: impl Read + Send + 'static) -> ObjectReader {
-        ObjectReader(Box::new(inner))
+        ObjectReader { inner: Box::new(inner), _pinned: None }
     }
 }
 
 impl Read for ObjectReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.0.read(buf)
+        self.inner.read(buf)
     }
 }
 
@@ -120,30 +125,105 @@ impl Read for ExtentReader {
     }
 }
 
+/// Where a version's bytes are read from: the hot tier (its own extents or a restored copy's,
+/// pinned) or the archive tier.
+pub(crate) struct Stores<'a> {
+    pub meta: &'a Meta,
+    pub hot: &'a HotTier,
+    pub archive: &'a ArchiveStore,
+    pub pins: &'a Pins,
+}
+
 /// Opens bytes `start..end` of a version wherever they are: the hot tier, the archive tier
 /// (GLACIER_IR, or any archived version when `raw` asks for the archive copy itself, as scrub does)
 /// or an archived version's restored copy. An archived version that needs a restore and has no
-/// restored copy is InvalidObjectState.
+/// restored copy is InvalidObjectState. `Superseded` when a commit released the bytes `rec` names
+/// after `rec` was read: the caller reads the record again.
 pub(crate) fn open_version(
-    meta: &Meta,
-    hot: &HotTier,
-    archive: &ArchiveStore,
+    s: &Stores,
     bucket: &str,
     rec: &ObjectRecord,
     (start, end): (u64, u64),
     raw: bool,
 ) -> Result<ObjectReader> {
     let vkey = keys::version_key(bucket, &rec.key, rec.seq);
-    let Some(aref) = meta.get_record::<ArchiveRef>(Keyspace::Archived, &vkey)? else {
-        return Ok(ObjectReader::new(ExtentReader::new(hot.clone(), meta.clone(), &rec.extents, start, end)));
+    // Pins first, then a second look at the record: a release committed before the pin shows
+    // there, and one committed after it finds the blobs pinned.
+    let hot = |extents: &[Extent], still: &dyn Fn() -> Result<bool>| -> Result<ObjectReader> {
+        let pinned = s.pins.pin(extents.iter().map(|e| e.blob));
+        if !still()? {
+            return Err(EngineError::Superseded);
+        }
+        let inner = ExtentReader::new(s.hot.clone(), s.meta.clone(), extents, start, end);
+        Ok(ObjectReader { inner: Box::new(inner), _pinned: Some(pinned) })
+    };
+    let Some(aref) = s.meta.get_record::<ArchiveRef>(Keyspace::Archived, &vkey)? else {
+        return hot(&rec.extents, &|| {
+            let now = s.meta.get_record::<ObjectRecord>(Keyspace::Versions, &vkey)?;
+            Ok(now.is_some_and(|now| now.extents == rec.extents))
+        });
     };
     if raw || !needs_restore(&rec.meta.storage_class) {
-        return Ok(ObjectReader::new(archive.reader(&aref, start, end)));
-    }
-    match meta.get_record::<RestoreRecord>(Keyspace::Restores, &vkey)? {
-        Some(r) if r.completed_ms.is_some() => {
-            Ok(ObjectReader::new(ExtentReader::new(hot.clone(), meta.clone(), &r.extents, start, end)))
+        let reader = s.archive.reader(&aref, start, end);
+        // Compaction may have moved the version and deleted the segment since the ref was read.
+        if !reader.is_open() && s.meta.get_record::<ArchiveRef>(Keyspace::Archived, &vkey)?.as_ref() != Some(&aref) {
+            return Err(EngineError::Superseded);
         }
+        return Ok(ObjectReader::new(reader));
+    }
+    match s.meta.get_record::<RestoreRecord>(Keyspace::Restores, &vkey)? {
+        Some(r) if r.completed_ms.is_some() => hot(&r.extents, &|| {
+            let now = s.meta.get_record::<RestoreRecord>(Keyspace::Restores, &vkey)?;
+            Ok(now.is_some_and(|now| now.completed_ms.is_some() && now.extents == r.extents))
+        }),
         _ => Err(EngineError::InvalidObjectState(rec.meta.storage_class.clone())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{BucketName, Engine, EngineConfig, EngineError, ObjectKey, ObjectMeta, ObjectRecord, WriteCondition};
+    use std::io::Read;
+
+    fn put(e: &Engine, b: &BucketName, k: &ObjectKey, data: &[u8]) -> ObjectRecord {
+        let mut w = e.new_blob().unwrap();
+        w.write(data).unwrap();
+        e.put_object(b, k, w.finish().unwrap(), ObjectMeta::default(), None, &WriteCondition::default()).unwrap()
+    }
+
+    fn read(e: &Engine, b: &BucketName, rec: &ObjectRecord) -> crate::Result<Vec<u8>> {
+        let mut out = Vec::new();
+        e.reader(b, rec, 0, rec.size)?.read_to_end(&mut out)?;
+        Ok(out)
+    }
+
+    /// A small (inline) and a large (file) version, each overwritten and deleted around a read.
+    #[test]
+    fn a_reader_opened_before_a_release_reads_the_whole_version_and_one_opened_after_is_told_to_reread() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = Engine::open(&EngineConfig::new(dir.path().to_owned())).unwrap();
+        let b = BucketName::parse("bkt").unwrap();
+        e.create_bucket(&b, "me", "us-east-1").unwrap();
+        for (name, len) in [("small", 4096), ("large", 3 << 20)] {
+            let k = ObjectKey::parse(name).unwrap();
+            let old: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+            let rec = put(&e, &b, &k, &old);
+            // Opened, then overwritten and the old bytes' release collected: still read whole.
+            let mut reader = e.reader(&b, &rec, 0, rec.size).unwrap();
+            put(&e, &b, &k, b"new");
+            let mut got = Vec::new();
+            reader.read_to_end(&mut got).unwrap();
+            assert!(got == old, "{name}: the pinned version reads whole");
+            drop(reader);
+            // Its record read before an overwrite, opened after: told to read the record again.
+            let rec = e.object(&b, &k).unwrap();
+            put(&e, &b, &k, b"newer");
+            assert!(matches!(read(&e, &b, &rec), Err(EngineError::Superseded)), "{name}");
+            // Unpinned now, the first overwrite's blob went with the next collection.
+            assert_eq!(e.stats().gc_queue, 0, "{name}: nothing left queued");
+            let rec = e.object(&b, &k).unwrap();
+            e.delete_object(&b, &k, None, "me").unwrap();
+            assert!(matches!(read(&e, &b, &rec), Err(EngineError::Superseded)), "{name}: deleted");
+        }
     }
 }

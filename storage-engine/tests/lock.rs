@@ -32,7 +32,7 @@ fn delete(e: &Engine, b: &BucketName, rec: &ObjectRecord, bypass: bool) -> Resul
 }
 
 fn retention(mode: LockMode, until_ms: i64) -> Option<VersionLock> {
-    Some(VersionLock { retention: Some(Retention { mode, until_ms }), legal_hold: false })
+    Some(VersionLock { retention: Some(Retention { mode, until_ms }), legal_hold: false, hold_set: false })
 }
 
 #[test]
@@ -48,7 +48,7 @@ fn locked_versions_survive_every_path_that_destroys_versions() {
 
     let gov = put(&e, &b, "gov", retention(LockMode::Governance, T0 + 10 * DAY));
     let comp = put(&e, &b, "comp", retention(LockMode::Compliance, T0 + 10 * DAY));
-    let held = put(&e, &b, "held", Some(VersionLock { retention: None, legal_hold: true }));
+    let held = put(&e, &b, "held", Some(VersionLock { retention: None, legal_hold: true, hold_set: true }));
     let free = put(&e, &b, "free", None);
     assert_eq!(e.version_lock(&b, &comp).unwrap(), retention(LockMode::Compliance, T0 + 10 * DAY).unwrap());
 

@@ -666,8 +666,8 @@ impl Run {
                 let current = mb.current(key);
                 match (&cond.if_match, current) {
                     (Some(_), None) => err("NoSuchKey"),
-                    (Some(want), Some(cur)) if *want != cur.etag => err("PreconditionFailed"),
-                    _ if cond.if_none_match.is_some() && current.is_some() => err("PreconditionFailed"),
+                    (Some(want), Some(cur)) if *want != cur.etag => err("WriteConditionFailed"),
+                    _ if cond.if_none_match.is_some() && current.is_some() => err("WriteConditionFailed"),
                     _ => {
                         let id = if mb.versioning == Versioning::Enabled { NEW_ID } else { "null" };
                         mb.push(

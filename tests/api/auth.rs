@@ -180,12 +180,16 @@ async fn presigned_urls() {
     let r = raw::send("GET", &expired, &[], Vec::new()).await;
     assert_eq!((r.status, r.code()), (403, "AccessDenied"));
     assert!(r.body.contains("Request has expired"));
-    // An expiry out of range is S3's 403, with a message that names it.
-    for (expires, says) in [(604_801, "less than a week"), (0, "positive"), (-5, "positive")] {
+    // An expiry out of range is malformed, with a message that names it.
+    for (expires, says) in [(604_801, "less than a week"), (-5, "non-negative")] {
         let r = raw::send("GET", &presign_v4(&host, "/auth/k", Utc::now(), expires), &[], Vec::new()).await;
-        assert_eq!((r.status, r.code()), (403, "AccessDenied"), "X-Amz-Expires={expires}");
+        assert_eq!((r.status, r.code()), (400, "AuthorizationQueryParametersError"), "X-Amz-Expires={expires}");
         assert!(r.body.contains(says), "{expires}: {}", r.body);
     }
+    let r =
+        raw::send("GET", &presign_v4(&host, "/auth/k", Utc::now() - Duration::seconds(2), 0), &[], Vec::new()).await;
+    assert_eq!((r.status, r.code()), (403, "AccessDenied"), "a zero-second URL is expired");
+    assert!(r.body.contains("Request has expired"), "{}", r.body);
     let mut tampered = presign_v4(&host, "/auth/k", Utc::now(), 60);
     tampered = tampered.replace("/auth/k", "/auth/via-presigned");
     let r = raw::send("GET", &tampered, &[], Vec::new()).await;
@@ -465,4 +469,85 @@ async fn chunked_transfer_without_content_length() {
         let got = server.client().get_object().bucket("auth").key(name).send().await.unwrap();
         assert_eq!(got.body.collect().await.unwrap().into_bytes().as_ref(), data, "{name}");
     }
+}
+
+/// A SigV2 request signed with the `Date` it carries, whatever that says.
+fn v2_dated(method: &str, path: &str, date: &str) -> Vec<(String, String)> {
+    let sts = firn::auth::sigv2::string_to_sign(method, "", "", date, "", path);
+    vec![
+        ("date".into(), date.to_owned()),
+        ("authorization".into(), format!("AWS {ACCESS_KEY}:{}", firn::auth::sigv2::signature(SECRET_KEY, &sts))),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigv2_dates_with_a_wrong_weekday_or_far_off_are_too_skewed_and_before_1970_denied() {
+    let (_server, host) = setup().await;
+    let url = format!("http://{host}/auth/k");
+    // Today under another weekday's name is still today.
+    let today = Utc::now();
+    let wrong_day = (today + Duration::days(1)).format("%a").to_string();
+    let date = format!("{wrong_day}, {}", today.format("%d %b %Y %H:%M:%S GMT"));
+    let r = raw::send("GET", &url, &v2_dated("GET", "/auth/k", &date), Vec::new()).await;
+    assert_eq!((r.status, r.body.as_str()), (200, "secret data"), "{date}");
+    for date in ["Mon, 01 Jan 2030 00:00:00 GMT", "Mon, 31 Dec 9999 23:59:59 GMT", "Thu, 01 Jan 2015 00:00:00 GMT"] {
+        let r = raw::send("GET", &url, &v2_dated("GET", "/auth/k", date), Vec::new()).await;
+        assert_eq!((r.status, r.code()), (403, "RequestTimeTooSkewed"), "{date}");
+    }
+    let r = raw::send("GET", &url, &v2_dated("GET", "/auth/k", "Wed, 31 Dec 1969 23:59:59 GMT"), Vec::new()).await;
+    assert_eq!((r.status, r.code()), (403, "AccessDenied"));
+}
+
+/// The presigned PUT its holder tampers with, and header-signed requests alike: an `x-amz-*`
+/// header outside the signature is refused, and nothing is stored.
+#[tokio::test(flavor = "multi_thread")]
+async fn unsigned_amz_headers_are_refused_and_nothing_is_stored() {
+    let (server, host) = setup().await;
+    let s3 = server.client();
+    let put = s3
+        .put_object()
+        .bucket("auth")
+        .key("presigned")
+        .presigned(PresigningConfig::expires_in(StdDuration::from_secs(300)).unwrap())
+        .await
+        .unwrap();
+    let signed: Vec<(String, String)> = put.headers().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+    let added: [&[(&str, &str)]; 4] = [
+        &[("x-amz-acl", "public-read")],
+        &[("x-amz-website-redirect-location", "https://evil.example/")],
+        &[("x-amz-meta-owner", "mallory"), ("x-amz-tagging", "a=b")],
+        &[("x-amz-storage-class", "GLACIER")],
+    ];
+    for extra in added {
+        let mut headers = signed.clone();
+        headers.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let r = raw::send("PUT", put.uri(), &headers, b"tampered".to_vec()).await;
+        assert_eq!((r.status, r.code()), (403, "AccessDenied"), "{extra:?}");
+        assert!(r.body.contains("There were headers present in the request which were not signed"), "{}", r.body);
+        let mut names: Vec<&str> = extra.iter().map(|(k, _)| *k).collect();
+        names.sort();
+        assert!(r.body.contains(&format!("<HeadersNotSigned>{}</HeadersNotSigned>", names.join(", "))), "{}", r.body);
+    }
+    let err = s3.head_object().bucket("auth").key("presigned").send().await.unwrap_err();
+    assert_eq!(err.raw_response().unwrap().status().as_u16(), 404, "nothing stored");
+    // The URL as it was made still works, and x-amz-content-sha256 may go unsigned.
+    let mut headers = signed.clone();
+    headers.push(("x-amz-content-sha256".into(), "UNSIGNED-PAYLOAD".into()));
+    let r = raw::send("PUT", put.uri(), &headers, b"as presigned".to_vec()).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+
+    // Header-signed: the same header signed is fine, added after signing is refused.
+    let mut req = V4::new("PUT", &host, "/auth/signed", "", b"body");
+    req.headers.push(("x-amz-acl".into(), "public-read".into()));
+    assert_eq!(req.send(b"body".to_vec()).await.status, 200);
+    let req = V4::new("PUT", &host, "/auth/unsigned", "", b"body");
+    let (mut headers, _) = req.sign();
+    headers.push(("x-amz-acl".into(), "public-read".into()));
+    let r = raw::send("PUT", &req.url(), &headers, b"body".to_vec()).await;
+    assert_eq!((r.status, r.code()), (403, "AccessDenied"));
+    assert!(r.body.contains("<HeadersNotSigned>x-amz-acl</HeadersNotSigned>"), "{}", r.body);
+    let anonymous = raw::send("GET", &format!("http://{host}/auth/unsigned"), &[], Vec::new()).await;
+    assert_eq!(anonymous.status, 403);
+    let err = s3.head_object().bucket("auth").key("unsigned").send().await.unwrap_err();
+    assert_eq!(err.raw_response().unwrap().status().as_u16(), 404, "nothing stored");
 }

@@ -118,6 +118,12 @@ async fn configuration_round_trip_and_validation() {
         .unwrap();
     let err = s3.put_bucket_cors().bucket("web").cors_configuration(many).send().await.unwrap_err();
     assert_eq!(code(&err), "InvalidRequest");
+    // A document over S3's 64 KB, though of few rules.
+    let origins: Vec<String> = (0..1200).map(|i| format!("https://host-{i:04}.example.com")).collect();
+    let origins: Vec<&str> = origins.iter().map(String::as_str).collect();
+    let big = CorsConfiguration::builder().cors_rules(rule(&origins, &["GET"], &[], &[])).build().unwrap();
+    let err = s3.put_bucket_cors().bucket("web").cors_configuration(big).send().await.unwrap_err();
+    assert_eq!((status(&err), code(&err).as_str()), (400, "MaxMessageLengthExceeded"));
     assert_eq!(
         s3.get_bucket_cors().bucket("web").send().await.unwrap().cors_rules().len(),
         3,

@@ -139,6 +139,14 @@ async fn configuration_round_trip_errors_and_access() {
         .await
         .unwrap_err();
     assert_eq!(code(&err), "InvalidRequest");
+    // More than S3's 1,000 rules: MalformedXML.
+    let many = BucketLifecycleConfiguration::builder()
+        .set_rules(Some((0..1001).map(|i| expire_days(&format!("r{i}"), &format!("p{i}/"), 1)).collect()))
+        .build()
+        .unwrap();
+    let err =
+        s3.put_bucket_lifecycle_configuration().bucket("cfg").lifecycle_configuration(many).send().await.unwrap_err();
+    assert_eq!((status(&err), code(&err).as_str()), (400, "MalformedXML"));
     let got = s3.get_bucket_lifecycle_configuration().bucket("cfg").send().await.unwrap();
     assert_eq!(got.rules().len(), 2, "the refused configurations changed nothing");
 

@@ -194,6 +194,11 @@ async fn retention_legal_hold_and_deletes() {
     set("g2", &g2, ObjectLockRetentionMode::Governance, in_secs(7200), false).send().await.expect("extended");
     let err = set("g2", &g2, ObjectLockRetentionMode::Governance, in_secs(-60), false).send().await.unwrap_err();
     assert_eq!((status(&err), code(&err).as_str()), (400, "InvalidArgument"), "a date in the past");
+    // GOVERNANCE made COMPLIANCE is a change to a GOVERNANCE lock like any other: it takes the bypass.
+    let g3 = put(&s3, "vault", "g3", Some(ObjectLockMode::Governance), Some(in_secs(3600))).await;
+    let err = set("g3", &g3, ObjectLockRetentionMode::Compliance, in_secs(7200), false).send().await.unwrap_err();
+    assert_eq!((status(&err), code(&err).as_str()), (403, "AccessDenied"), "GOVERNANCE to COMPLIANCE unbypassed");
+    set("g3", &g3, ObjectLockRetentionMode::Compliance, in_secs(7200), true).send().await.expect("with the bypass");
 
     // Legal hold: blocks deletion whatever the retention, until lifted.
     let held = put(&s3, "vault", "held", None, None).await;
@@ -221,6 +226,10 @@ async fn retention_legal_hold_and_deletes() {
     let err = del("held", &held, true).send().await.unwrap_err();
     assert_eq!(code(&err), "AccessDenied");
     hold(false).send().await.unwrap();
+    let got = s3.get_object_legal_hold().bucket("vault").key("held").version_id(&held).send().await.unwrap();
+    assert_eq!(got.legal_hold().unwrap().status(), Some(&ObjectLockLegalHoldStatus::Off), "a lifted hold is OFF");
+    let err = s3.get_object_legal_hold().bucket("vault").key("g2").version_id(&g2).send().await.unwrap_err();
+    assert_eq!((status(&err), code(&err).as_str()), (404, "NoSuchObjectLockConfiguration"), "never held");
     del("held", &held, false).send().await.expect("lifted");
 
     // Bad lock headers.

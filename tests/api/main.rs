@@ -19,6 +19,7 @@ mod objects;
 mod policy;
 mod post_object;
 mod public_access;
+mod races;
 mod raw;
 mod service;
 mod versioning;

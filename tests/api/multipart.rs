@@ -515,3 +515,97 @@ async fn a_retried_completion_gets_the_same_answer() {
     assert!(forgotten, "the completion is forgotten after a lifecycle day");
     assert_eq!(s3.get_object().bucket("retry").key("k2").send().await.unwrap().content_length(), Some(4));
 }
+
+/// CompleteMultipartUpload's `x-amz-checksum-<alg>` header is the whole object's checksum: checked
+/// against the one computed (a composite with or without its `-N`, or the full-object CRC); a
+/// mismatch is BadDigest and completes nothing. A part read by number shows the part's checksum.
+#[tokio::test(flavor = "multi_thread")]
+async fn completion_checksum_header_is_the_objects_and_parts_show_their_own() {
+    use base64::Engine as _;
+    let (_server, s3) = with_bucket("mpuhdr").await;
+    let parts = [bytes(5 * MIB, 21), bytes(1000, 22)];
+    let whole = parts.concat();
+    // A composite claimed with its `-2` and without it, and a full-object CRC.
+    for (kind, suffixed) in
+        [(ChecksumType::Composite, true), (ChecksumType::Composite, false), (ChecksumType::FullObject, false)]
+    {
+        let key = format!("obj-{}-{suffixed}", kind.as_str());
+        let id = s3
+            .create_multipart_upload()
+            .bucket("mpuhdr")
+            .key(&key)
+            .checksum_algorithm(ChecksumAlgorithm::Crc32)
+            .checksum_type(kind.clone())
+            .send()
+            .await
+            .unwrap()
+            .upload_id()
+            .unwrap()
+            .to_owned();
+        let mut done = Vec::new();
+        let mut part_sums = Vec::new();
+        for (i, p) in parts.iter().enumerate() {
+            let out = s3
+                .upload_part()
+                .bucket("mpuhdr")
+                .key(&key)
+                .upload_id(&id)
+                .part_number(i as i32 + 1)
+                .checksum_algorithm(ChecksumAlgorithm::Crc32)
+                .body(p.clone().into())
+                .send()
+                .await
+                .unwrap();
+            part_sums.push(out.checksum_crc32().unwrap().to_owned());
+            done.push(
+                CompletedPart::builder()
+                    .part_number(i as i32 + 1)
+                    .e_tag(out.e_tag().unwrap())
+                    .checksum_crc32(out.checksum_crc32().unwrap())
+                    .build(),
+            );
+        }
+        let object_sum = match kind {
+            ChecksumType::FullObject => b64(&crc32fast::hash(&whole).to_be_bytes()),
+            _ => {
+                let mut h = crc32fast::Hasher::new();
+                for s in &part_sums {
+                    h.update(&base64::engine::general_purpose::STANDARD.decode(s).unwrap());
+                }
+                b64(&h.finalize().to_be_bytes())
+            }
+        };
+        let complete = |sum: &str| {
+            s3.complete_multipart_upload()
+                .bucket("mpuhdr")
+                .key(&key)
+                .upload_id(&id)
+                .checksum_crc32(sum)
+                .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(done.clone())).build())
+        };
+        let wrong = b64(&crc32fast::hash(b"something else").to_be_bytes());
+        let err = complete(&wrong).send().await.unwrap_err();
+        assert_eq!((status(&err), code(&err).as_str()), (400, "BadDigest"), "{key}");
+        s3.head_object().bucket("mpuhdr").key(&key).send().await.expect_err("nothing completed");
+        let claimed = if suffixed { format!("{object_sum}-2") } else { object_sum.clone() };
+        complete(&claimed).send().await.unwrap_or_else(|e| panic!("{key}: {e:?}"));
+        let stored = if kind == ChecksumType::Composite { format!("{object_sum}-2") } else { object_sum.clone() };
+        let head =
+            s3.head_object().bucket("mpuhdr").key(&key).checksum_mode(ChecksumMode::Enabled).send().await.unwrap();
+        assert_eq!(head.checksum_crc32(), Some(stored.as_str()), "{key}");
+        for (n, sum) in part_sums.iter().enumerate() {
+            let part = s3
+                .head_object()
+                .bucket("mpuhdr")
+                .key(&key)
+                .part_number(n as i32 + 1)
+                .checksum_mode(ChecksumMode::Enabled)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(part.checksum_crc32(), Some(sum.as_str()), "{key} part {}", n + 1);
+            assert_eq!(part.checksum_type(), Some(&kind), "{key} part {}", n + 1);
+            assert_eq!(part.parts_count(), Some(2));
+        }
+    }
+}

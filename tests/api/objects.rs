@@ -369,12 +369,20 @@ async fn tagging() {
         .put_object()
         .bucket("tags")
         .key("k2")
-        .tagging("x=1&".repeat(11))
+        .tagging((0..11).map(|i| format!("k{i}=1")).collect::<Vec<_>>().join("&"))
         .body(b"x".to_vec().into())
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code(&err), "InvalidTag");
+    // What the service answers for too many (its documentation names InvalidTag for a bad tag).
+    assert_eq!((status(&err), code(&err).as_str()), (400, "BadRequest"));
+    assert!(format!("{err:?}").contains("Object tags cannot be greater than 10"));
+    let eleven = Tagging::builder()
+        .set_tag_set(Some((0..11).map(|i| Tag::builder().key(format!("k{i}")).value("v").build().unwrap()).collect()))
+        .build()
+        .unwrap();
+    let err = s3.put_object_tagging().bucket("tags").key("k").tagging(eleven).send().await.unwrap_err();
+    assert_eq!((status(&err), code(&err).as_str()), (400, "BadRequest"));
     let err = s3.get_object_tagging().bucket("tags").key("absent").send().await.unwrap_err();
     assert_eq!(code(&err), "NoSuchKey");
 }
@@ -616,4 +624,157 @@ async fn headers_as_s3_returns_them() {
     assert!(del.headers.get("x-amz-version-id").is_none(), "{:?}", del.headers);
     let put = s3.put_object().bucket("hdrs").key("v").body(b"x".to_vec().into()).send().await.unwrap();
     assert_eq!(put.version_id(), None);
+}
+
+/// Until encryption at rest exists, a request that asks for it is refused (501 NotImplemented,
+/// naming the header) and nothing is stored: never bytes in the clear under an encryption header,
+/// never an SSE-C object readable without its key.
+#[tokio::test(flavor = "multi_thread")]
+async fn requests_asking_for_encryption_are_not_implemented_and_store_nothing() {
+    use aws_sdk_s3::types::ServerSideEncryption;
+    let (_server, s3) = with_bucket("enc").await;
+    s3.put_object().bucket("enc").key("plain").body(b"plain".to_vec().into()).send().await.unwrap();
+    let key = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
+    let key_md5 = {
+        use md5::Digest;
+        base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest([7u8; 32]))
+    };
+    let refused = |e: &aws_sdk_s3::error::SdkError<_, aws_smithy_runtime_api::http::Response>, header: &str| {
+        let raw = e.raw_response().expect("an answer");
+        let body = String::from_utf8_lossy(raw.body().bytes().unwrap_or_default()).to_string();
+        (raw.status().as_u16(), body.contains(header))
+    };
+    use base64::Engine as _;
+    let e = s3
+        .put_object()
+        .bucket("enc")
+        .key("sse-s3")
+        .server_side_encryption(ServerSideEncryption::Aes256)
+        .body(b"x".to_vec().into())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!((code(&e).as_str(), refused(&e, "x-amz-server-side-encryption")), ("NotImplemented", (501, true)));
+    let e = s3
+        .put_object()
+        .bucket("enc")
+        .key("sse-kms")
+        .server_side_encryption(ServerSideEncryption::AwsKms)
+        .ssekms_key_id("alias/mine")
+        .body(b"x".to_vec().into())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "NotImplemented");
+    let e = s3
+        .put_object()
+        .bucket("enc")
+        .key("sse-c")
+        .sse_customer_algorithm("AES256")
+        .sse_customer_key(&key)
+        .sse_customer_key_md5(&key_md5)
+        .body(b"x".to_vec().into())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!((code(&e).as_str(), status(&e)), ("NotImplemented", 501));
+    let e = s3
+        .copy_object()
+        .bucket("enc")
+        .key("copied")
+        .copy_source("enc/plain")
+        .server_side_encryption(ServerSideEncryption::Aes256)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "NotImplemented");
+    let e = s3
+        .create_multipart_upload()
+        .bucket("enc")
+        .key("mp")
+        .server_side_encryption(ServerSideEncryption::AwsKms)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "NotImplemented");
+    // Reads naming a customer key: there is no SSE-C object to read with it.
+    let e = s3
+        .get_object()
+        .bucket("enc")
+        .key("plain")
+        .sse_customer_algorithm("AES256")
+        .sse_customer_key(&key)
+        .sse_customer_key_md5(&key_md5)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!((code(&e).as_str(), status(&e)), ("NotImplemented", 501));
+    let e = s3
+        .head_object()
+        .bucket("enc")
+        .key("plain")
+        .sse_customer_algorithm("AES256")
+        .sse_customer_key(&key)
+        .sse_customer_key_md5(&key_md5)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(status(&e), 501);
+    let listed = s3.list_objects_v2().bucket("enc").send().await.unwrap();
+    let keys: Vec<&str> = listed.contents().iter().filter_map(|o| o.key()).collect();
+    assert_eq!(keys, ["plain"], "nothing stored");
+    assert_eq!(s3.list_multipart_uploads().bucket("enc").send().await.unwrap().uploads().len(), 0);
+}
+
+/// The `<Condition>` of an error document.
+fn condition<E>(e: &aws_sdk_s3::error::SdkError<E, aws_smithy_runtime_api::http::Response>) -> String {
+    let body = e.raw_response().and_then(|r| r.body().bytes()).unwrap_or_default();
+    let body = String::from_utf8_lossy(body);
+    body.split("<Condition>").nth(1).and_then(|r| r.split("</Condition>").next()).unwrap_or("").to_owned()
+}
+
+/// A refused conditional write names the header that failed, as reads do (filesystem layers over
+/// S3 turn `If-None-Match` into "file exists").
+#[tokio::test(flavor = "multi_thread")]
+async fn refused_conditional_writes_name_their_condition() {
+    let (_server, s3) = with_bucket("cond").await;
+    let put = s3.put_object().bucket("cond").key("k").body(b"one".to_vec().into()).send().await.unwrap();
+    let err = s3.put_object().bucket("cond").key("k").if_none_match("*").body(b"two".to_vec().into()).send().await;
+    let err = err.unwrap_err();
+    assert_eq!((status(&err), condition(&err).as_str()), (412, "If-None-Match"));
+    let err = s3.put_object().bucket("cond").key("k").if_match("\"0000\"").body(b"two".to_vec().into()).send().await;
+    let err = err.unwrap_err();
+    assert_eq!((status(&err), condition(&err).as_str()), (412, "If-Match"));
+    let err = s3
+        .put_object()
+        .bucket("cond")
+        .key("k")
+        .if_none_match(put.e_tag().unwrap())
+        .body(b"two".to_vec().into())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(condition(&err), "If-None-Match");
+
+    s3.put_object().bucket("cond").key("src").body(b"source".to_vec().into()).send().await.unwrap();
+    let err = s3.copy_object().bucket("cond").key("k").copy_source("cond/src").if_none_match("*").send().await;
+    let err = err.unwrap_err();
+    assert_eq!((status(&err), condition(&err).as_str()), (412, "If-None-Match"));
+    let err = s3.copy_object().bucket("cond").key("k").copy_source("cond/src").if_match("\"1111\"").send().await;
+    assert_eq!(condition(&err.unwrap_err()), "If-Match");
+
+    let up = s3.create_multipart_upload().bucket("cond").key("k").send().await.unwrap();
+    let done = super::harness::one_part(&s3, "cond", "k", up.upload_id().unwrap(), b"three").await;
+    let complete = || {
+        s3.complete_multipart_upload()
+            .bucket("cond")
+            .key("k")
+            .upload_id(up.upload_id().unwrap())
+            .multipart_upload(done.clone())
+    };
+    let err = complete().if_none_match("*").send().await.unwrap_err();
+    assert_eq!((status(&err), condition(&err).as_str()), (412, "If-None-Match"));
+    let err = complete().if_match("\"2222\"").send().await.unwrap_err();
+    assert_eq!((status(&err), condition(&err).as_str()), (412, "If-Match"));
+    complete().if_match(put.e_tag().unwrap()).send().await.unwrap();
 }

@@ -26,10 +26,14 @@ fn form(fields: &[(&str, &str)], file: &[u8]) -> Vec<u8> {
 
 /// A SigV4-signed policy and the fields that go with it.
 fn signed(conditions: &str, expires_in: Duration) -> Vec<(String, String)> {
+    signed_until(conditions, &(Utc::now() + expires_in).format("%Y-%m-%dT%H:%M:%S.000Z").to_string())
+}
+
+/// The same with the policy's `expiration` as given.
+fn signed_until(conditions: &str, expiration: &str) -> Vec<(String, String)> {
     let now = Utc::now();
     let amz_date = now.format("%Y%m%dT%H%M%SZ").to_string();
     let credential = format!("{ACCESS_KEY}/{}/us-east-1/s3/aws4_request", &amz_date[..8]);
-    let expiration = (now + expires_in).format("%Y-%m-%dT%H:%M:%S.000Z");
     let policy = format!(
         r#"{{"expiration": "{expiration}", "conditions": [{conditions}, {{"x-amz-algorithm": "AWS4-HMAC-SHA256"}}, {{"x-amz-credential": "{credential}"}}, {{"x-amz-date": "{amz_date}"}}]}}"#
     );
@@ -144,4 +148,90 @@ async fn form_uploads_take_object_lock_fields() {
     assert_eq!(head.object_lock_mode(), Some(&aws_sdk_s3::types::ObjectLockMode::Compliance));
     let v = head.version_id().unwrap();
     assert!(s3.delete_object().bucket("forms").key("locked/f").version_id(v).send().await.is_err());
+}
+
+/// A form that asks for server-side encryption is refused (501, naming the field) rather than
+/// stored in the clear as if it had been honoured.
+#[tokio::test(flavor = "multi_thread")]
+async fn form_asking_for_encryption_is_not_implemented_and_stores_nothing() {
+    let (server, s3) = with_bucket("forms").await;
+    for (field, value) in
+        [("x-amz-server-side-encryption", "AES256"), ("x-amz-server-side-encryption-customer-algorithm", "AES256")]
+    {
+        let conditions = format!(r#"{{"bucket": "forms"}}, ["starts-with", "$key", "enc/"], {{"{field}": "{value}"}}"#);
+        let mut fields = vec![("key".to_string(), "enc/f".to_string()), (field.to_string(), value.to_string())];
+        fields.extend(signed(&conditions, Duration::minutes(5)));
+        let r = post(&server.endpoint, &fields, b"secret").await;
+        assert_eq!((r.status, r.code()), (501, "NotImplemented"), "{field}");
+        assert!(r.body.contains(field), "{}", r.body);
+    }
+    assert_eq!(s3.list_objects_v2().bucket("forms").send().await.unwrap().key_count(), Some(0));
+}
+
+/// `${filename}` is the file's name in the key before the policy is checked; a redirect after
+/// success is one Location; policies that are malformed are 400s, as S3 answers them.
+#[tokio::test(flavor = "multi_thread")]
+async fn form_policies_see_the_filename_and_malformed_forms_are_400() {
+    let (server, s3) = with_bucket("forms").await;
+    let conditions = r#"{"bucket": "forms"}, ["starts-with", "$key", "photo"]"#;
+    let mut fields = vec![("key".to_string(), "${filename}".to_string())];
+    fields.extend(signed(conditions, Duration::minutes(5)));
+    let r = post(&server.endpoint, &fields, b"jpeg").await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    s3.head_object().bucket("forms").key("photo.jpg").send().await.unwrap();
+
+    let conditions = r#"{"bucket": "forms"}, ["starts-with", "$key", "r/"], ["starts-with", "$success_action_redirect", "https://app.example/"]"#;
+    let mut fields = vec![
+        ("key".to_string(), "r/${filename}".to_string()),
+        ("success_action_redirect".to_string(), "https://app.example/done?from=form".to_string()),
+    ];
+    fields.extend(signed(conditions, Duration::minutes(5)));
+    let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let r = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{}/forms", server.endpoint))
+        .header("content-type", format!("multipart/form-data; boundary={BOUNDARY}"))
+        .body(form(&refs, b"jpeg"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let locations: Vec<_> = r.headers().get_all("location").iter().map(|v| v.to_str().unwrap().to_owned()).collect();
+    assert_eq!(locations.len(), 1, "{locations:?}");
+    assert!(
+        locations[0].starts_with("https://app.example/done?from=form&bucket=forms&key=r%2Fphoto.jpg&etag=%22"),
+        "{locations:?}"
+    );
+
+    // An expiration not in ISO 8601 UTC form.
+    for expiration in ["2099-01-01 00:00:00Z", "2099-01-01T00:00:00+01:00"] {
+        let mut fields = vec![("key".to_string(), "x".to_string())];
+        fields.extend(signed_until(r#"{"bucket": "forms"}"#, expiration));
+        let r = post(&server.endpoint, &fields, b"x").await;
+        assert_eq!((r.status, r.code()), (400, "InvalidPolicyDocument"), "{expiration}: {}", r.body);
+    }
+    // An empty condition.
+    let mut fields = vec![("key".to_string(), "x".to_string())];
+    fields.extend(signed(r#"{"bucket": "forms"}, {}"#, Duration::minutes(5)));
+    let r = post(&server.endpoint, &fields, b"x").await;
+    assert_eq!((r.status, r.code()), (400, "InvalidPolicyDocument"), "{}", r.body);
+    // A policy and an access key, but no signature (SigV2), or a credential without one (SigV4).
+    let policy = base64::engine::general_purpose::STANDARD
+        .encode(r#"{"expiration": "2099-01-01T00:00:00Z", "conditions": [{"bucket": "forms"}]}"#);
+    for (extra, names) in
+        [(("AWSAccessKeyId", ACCESS_KEY), "Signature"), (("x-amz-algorithm", "AWS4-HMAC-SHA256"), "X-Amz-Signature")]
+    {
+        let fields = vec![
+            ("key".to_string(), "x".to_string()),
+            (extra.0.to_string(), extra.1.to_string()),
+            ("policy".to_string(), policy.clone()),
+        ];
+        let r = post(&server.endpoint, &fields, b"x").await;
+        assert_eq!((r.status, r.code()), (400, "InvalidArgument"), "{}", r.body);
+        assert!(r.body.contains(&format!("<ArgumentName>{names}</ArgumentName>")), "{}", r.body);
+    }
+    let listed = s3.list_objects_v2().bucket("forms").send().await.unwrap();
+    assert_eq!(listed.key_count(), Some(2), "only the two good forms stored");
 }

@@ -257,6 +257,25 @@ async fn object_ownership_modes() {
     let err =
         s3.put_object_acl().bucket("enforced").key("b").acl(ObjectCannedAcl::PublicRead).send().await.unwrap_err();
     assert_eq!(code(&err), "AccessControlListNotSupported");
+    // Whatever the ACL, even one that names the owner alone: ACLs are off.
+    let err = s3.put_bucket_acl().bucket("enforced").acl(BucketCannedAcl::Private).send().await.unwrap_err();
+    assert_eq!((status(&err), code(&err).as_str()), (400, "AccessControlListNotSupported"));
+    let err = s3.put_object_acl().bucket("enforced").key("b").acl(ObjectCannedAcl::Private).send().await.unwrap_err();
+    assert_eq!((status(&err), code(&err).as_str()), (400, "AccessControlListNotSupported"));
+    let err = s3
+        .put_object()
+        .bucket("enforced")
+        .key("private")
+        .acl(ObjectCannedAcl::Private)
+        .body(Vec::new().into())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        code(&err),
+        "AccessControlListNotSupported",
+        "an object write with an ACL but bucket-owner-full-control"
+    );
     let acl = s3.get_object_acl().bucket("enforced").key("b").send().await.unwrap();
     assert_eq!(acl.owner().and_then(|o| o.id()), Some(alice.canonical_id.as_str()));
     assert_eq!(acl.grants().len(), 1);

@@ -29,3 +29,23 @@ async fn health_and_metrics_need_no_credentials() {
     let r = raw::send("GET", &format!("{}/-/elsewhere", server.endpoint), &[], Vec::new()).await;
     assert_eq!(r.status, 404);
 }
+
+/// A handler that panics (a test build's `FIRN_DEBUG_PANIC_KEY`) costs its request a 500
+/// InternalError, not the connection; the panic is one log line and a metric, and the server goes on.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_panicking_handler_answers_500_and_the_server_goes_on() {
+    let server = super::harness::Server::start_with(&[("FIRN_DEBUG_PANIC_KEY", "boom")]);
+    let s3 = server.client();
+    s3.create_bucket().bucket("pan").send().await.unwrap();
+    for _ in 0..2 {
+        let r = super::raw::V4::new("GET", &server.addr, "/pan/boom", "", b"").send(Vec::new()).await;
+        assert_eq!((r.status, r.code()), (500, "InternalError"), "{}", r.body);
+        assert!(r.headers.contains_key("x-amz-request-id"));
+    }
+    s3.put_object().bucket("pan").key("fine").body(b"ok".to_vec().into()).send().await.unwrap();
+    let r = raw::send("GET", &format!("{}/-/metrics", server.endpoint), &[], Vec::new()).await;
+    assert!(r.body.contains("firn_handler_panics_total 2"), "{}", r.body);
+    let log = server.log();
+    assert_eq!(log.matches("FIRN_DEBUG_PANIC_KEY asked for a panic").count(), 2, "one line each:\n{log}");
+    assert!(!log.contains("stack backtrace"), "{log}");
+}

@@ -74,8 +74,25 @@ async fn enable_delete_markers_and_suspend() {
     enable(&s3, "ver", BucketVersioningStatus::Suspended).await;
     let got = s3.get_bucket_versioning().bucket("ver").send().await.unwrap();
     assert_eq!(got.status(), Some(&BucketVersioningStatus::Suspended));
-    assert_eq!(put(&s3, "ver", "k", "s1").await.as_deref(), Some("null"));
+    assert_eq!(put(&s3, "ver", "k", "s1").await, None, "a suspended bucket's writes name no version");
     assert_eq!(get(&s3, "ver", "k", Some("null")).await, "s1");
+    let head = s3.head_object().bucket("ver").key("k").send().await.unwrap();
+    assert_eq!(head.version_id(), Some("null"), "the object is still the null version");
+    let got = s3.get_object().bucket("ver").key("k").send().await.unwrap();
+    assert_eq!(got.version_id(), Some("null"));
+    let up = s3.create_multipart_upload().bucket("ver").key("mp").send().await.unwrap();
+    let done = super::harness::one_part(&s3, "ver", "mp", up.upload_id().unwrap(), b"part").await;
+    let completed = s3
+        .complete_multipart_upload()
+        .bucket("ver")
+        .key("mp")
+        .upload_id(up.upload_id().unwrap())
+        .multipart_upload(done)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(completed.version_id(), None, "a suspended bucket's completion names no version");
+    s3.delete_object().bucket("ver").key("mp").version_id("null").send().await.unwrap();
     assert_eq!(get(&s3, "ver", "k", Some(&v1)).await, "v1", "enabled-era versions are kept");
     let del = s3.delete_object().bucket("ver").key("k").send().await.unwrap();
     assert_eq!((del.delete_marker(), del.version_id()), (Some(true), Some("null")));

@@ -150,3 +150,59 @@ async fn redirect_all_and_bad_configurations() {
     // The old configuration stands.
     assert!(s3.get_bucket_website().bucket("old-site").send().await.unwrap().redirect_all_requests_to().is_some());
 }
+
+/// A redirect whose Location would hold a control byte (from the request path, a stored key or a
+/// routing rule) is percent-encoded, and the server answers: it used to panic and drop the
+/// connection. Host names and replacements with control characters are refused up front.
+#[tokio::test]
+async fn redirects_with_control_bytes_are_encoded_never_dropped() {
+    let server = Server::start();
+    let s3 = server.client();
+    s3.create_bucket().bucket("moved").send().await.unwrap();
+    let all = WebsiteConfiguration::builder()
+        .redirect_all_requests_to(RedirectAllRequestsTo::builder().host_name("example.com").build().unwrap())
+        .build();
+    s3.put_bucket_website().bucket("moved").website_configuration(all).send().await.unwrap();
+    let p = visit(&server, "GET", "moved", "/a%0D%0Ab").await;
+    assert_eq!((p.status, p.location.as_deref()), (301, Some("http://example.com/a%0D%0Ab")));
+    let p = visit(&server, "GET", "moved", "/caf%C3%A9%20menu?x=1").await;
+    assert_eq!((p.status, p.location.as_deref()), (301, Some("http://example.com/caf%C3%A9%20menu")));
+
+    s3.create_bucket().bucket("site").send().await.unwrap();
+    put(&s3, "site", "x\u{1}y/index.html", "dir", true).await;
+    let cfg = WebsiteConfiguration::builder()
+        .index_document(IndexDocument::builder().suffix("index.html").build().unwrap())
+        .routing_rules(
+            RoutingRule::builder()
+                .condition(Condition::builder().key_prefix_equals("old/").build())
+                .redirect(Redirect::builder().replace_key_prefix_with("new/").build())
+                .build(),
+        )
+        .build();
+    s3.put_bucket_website().bucket("site").website_configuration(cfg).send().await.unwrap();
+    let p = visit(&server, "GET", "site", "/x%01y").await;
+    assert_eq!((p.status, p.location.as_deref()), (302, Some("/x%01y/")), "a stored key with a control byte");
+    let p = visit(&server, "GET", "site", "/old/a%0Ab").await;
+    assert_eq!(p.status, 301);
+    assert!(p.location.as_deref().unwrap().ends_with("/new/a%0Ab"), "{:?}", p.location);
+
+    for redirect in [
+        Redirect::builder().host_name("evil.example\r\nSet-Cookie: a=b").build(),
+        Redirect::builder().host_name("a b").build(),
+        Redirect::builder().replace_key_with("a\rb").build(),
+        Redirect::builder().replace_key_prefix_with("a\u{7}").build(),
+    ] {
+        let cfg = WebsiteConfiguration::builder()
+            .index_document(IndexDocument::builder().suffix("index.html").build().unwrap())
+            .routing_rules(RoutingRule::builder().redirect(redirect.clone()).build())
+            .build();
+        let err = s3.put_bucket_website().bucket("site").website_configuration(cfg).send().await.unwrap_err();
+        assert_eq!(code(&err), "InvalidArgument", "{redirect:?}");
+    }
+    let bad_all = WebsiteConfiguration::builder()
+        .redirect_all_requests_to(RedirectAllRequestsTo::builder().host_name("a\r\nb").build().unwrap())
+        .build();
+    let err = s3.put_bucket_website().bucket("moved").website_configuration(bad_all).send().await.unwrap_err();
+    assert_eq!(code(&err), "InvalidArgument");
+    assert!(!server.log().contains("panic"), "{}", server.log());
+}
