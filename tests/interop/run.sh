@@ -156,6 +156,7 @@ cli_s3api_policy() {
 }
 # Object Lock: a lock-enabled bucket with default retention, retention made COMPLIANCE, a versioned
 # delete refused even with the governance bypass, a legal hold, a plain delete adding a marker only.
+# GOVERNANCE becomes COMPLIANCE only with the bypass, as any change to a GOVERNANCE lock.
 cli_s3api_object_lock() {
   local b="$B-lock" v until
   # Past the default retention's day: a COMPLIANCE retention that ended sooner would need a bypass.
@@ -166,7 +167,10 @@ cli_s3api_object_lock() {
     [ "$($AWS s3api get-object-lock-configuration --bucket "$b" --query ObjectLockConfiguration.Rule.DefaultRetention.Mode --output text)" = GOVERNANCE ] &&
     v=$($AWS s3api put-object --bucket "$b" --key k --body "$work/small.bin" --query VersionId --output text) &&
     [ "$($AWS s3api head-object --bucket "$b" --key k --query ObjectLockMode --output text)" = GOVERNANCE ] &&
-    $AWS s3api put-object-retention --bucket "$b" --key k --version-id "$v" \
+    ! $AWS s3api put-object-retention --bucket "$b" --key k --version-id "$v" \
+      --retention "{\"Mode\":\"COMPLIANCE\",\"RetainUntilDate\":\"$until\"}" 2>"$work/$b.err" &&
+    grep >/dev/null AccessDenied "$work/$b.err" &&
+    $AWS s3api put-object-retention --bucket "$b" --key k --version-id "$v" --bypass-governance-retention \
       --retention "{\"Mode\":\"COMPLIANCE\",\"RetainUntilDate\":\"$until\"}" &&
     [ "$($AWS s3api get-object-retention --bucket "$b" --key k --version-id "$v" --query Retention.Mode --output text)" = COMPLIANCE ] &&
     ! $AWS s3api delete-object --bucket "$b" --key k --version-id "$v" --bypass-governance-retention 2>"$work/$b.err" &&
