@@ -135,7 +135,7 @@ async fn dispatch(
         Err(e) => return Dispatched { op, bucket, user: None, result: Err(e) },
     };
     let user = auth.user.clone();
-    let metrics = app.clone();
+    let on_panic = app.clone();
     let result = async {
         let bucket = route.bucket.as_deref().map(BucketName::parse).transpose()?;
         let key = route.key.as_deref().map(ObjectKey::parse).transpose()?;
@@ -163,7 +163,7 @@ async fn dispatch(
     };
     // A bug in a handler costs its request a 500, never the connection (the panic hook logged it).
     let result = std::panic::AssertUnwindSafe(result).catch_unwind().await.unwrap_or_else(|_| {
-        metrics.metrics.panicked();
+        on_panic.metrics.panicked();
         Err(S3Error::new(Code::InternalError))
     });
     Dispatched { op, bucket, user, result }
