@@ -67,10 +67,71 @@ impl ExtentReader {
     }
 }
 
+impl ExtentReader {
+    /// Opens the current extent at the current offset (an inline blob's bytes are read from the
+    /// metadata now). NotFound when its blob is gone.
+    fn open_current(&mut self, ext: &Extent) -> io::Result<()> {
+        let corrupt = |what: String| EngineError::Corrupt(format!("blob {:032x}: {what}", ext.blob));
+        let start = ext.offset + self.within;
+        if ext.inline {
+            let bytes = self
+                .meta
+                .get(Keyspace::Inline, keys::blob_key(ext.blob))
+                .map_err(|e| io::Error::other(corrupt(e.to_string())))?
+                .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, corrupt("inline bytes missing".into())))?;
+            let mut cursor = io::Cursor::new(bytes);
+            cursor.set_position(start);
+            self.file = Some(Box::new(cursor));
+        } else {
+            let mut f = File::open(self.hot.blob_path(ext.blob))
+                .map_err(|e| io::Error::new(e.kind(), corrupt(e.to_string())))?;
+            f.seek(SeekFrom::Start(start))?;
+            self.file = Some(Box::new(f));
+        }
+        // Only a read of the whole extent can be checked against its CRC.
+        self.crc = (self.within == 0).then_some(0);
+        Ok(())
+    }
+
+    /// Opens the first extent the range reads and checks that the blobs of the others are there:
+    /// false when one is gone. Called with the blobs pinned, what it finds stays until read; the
+    /// first extent costs nothing more than its first read would have.
+    fn open_and_check(&mut self) -> Result<bool> {
+        let gone = |e: &io::Error| e.kind() == io::ErrorKind::NotFound;
+        let (mut left, mut within) = (self.remaining, self.within);
+        for i in self.index..self.extents.len() {
+            let ext = self.extents[i].clone();
+            if left == 0 {
+                break;
+            }
+            left = left.saturating_sub(ext.len.saturating_sub(within));
+            within = 0;
+            if ext.len == 0 {
+                continue;
+            }
+            let present = if i == self.index {
+                match self.open_current(&ext) {
+                    Ok(()) => true,
+                    Err(e) if gone(&e) => false,
+                    Err(e) => return Err(e.into()),
+                }
+            } else if ext.inline {
+                self.meta.contains(Keyspace::Inline, keys::blob_key(ext.blob))?
+            } else {
+                self.hot.blob_path(ext.blob).exists()
+            };
+            if !present {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+}
+
 impl Read for ExtentReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         while self.remaining > 0 {
-            let Some(ext) = self.extents.get(self.index) else {
+            let Some(ext) = self.extents.get(self.index).cloned() else {
                 return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "object shorter than its record"));
             };
             if self.within >= ext.len {
@@ -80,27 +141,7 @@ impl Read for ExtentReader {
                 continue;
             }
             if self.file.is_none() {
-                let corrupt = |what: String| EngineError::Corrupt(format!("blob {:032x}: {what}", ext.blob));
-                let start = ext.offset + self.within;
-                if ext.inline {
-                    let bytes = self
-                        .meta
-                        .get(Keyspace::Inline, keys::blob_key(ext.blob))
-                        .map_err(|e| io::Error::other(corrupt(e.to_string())))?
-                        .ok_or_else(|| {
-                            io::Error::new(io::ErrorKind::NotFound, corrupt("inline bytes missing".into()))
-                        })?;
-                    let mut cursor = io::Cursor::new(bytes);
-                    cursor.set_position(start);
-                    self.file = Some(Box::new(cursor));
-                } else {
-                    let mut f = File::open(self.hot.blob_path(ext.blob))
-                        .map_err(|e| io::Error::new(e.kind(), corrupt(e.to_string())))?;
-                    f.seek(SeekFrom::Start(start))?;
-                    self.file = Some(Box::new(f));
-                }
-                // Only a read of the whole extent can be checked against its CRC.
-                self.crc = (self.within == 0).then_some(0);
+                self.open_current(&ext)?;
             }
             let want = buf.len().min((ext.len - self.within).min(self.remaining) as usize);
             let n = self.file.as_mut().expect("opened above").read(&mut buf[..want])?;
@@ -147,14 +188,15 @@ pub(crate) fn open_version(
     raw: bool,
 ) -> Result<ObjectReader> {
     let vkey = keys::version_key(bucket, &rec.key, rec.seq);
-    // Pins first, then a second look at the record: a release committed before the pin shows
-    // there, and one committed after it finds the blobs pinned.
+    // Pins first, then the bytes opened (the first extent) or looked for (the rest): what is there
+    // once pinned stays until read. A blob already gone was collected after a commit released it,
+    // unless the record still names it: then it is damage, which the read reports as before.
     let hot = |extents: &[Extent], still: &dyn Fn() -> Result<bool>| -> Result<ObjectReader> {
         let pinned = s.pins.pin(extents.iter().map(|e| e.blob));
-        if !still()? {
+        let mut inner = ExtentReader::new(s.hot.clone(), s.meta.clone(), extents, start, end);
+        if !inner.open_and_check()? && !still()? {
             return Err(EngineError::Superseded);
         }
-        let inner = ExtentReader::new(s.hot.clone(), s.meta.clone(), extents, start, end);
         Ok(ObjectReader { inner: Box::new(inner), _pinned: Some(pinned) })
     };
     let Some(aref) = s.meta.get_record::<ArchiveRef>(Keyspace::Archived, &vkey)? else {
