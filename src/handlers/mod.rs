@@ -162,9 +162,9 @@ pub fn empty(status: StatusCode) -> Response<Body> {
 /// A request header or form field that asks for server-side encryption (SSE-S3, SSE-KMS or
 /// SSE-C, for the object or a copy's source), if one is present. Firn has no encryption at rest
 /// yet, and a request asking for it must not be stored in the clear as if it had been honoured.
+/// Names come lower-cased (header names, and form fields as `form` reads them).
 pub fn encryption_asked<'a>(mut names: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     names.find(|n| {
-        let n = n.to_ascii_lowercase();
         n.starts_with("x-amz-server-side-encryption") || n.starts_with("x-amz-copy-source-server-side-encryption")
     })
 }

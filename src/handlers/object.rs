@@ -343,10 +343,10 @@ async fn get_once(ctx: &Ctx, head_only: bool) -> S3Result<Response<Body>> {
 /// algorithm, with the object's checksum type. An object from a single PUT is its own part 1.
 fn with_part_checksum(b: Builder, rec: &ObjectRecord, n: &str) -> Builder {
     let Some((header, whole, kind)) = rec.checksum.as_ref().and_then(checksum::stored_headers) else { return b };
-    let value = match n.parse::<usize>().ok().and_then(|n| rec.parts.get(n.checked_sub(1)?)) {
-        _ if rec.parts.is_empty() => Some(whole),
-        Some(part) => part.checksum.as_deref(),
-        None => None,
+    let value = if rec.parts.is_empty() {
+        Some(whole)
+    } else {
+        n.parse::<usize>().ok().and_then(|n| rec.parts.get(n.checked_sub(1)?)).and_then(|p| p.checksum.as_deref())
     };
     match value {
         Some(v) => b.header(header, v).header("x-amz-checksum-type", kind),

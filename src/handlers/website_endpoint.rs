@@ -14,6 +14,7 @@ use firn_storage::acl::Permission;
 use firn_storage::website::{Redirect, WebsiteConfig};
 use firn_storage::{BucketName, EngineError, ObjectKey, ObjectRecord};
 use http::{Response, StatusCode};
+use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 
 fn redirect(status: u16, location: &str) -> Response<Body> {
     Response::builder()
@@ -23,19 +24,15 @@ fn redirect(status: u16, location: &str) -> Response<Body> {
         .expect("valid response")
 }
 
-/// `location` as a header value: what could not stand in one (control bytes, spaces, non-ASCII)
-/// percent-encoded. Keys are encoded before they get here; this keeps any other text from
-/// breaking the response.
+/// What cannot stand in a Location header as it is: control bytes and spaces (non-ASCII is always
+/// encoded).
+const LOCATION_UNSAFE: &AsciiSet = &CONTROLS.add(b' ');
+
+/// `location` as a header value, what could not stand in one percent-encoded. Keys are encoded
+/// before they get here; this keeps any other text from breaking the response.
 fn location_value(location: &str) -> http::HeaderValue {
-    let mut out = String::with_capacity(location.len());
-    for b in location.bytes() {
-        if b.is_ascii_graphic() {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    http::HeaderValue::from_str(&out).expect("visible ASCII only")
+    let encoded = utf8_percent_encode(location, LOCATION_UNSAFE).to_string();
+    http::HeaderValue::from_str(&encoded).expect("visible ASCII only")
 }
 
 /// Where a routing rule (or RedirectAllRequestsTo) sends a request for `key`.
