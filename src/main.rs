@@ -1,7 +1,7 @@
 use clap::{Parser, Subcommand};
-use firn::app::App;
-use firn::config::Config;
-use firn::users::{root_credentials, User, Users, ROOT};
+use firn::app::config::Config;
+use firn::app::state::App;
+use firn::auth::users::{root_credentials, User, Users, ROOT};
 use firn_storage::Engine;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -74,13 +74,13 @@ async fn shutdown_signal() {
     let _ = ctrl_c.await;
 }
 
-async fn bind(addr: &str, tls: Option<tokio_rustls::TlsAcceptor>) -> Result<firn::server::Listener, String> {
+async fn bind(addr: &str, tls: Option<tokio_rustls::TlsAcceptor>) -> Result<firn::server::listener::Listener, String> {
     let tcp = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("listening on {addr}: {e}"))?;
-    Ok(firn::server::Listener { tcp, tls })
+    Ok(firn::server::listener::Listener { tcp, tls })
 }
 
 /// SIGHUP reads the certificate and key again (after a renewal); open connections keep theirs.
-fn reload_on_sighup(certificate: Arc<firn::tls::Certificate>) {
+fn reload_on_sighup(certificate: Arc<firn::http::tls::Certificate>) {
     #[cfg(unix)]
     tokio::spawn(async move {
         let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else {
@@ -123,7 +123,7 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn serve(mut cfg: Config) -> Result<(), String> {
-    let open_files = firn::fd_limit::apply(&mut cfg.limits)?;
+    let open_files = firn::server::fd_limit::apply(&mut cfg.limits)?;
     let from_env = cfg.root_access_key.is_some();
     let (access, secret) = root_credentials(&cfg.data_dir, cfg.root_access_key.clone(), cfg.root_secret_key.clone())?;
     let engine = Engine::open(&cfg.engine_config())
@@ -133,7 +133,7 @@ async fn serve(mut cfg: Config) -> Result<(), String> {
     }
     // Certificate problems stop start-up before anything listens.
     let certificate = match (&cfg.tls.cert, &cfg.tls.key) {
-        (Some(cert), Some(key)) => Some(firn::tls::Certificate::load(cert, key)?),
+        (Some(cert), Some(key)) => Some(firn::http::tls::Certificate::load(cert, key)?),
         _ => None,
     };
     let main = bind(&cfg.listen, certificate.as_ref().map(|c| c.acceptor())).await?;
@@ -160,14 +160,16 @@ async fn serve(mut cfg: Config) -> Result<(), String> {
     let app = Arc::new(App::new(engine, cfg, users));
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let notifier = match &app.config.archive.notify_url {
-        Some(url) => Some(firn::notify::spawn(app.clone(), firn::notify::parse_url(url)?, stopped.clone())),
+        Some(url) => {
+            Some(firn::workers::notify::spawn(app.clone(), firn::app::config::parse_url(url)?, stopped.clone()))
+        }
         None => None,
     };
-    let lifecycle = firn::workers::spawn_lifecycle(app.clone(), stopped);
+    let lifecycle = firn::workers::lifecycle::spawn_lifecycle(app.clone(), stopped);
     if let Some(certificate) = certificate {
         reload_on_sighup(certificate);
     }
-    firn::server::run(listeners, app, shutdown_signal()).await;
+    firn::server::listener::run(listeners, app, shutdown_signal()).await;
     let _ = stop.send(true);
     let _ = lifecycle.await;
     if let Some(n) = notifier {

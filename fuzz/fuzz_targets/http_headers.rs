@@ -1,6 +1,6 @@
 //! Range and conditional headers: any string, any object size, never a panic.
 #![no_main]
-use firn::conditions::{etag_matches, parse_range, Conditions};
+use firn::wire::preconditions::{etag_matches, parse_range, Conditions};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

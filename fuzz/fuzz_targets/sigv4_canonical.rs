@@ -10,6 +10,6 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(sigv4::canonical_uri(&uri), uri);
     let _ = sigv4::canonical_query(text, Some("X-Amz-Signature"));
     let _ = sigv4::canonical_header_value(text);
-    let _ = firn::form::boundary(text);
-    let _ = firn::router::Query::parse(Some(text));
+    let _ = firn::http::form::boundary(text);
+    let _ = firn::s3::router::Query::parse(Some(text));
 });

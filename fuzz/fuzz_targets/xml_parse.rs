@@ -4,5 +4,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = firn::xml::parse(data);
+    let _ = firn::wire::xml::parse(data);
 });

@@ -4,8 +4,8 @@
 
 use super::client::Remote;
 use super::{execute, Reply, Request};
-use crate::config::Config;
-use crate::users::{known_root_credentials, root_credentials, User, Users, ROOT};
+use crate::app::config::Config;
+use crate::auth::users::{known_root_credentials, root_credentials, User, Users, ROOT};
 use clap::Subcommand;
 use firn_storage::Engine;
 use std::process::ExitCode;
@@ -152,7 +152,7 @@ fn local_authority(listen: &str) -> String {
 fn remote(cfg: &Config, authority: String, https: bool) -> Result<Remote, String> {
     let tls = match (https, &cfg.tls.cert) {
         (false, _) => None,
-        (true, Some(cert)) => Some(crate::tls::pinned_connector(cert)?),
+        (true, Some(cert)) => Some(crate::http::tls::pinned_connector(cert)?),
         (true, None) => {
             return Err("to reach the server over HTTPS, set tls.cert (FIRN_TLS_CERT) to its certificate file".into())
         }
@@ -364,11 +364,14 @@ pub fn render(reply: &Reply) -> String {
                 a.restore_jobs.len()
             ));
             for (what, tier, due) in a.restore_jobs.iter().take(20) {
-                out.push_str(&format!("  {what} ({tier}) due {}\n", crate::conditions::iso_date(*due)));
+                out.push_str(&format!("  {what} ({tier}) due {}\n", crate::wire::preconditions::iso_date(*due)));
             }
             out.push_str(&format!("transitions scheduled: {}\n", a.pending_transitions.len()));
             for (what, version, class, due) in a.pending_transitions.iter().take(20) {
-                out.push_str(&format!("  {what} {version} to {class} at {}\n", crate::conditions::iso_date(*due)));
+                out.push_str(&format!(
+                    "  {what} {version} to {class} at {}\n",
+                    crate::wire::preconditions::iso_date(*due)
+                ));
             }
             out
         }

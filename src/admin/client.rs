@@ -12,14 +12,14 @@ pub struct Remote {
     pub region: String,
     pub access_key: String,
     pub secret_key: String,
-    /// For a server on HTTPS: how to reach it (see [`crate::tls::pinned_connector`]).
+    /// For a server on HTTPS: how to reach it (see [`crate::http::tls::pinned_connector`]).
     pub tls: Option<tokio_rustls::TlsConnector>,
 }
 
 /// The `<Code>` and `<Message>` of an S3 XML error body, or the body itself.
 fn error_text(status: http::StatusCode, body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
-    match crate::xml::parse(body) {
+    match crate::wire::xml::parse(body) {
         Ok(doc) => format!(
             "{} ({status}): {}",
             doc.child_text("Code").unwrap_or_default(),

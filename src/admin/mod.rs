@@ -7,9 +7,9 @@
 pub mod cli;
 pub mod client;
 
-use crate::conditions::iso_date;
-use crate::error::{Code, S3Error, S3Result};
-use crate::users::{generate_keys, User, Users, ROOT};
+use crate::auth::users::{generate_keys, User, Users, ROOT};
+use crate::wire::error::{Code, S3Error, S3Result};
+use crate::wire::preconditions::iso_date;
 use firn_storage::{AccessKey, BucketName, BucketRecord, Engine, ScrubReport, Versioning};
 use serde::{Deserialize, Serialize};
 
@@ -158,8 +158,8 @@ fn key_reply(user: &str, key: &AccessKey) -> Reply {
 }
 
 /// A rule on one line: `ID [Enabled] prefix "logs/": expire after 30 days, ...`.
-fn describe_rule(r: &firn_storage::lifecycle::Rule) -> String {
-    use firn_storage::lifecycle::{Expiration, Filter, When};
+fn describe_rule(r: &firn_storage::model::lifecycle::Rule) -> String {
+    use firn_storage::model::lifecycle::{Expiration, Filter, When};
     let when = |w: &When| match w {
         When::Days(d) => format!("after {d} days"),
         When::Date(ms) => format!("on {}", iso_date(*ms)),

@@ -5,7 +5,7 @@
 //! before anything is committed.
 
 use super::sigv4;
-use crate::error::{Code, S3Error, S3Result};
+use crate::wire::error::{Code, S3Error, S3Result};
 use bytes::{Buf, Bytes, BytesMut};
 use sha2::{Digest, Sha256};
 
@@ -167,7 +167,7 @@ impl ChunkDecoder {
         let sts = sigv4::chunk_string_to_sign(&signer.amz_date, &signer.scope, &signer.previous, &hash);
         let expected = sigv4::signature(&signer.key, &sts);
         let given = self.chunk_signature.take().unwrap_or_default();
-        if !super::constant_time_eq(expected.as_bytes(), given.as_bytes()) {
+        if !sigv4::constant_time_eq(expected.as_bytes(), given.as_bytes()) {
             return Err(S3Error::msg(Code::SignatureDoesNotMatch, "chunk signature does not match"));
         }
         signer.previous = expected;
@@ -193,7 +193,7 @@ impl ChunkDecoder {
             &sigv4::sha256_hex(canonical.as_bytes()),
         );
         let expected = sigv4::signature(&signer.key, &sts);
-        if !super::constant_time_eq(expected.as_bytes(), given.as_bytes()) {
+        if !sigv4::constant_time_eq(expected.as_bytes(), given.as_bytes()) {
             return Err(S3Error::msg(Code::SignatureDoesNotMatch, "trailer signature does not match"));
         }
         Ok(())

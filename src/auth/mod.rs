@@ -4,22 +4,19 @@
 pub mod chunked;
 pub mod sigv2;
 pub mod sigv4;
+pub mod users;
 
-use crate::error::{Code, S3Error, S3Result};
-use crate::users::{User, Users};
+use crate::auth::users::{User, Users};
+use crate::wire::error::{Code, S3Error, S3Result};
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use http::request::Parts;
+use sigv4::constant_time_eq;
 use std::sync::Arc;
 
 /// Largest clock difference accepted (S3: 15 minutes).
 pub const MAX_SKEW_SECS: i64 = 15 * 60;
 /// Longest validity of a presigned URL (S3: 7 days).
 pub const MAX_PRESIGN_SECS: i64 = 7 * 24 * 3600;
-
-pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    use subtle::ConstantTimeEq;
-    a.len() == b.len() && bool::from(a.ct_eq(b))
-}
 
 /// How the body must be checked while it streams in.
 #[derive(Clone)]

@@ -206,8 +206,8 @@ fn restore_jobs_survive_a_restart_with_their_times() {
     assert_eq!(out, b"survives");
 }
 
-fn transition_rule(id: &str, prefix: &str, steps: &[(u32, &str)]) -> firn_storage::lifecycle::Rule {
-    use firn_storage::lifecycle::{Filter, Rule, Transition, When};
+fn transition_rule(id: &str, prefix: &str, steps: &[(u32, &str)]) -> firn_storage::model::lifecycle::Rule {
+    use firn_storage::model::lifecycle::{Filter, Rule, Transition, When};
     Rule {
         id: id.into(),
         enabled: true,
@@ -224,7 +224,7 @@ fn transition_rule(id: &str, prefix: &str, steps: &[(u32, &str)]) -> firn_storag
 }
 
 impl Fixture {
-    fn rules(&self, rules: Vec<firn_storage::lifecycle::Rule>, min_size: Option<&str>) {
+    fn rules(&self, rules: Vec<firn_storage::model::lifecycle::Rule>, min_size: Option<&str>) {
         let config = firn_storage::LifecycleConfig {
             rules,
             transition_default_minimum_object_size: min_size.map(str::to_owned),
@@ -284,7 +284,7 @@ fn lifecycle_transitions_move_versions_down_the_tiers_keeping_their_bytes() {
 
 #[test]
 fn small_objects_noncurrent_versions_and_expiration_first() {
-    use firn_storage::lifecycle::{Expiration, NoncurrentTransition, When};
+    use firn_storage::model::lifecycle::{Expiration, NoncurrentTransition, When};
     let f = fixture();
     f.engine.set_versioning(&f.bucket, Versioning::Enabled).unwrap();
     let mut rule = transition_rule("cold", "", &[(10, "GLACIER")]);

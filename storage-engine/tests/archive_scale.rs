@@ -3,7 +3,7 @@
 //! job is due. Ignored by the test command; run with
 //! `cargo test --release -p firn-storage --test archive_scale -- --ignored --nocapture`.
 
-use firn_storage::lifecycle::{Filter, Rule, Transition, When};
+use firn_storage::model::lifecycle::{Filter, Rule, Transition, When};
 use firn_storage::{BucketName, Clock, Engine, EngineConfig, LifecycleConfig, ObjectKey, ObjectMeta, WriteCondition};
 use std::io::Read;
 use std::time::Instant;

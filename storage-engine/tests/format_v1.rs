@@ -2,7 +2,7 @@
 //! open unchanged. The fixture was made by `write_fixture` at that commit; the test copies it into a
 //! scratch directory (opening it recovers and may rewrite) and reads everything back.
 
-use firn_storage::website::WebsiteConfig;
+use firn_storage::model::website::WebsiteConfig;
 use firn_storage::{
     AccessKey, Acl, BucketName, Engine, EngineConfig, ListQuery, ObjectKey, ObjectMeta, UploadListQuery, VersionQuery,
     Versioning, WriteCondition,

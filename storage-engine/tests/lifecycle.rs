@@ -2,7 +2,7 @@
 //! versioned and suspended buckets, rules set after the objects, repeated passes that repeat
 //! nothing, and passes whose cost follows the work due.
 
-use firn_storage::lifecycle::{Expiration, Filter, LifecycleConfig, NoncurrentExpiration, Rule, When};
+use firn_storage::model::lifecycle::{Expiration, Filter, LifecycleConfig, NoncurrentExpiration, Rule, When};
 use firn_storage::{
     Backend, BucketName, Clock, Engine, EngineConfig, ObjectKey, ObjectMeta, UploadListQuery, VersionQuery, Versioning,
     WriteCondition,

@@ -4,7 +4,7 @@
 //! `cargo test --release -p firn-storage --test lifecycle_scale -- --ignored --nocapture`.
 //! `FIRN_SCALE_OBJECTS` sets the bucket's size.
 
-use firn_storage::lifecycle::{Expiration, Filter, LifecycleConfig, Rule, When};
+use firn_storage::model::lifecycle::{Expiration, Filter, LifecycleConfig, Rule, When};
 use firn_storage::{BucketName, Clock, Engine, EngineConfig, ObjectKey, ObjectMeta, WriteCondition};
 use std::time::Instant;
 

@@ -2,7 +2,7 @@
 //! destroys versions (a versioned DELETE, the lifecycle worker, a reopen), GOVERNANCE yields only to
 //! a bypass, COMPLIANCE to no one, legal holds until lifted; the lock is stored with the version.
 
-use firn_storage::lifecycle::{Filter, LifecycleConfig, NoncurrentExpiration, Rule};
+use firn_storage::model::lifecycle::{Filter, LifecycleConfig, NoncurrentExpiration, Rule};
 use firn_storage::{
     AccessSettings, BucketName, Clock, DeleteCondition, Engine, EngineConfig, EngineError, LockMode, ObjectKey,
     ObjectLockConfig, ObjectMeta, ObjectRecord, Retention, VersionLock, Versioning, WriteCondition,

@@ -93,7 +93,7 @@ async fn configuration_round_trip_and_malformed_policies() {
 
 #[tokio::test]
 async fn public_read_policy_hosts_a_site_without_object_acls() {
-    let server = Server::start_with(&[("RUST_LOG", "warn,firn::access=info")]);
+    let server = Server::start_with(&[("RUST_LOG", "warn,firn::access::decision=info")]);
     let s3 = server.client();
     s3.create_bucket().bucket("site").send().await.unwrap();
     put(&s3, "site", "index.html", "<h1>home</h1>").await;

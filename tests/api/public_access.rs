@@ -338,7 +338,7 @@ async fn anonymous_writes_where_an_acl_allows_them() {
 
     // The object belongs to S3's anonymous user; its ACL decides reads, the bucket owner may delete.
     let list = s3.list_objects_v2().bucket("dropbox").fetch_owner(true).send().await.unwrap();
-    assert_eq!(list.contents()[0].owner().and_then(|o| o.id()), Some(firn_storage::acl::ANONYMOUS_ID));
+    assert_eq!(list.contents()[0].owner().and_then(|o| o.id()), Some(firn_storage::model::acl::ANONYMOUS_ID));
     let err = s3.get_object().bucket("dropbox").key("drop.txt").send().await.unwrap_err();
     assert_eq!(code(&err), "AccessDenied", "the bucket owner is not the object's owner");
     assert_eq!(anonymous_get(&server, "/dropbox/drop.txt").await, 200, "its owner is the anonymous user");

@@ -9,7 +9,7 @@
 //! one after the other, each seeing the writes of those before it, as if committed in turn.
 
 use super::{Keyspace, MetaStore, TxError, TxResult, Txn};
-use crate::error::{EngineError, Result};
+use crate::base::error::{EngineError, Result};
 use std::any::Any;
 use std::collections::HashMap;
 use std::sync::{Condvar, Mutex};

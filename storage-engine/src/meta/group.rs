@@ -2,7 +2,7 @@
 //! durable every ticket below the count it saw when it started, so a caller waits for the first
 //! flush that starts after its own commit, and callers arriving during a flush share the next one.
 
-use crate::error::Result;
+use crate::base::error::Result;
 use std::sync::{Condvar, Mutex};
 
 #[derive(Default)]

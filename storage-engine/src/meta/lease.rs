@@ -4,8 +4,8 @@
 //! that the holder died (PostgreSQL: the holder's session is gone).
 
 use super::{Keyspace, Meta};
-use crate::error::Result;
-use crate::record;
+use crate::base::error::Result;
+use crate::model::record;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

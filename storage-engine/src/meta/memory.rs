@@ -4,7 +4,7 @@
 //! holds up (or deadlocks with) a write made while it runs, as with sled.
 
 use super::{batched_scan, Entry, Keyspace, MetaStore, Remaining, Scan, TxResult, Txn};
-use crate::error::Result;
+use crate::base::error::Result;
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
 use std::sync::atomic::{AtomicU64, Ordering};

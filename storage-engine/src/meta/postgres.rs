@@ -18,17 +18,17 @@
 //! on, so a call works from a tokio worker and from a plain thread alike.
 
 use super::{batched_scan, Entry, Keyspace, MetaStore, Remaining, Scan, TxError, TxResult, Txn};
-use crate::error::{EngineError, Result};
-use crate::keys::fnv64;
+use crate::base::error::{EngineError, Result};
+use crate::base::keys::fnv64;
 use futures_executor::block_on;
 use futures_util::future::{join, join3};
 use std::collections::HashMap;
 use std::ops::Bound;
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::Mutex;
 use std::time::Duration;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{Client, Config, NoTls, Row, Statement};
+use tokio_postgres::{Client, Config, NoTls};
 
 /// The schema, one step per version; a step is never edited once released, only followed by new ones.
 const MIGRATIONS: &[&str] = &[
@@ -58,90 +58,7 @@ const PUT_MANY: &str = "INSERT INTO firn_kv (ks, k, v) SELECT * FROM unnest($1::
 const DELETE_MANY: &str = "DELETE FROM firn_kv WHERE (ks, k) IN (SELECT * FROM unnest($1::text[], $2::bytea[]))";
 const BEGIN: &str = "BEGIN ISOLATION LEVEL SERIALIZABLE";
 
-/// One connection and the statements prepared on it.
-struct Conn {
-    client: Client,
-    prepared: HashMap<String, Statement>,
-}
-
-impl Conn {
-    fn statement(&mut self, sql: &str) -> std::result::Result<Statement, tokio_postgres::Error> {
-        if let Some(s) = self.prepared.get(sql) {
-            return Ok(s.clone());
-        }
-        let s = block_on(self.client.prepare(sql))?;
-        self.prepared.insert(sql.to_owned(), s.clone());
-        Ok(s)
-    }
-
-    fn query(
-        &mut self,
-        sql: &str,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> std::result::Result<Vec<Row>, tokio_postgres::Error> {
-        let s = self.statement(sql)?;
-        block_on(self.client.query(&s, params))
-    }
-}
-
-/// A bounded set of connections, opened as needed.
-struct Pool {
-    max: usize,
-    state: Mutex<(Vec<Conn>, usize)>,
-    freed: Condvar,
-}
-
-impl Pool {
-    fn new(max: usize) -> Pool {
-        Pool { max, state: Mutex::new((Vec::new(), 0)), freed: Condvar::new() }
-    }
-
-    fn state(&self) -> MutexGuard<'_, (Vec<Conn>, usize)> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
-
-/// A connection taken from a pool; back to it when dropped (unless it broke).
-struct Pooled<'a> {
-    pool: &'a Pool,
-    conn: Option<Conn>,
-}
-
-impl std::ops::Deref for Pooled<'_> {
-    type Target = Conn;
-    fn deref(&self) -> &Conn {
-        self.conn.as_ref().expect("held until drop")
-    }
-}
-
-impl std::ops::DerefMut for Pooled<'_> {
-    fn deref_mut(&mut self) -> &mut Conn {
-        self.conn.as_mut().expect("held until drop")
-    }
-}
-
-impl Pooled<'_> {
-    /// Closes the connection instead of giving it back.
-    fn discard(&mut self) {
-        if self.conn.take().is_some() {
-            self.pool.state().1 -= 1;
-            self.pool.freed.notify_one();
-        }
-    }
-}
-
-impl Drop for Pooled<'_> {
-    fn drop(&mut self) {
-        let Some(conn) = self.conn.take() else { return };
-        let mut state = self.pool.state();
-        if conn.client.is_closed() {
-            state.1 -= 1;
-        } else {
-            state.0.push(conn);
-        }
-        self.pool.freed.notify_one();
-    }
-}
+use super::pg_pool::{tls_connector, Conn, Pool, Pooled};
 
 pub struct PgStore {
     /// Drives the connections; shut down without waiting when the store goes.
@@ -352,37 +269,6 @@ async fn drive<F: std::future::Future<Output = std::result::Result<(), tokio_pos
     if let Err(e) = connection.await {
         tracing::warn!(error = %e, "metadata connection to PostgreSQL ended");
     }
-}
-
-/// rustls (ring) trusting `ca_file`'s certificates, or the system's roots without one.
-fn tls_connector(ca_file: Option<&std::path::Path>) -> Result<tokio_postgres_rustls::MakeRustlsConnect> {
-    use rustls_pki_types::pem::PemObject;
-    let mut roots = rustls::RootCertStore::empty();
-    match ca_file {
-        Some(path) => {
-            let bad =
-                |e: &dyn std::fmt::Display| EngineError::Meta(format!("metadata.ca_file {}: {e}", path.display()));
-            for cert in rustls_pki_types::CertificateDer::pem_file_iter(path).map_err(|e| bad(&e))? {
-                roots.add(cert.map_err(|e| bad(&e))?).map_err(|e| bad(&e))?;
-            }
-            if roots.is_empty() {
-                return Err(bad(&"no certificate in it"));
-            }
-        }
-        None => {
-            // Whatever the system store holds that rustls can use; a bad entry is skipped.
-            for cert in rustls_native_certs::load_native_certs().certs {
-                let _ = roots.add(cert);
-            }
-        }
-    }
-    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| EngineError::Meta(format!("TLS: {e}")))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
 }
 
 impl Drop for PgStore {

@@ -1,7 +1,7 @@
 //! The sled backend: one sled tree per keyspace, named as the keyspace. The only file that names sled.
 
 use super::{Entry, Keyspace, MetaStore, Scan, TxError, TxResult, Txn};
-use crate::error::{EngineError, Result};
+use crate::base::error::{EngineError, Result};
 use ::sled::transaction::{
     ConflictableTransactionError, TransactionError, TransactionalTree, UnabortableTransactionError,
 };

@@ -1,6 +1,8 @@
 //! One suite, run on every backend: what the engine relies on from a metadata store.
 
 use super::*;
+use crate::base::error::EngineError;
+use std::ops::Bound;
 use std::sync::Arc;
 
 fn backends() -> Vec<(&'static str, Meta, Option<tempfile::TempDir>)> {

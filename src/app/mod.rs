@@ -1,0 +1,6 @@
+//! The running server's state: its configuration, its metrics, and the `App` every request and
+//! worker shares (engine, users, parsed policies). Uses `wire`, `auth` and `access`.
+
+pub mod config;
+pub mod metrics;
+pub mod state;

@@ -1,0 +1,262 @@
+//! The request pipeline: route, authenticate, check access, run the handler, render errors.
+
+use crate::app::state::App;
+use crate::auth::users::User;
+use crate::auth::{self, AuthInput};
+use crate::http::body::Body;
+use crate::http::peer::Peer;
+use crate::s3::authz::Need;
+use crate::s3::context::Ctx;
+use crate::s3::handlers::{self};
+use crate::s3::router::{self, Query, Scope};
+use crate::wire::error::{Code, S3Error, S3Result};
+use crate::wire::xml::XmlWriter;
+use firn_storage::{AccessSettings, BucketName, ObjectKey};
+use futures_util::FutureExt;
+use http::{HeaderValue, Request, Response};
+use hyper::body::Incoming;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+pub async fn handle(app: Arc<App>, req: Request<Incoming>, peer: Peer) -> Response<Body> {
+    let started = Instant::now();
+    let request_id = app.next_request_id();
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let is_head = method == http::Method::HEAD;
+    let bytes_in = req
+        .headers()
+        .get("x-amz-decoded-content-length")
+        .or_else(|| req.headers().get(http::header::CONTENT_LENGTH))
+        .and_then(|v| v.to_str().ok()?.parse().ok())
+        .unwrap_or(0);
+    let host = req
+        .headers()
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| req.uri().host().map(str::to_owned));
+    let origin = req.headers().get(http::header::ORIGIN).and_then(|o| o.to_str().ok()).map(str::to_owned);
+    // Routed once here: website errors are HTML pages, so the answer is needed after dispatch too.
+    let site_named = |h: &str| handlers::website_endpoint::is_site(&app, h);
+    let website_route =
+        router::website_route(&method, host.as_deref(), app.config.website_domain.as_deref(), &path, &site_named);
+    let website = website_route.is_some();
+    let decisions = Arc::default();
+    let Dispatched { op, bucket, user, result } =
+        dispatch(app.clone(), req, host.as_deref(), website_route, &request_id, peer, &decisions).await;
+    let mut resp = match result {
+        Ok(r) => r,
+        Err(e) => {
+            if e.code.status().is_server_error() && e.code != Code::NotImplemented {
+                tracing::warn!(request_id, code = e.code.as_str(), message = %e.message, "request failed");
+            }
+            if website {
+                website_error_response(&e, &request_id, is_head)
+            } else {
+                error_response(&e, &path, &request_id, is_head)
+            }
+        }
+    };
+    // A browser's request gets its bucket's CORS headers, on errors too, so the page can read them.
+    if let (Some(origin), Some(bucket)) = (&origin, &bucket) {
+        if op != Some(router::Op::CorsPreflight) {
+            for (name, value) in handlers::cors::actual_headers(&app, bucket, origin, method.as_str()) {
+                if let Ok(v) = HeaderValue::from_str(&value) {
+                    resp.headers_mut().insert(name, v);
+                }
+            }
+        }
+    }
+    let h = resp.headers_mut();
+    h.insert("x-amz-request-id", HeaderValue::from_str(&request_id).expect("hex id"));
+    h.insert("x-amz-id-2", HeaderValue::from_str(&request_id).expect("hex id"));
+    h.insert(http::header::SERVER, HeaderValue::from_static("Firn"));
+    let elapsed = started.elapsed();
+    let bytes_out = http_body::Body::size_hint(resp.body()).exact().unwrap_or(0);
+    app.metrics.observe(op.map_or("Unrouted", |o| o.name()), resp.status().as_u16(), elapsed, bytes_in, bytes_out);
+    tracing::info!(
+        target: "firn::access::decision",
+        request_id,
+        principal = user.as_deref().map_or("anonymous", |u| u.name.as_str()),
+        method = %method,
+        path,
+        operation = op.map_or("-", |o| o.name()),
+        status = resp.status().as_u16(),
+        access = decisions.lock().expect("not poisoned").join("; "),
+        bytes_in,
+        bytes_out,
+        micros = elapsed.as_micros() as u64,
+    );
+    resp
+}
+
+/// What became of a request: its operation and bucket once routed, who sent it once known.
+struct Dispatched {
+    op: Option<router::Op>,
+    bucket: Option<String>,
+    user: Option<Arc<User>>,
+    result: S3Result<Response<Body>>,
+}
+
+/// `website`: the request's website-endpoint route, if its host is a website host.
+async fn dispatch(
+    app: Arc<App>,
+    req: Request<Incoming>,
+    host: Option<&str>,
+    website: Option<S3Result<router::Route>>,
+    request_id: &str,
+    peer: Peer,
+    decisions: &Arc<Mutex<Vec<String>>>,
+) -> Dispatched {
+    let (parts, incoming) = req.into_parts();
+    let query = Query::parse(parts.uri.query());
+    let copy_source = parts.headers.contains_key("x-amz-copy-source");
+    let route = website.unwrap_or_else(|| {
+        router::route(&parts.method, host, app.config.domain.as_deref(), parts.uri.path(), &query, copy_source)
+    });
+    let route = match route {
+        Ok(r) => r,
+        Err(e) => return Dispatched { op: None, bucket: None, user: None, result: Err(e) },
+    };
+    let (op, bucket) = (Some(route.op), route.bucket.clone());
+    let input = AuthInput {
+        users: &app.users,
+        region: &app.config.region,
+        now: chrono::Utc::now(),
+        vhost_bucket: route.bucket.as_deref().filter(|_| route.virtual_host),
+        query: &query.0,
+    };
+    // The website endpoint is anonymous by design: credentials there are ignored, as in S3. So are
+    // a preflight's: it carries the query of the presigned request it precedes, never its signature.
+    let anonymous = route.op.is_website() || route.op == router::Op::CorsPreflight;
+    let auth = if anonymous { Ok(auth::Auth::anonymous()) } else { auth::authenticate(&parts, &input) };
+    let auth = match auth {
+        Ok(a) => a,
+        Err(e) => return Dispatched { op, bucket, user: None, result: Err(e) },
+    };
+    let user = auth.user.clone();
+    let on_panic = app.clone();
+    let result = async {
+        let bucket = route.bucket.as_deref().map(BucketName::parse).transpose()?;
+        let key = route.key.as_deref().map(ObjectKey::parse).transpose()?;
+        let mut ctx = Ctx {
+            app: app.clone(),
+            request_id: request_id.to_owned(),
+            op: route.op,
+            user: auth.user,
+            proof: auth.proof,
+            peer,
+            decisions: decisions.clone(),
+            parts,
+            query,
+            bucket,
+            bucket_record: None,
+            access: AccessSettings::default(),
+            key,
+            payload: auth.payload,
+            body: Some(incoming),
+        };
+        admit(&mut ctx)?;
+        #[cfg(debug_assertions)]
+        panic_for_tests(ctx.key.as_ref());
+        handlers::run(route.op, ctx).await
+    };
+    // A bug in a handler costs its request a 500, never the connection (the panic hook logged it).
+    let result = std::panic::AssertUnwindSafe(result).catch_unwind().await.unwrap_or_else(|_| {
+        on_panic.metrics.panicked();
+        Err(S3Error::new(Code::InternalError))
+    });
+    Dispatched { op, bucket, user, result }
+}
+
+/// Test builds only: a request for the key `FIRN_DEBUG_PANIC_KEY` names panics in its handler, so
+/// that tests can show a panic is answered.
+#[cfg(debug_assertions)]
+fn panic_for_tests(key: Option<&ObjectKey>) {
+    static KEY: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    let chosen = KEY.get_or_init(|| std::env::var("FIRN_DEBUG_PANIC_KEY").ok());
+    if chosen.is_some() && chosen.as_deref() == key.map(ObjectKey::as_str) {
+        panic!("FIRN_DEBUG_PANIC_KEY asked for a panic");
+    }
+}
+
+/// The access check made before the handler runs: all of it for bucket-wide operations, the
+/// bucket's existence where the object's own ACL decides (`Ctx::load_object`) or each key does.
+fn admit(ctx: &mut Ctx) -> S3Result<()> {
+    let access = ctx.op.access();
+    let signed_in = ctx.user.is_some();
+    let need = match access.scope {
+        Scope::Public | Scope::InForm => return Ok(()),
+        Scope::Admin if ctx.user.as_deref().is_some_and(User::is_root) => return Ok(()),
+        Scope::Authenticated if signed_in => return Ok(()),
+        Scope::Admin | Scope::Authenticated => return Err(S3Error::new(Code::AccessDenied)),
+        Scope::Owner => Some(Need::Owner),
+        Scope::Bucket(p) | Scope::ObjectInBucket(p) => Some(Need::Bucket(p)),
+        Scope::Object(_) | Scope::EachKey(_) => None,
+    };
+    let Some(bucket) = ctx.bucket.clone() else {
+        return if signed_in { Ok(()) } else { Err(S3Error::new(Code::AccessDenied)) };
+    };
+    let (record, settings) = match need {
+        Some(need) => {
+            let key = match access.scope {
+                Scope::ObjectInBucket(_) => ctx.key.as_ref().map(|k| k.as_str().to_owned()),
+                _ => None,
+            };
+            // Tagging requests are decided with the target version's tags as
+            // `s3:ExistingObjectTag` (none when there is no such version: the handler says so).
+            let existing = match (&need, ctx.op) {
+                (Need::Bucket(_), router::Op::PutObjectTagging | router::Op::DeleteObjectTagging) => {
+                    let engine = &ctx.app.engine;
+                    match (ctx.key.as_ref(), ctx.version()) {
+                        (Some(k), Some(v)) => engine.object_version(&bucket, k, v).ok(),
+                        (Some(k), None) => engine.object(&bucket, k).ok(),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            };
+            let need = match (&existing, need) {
+                (Some(o), Need::Bucket(p)) => Need::BucketFor(p, o),
+                (_, need) => need,
+            };
+            ctx.authorize(&bucket, key.as_deref(), ctx.action(), need)?
+        }
+        None => (ctx.app.engine.bucket(&bucket)?, ctx.app.engine.bucket_access(&bucket)?),
+    };
+    ctx.check_expected_owner("x-amz-expected-bucket-owner", &record)?;
+    ctx.bucket_record = Some(record);
+    ctx.access = settings;
+    Ok(())
+}
+
+/// An error on the website endpoint: S3's HTML page (no body for HEAD).
+fn website_error_response(e: &S3Error, request_id: &str, is_head: bool) -> Response<Body> {
+    let builder =
+        Response::builder().status(e.code.status()).header(http::header::CONTENT_TYPE, "text/html; charset=utf-8");
+    let body = if is_head { Body::Empty } else { Body::full(handlers::website_endpoint::error_page(e, request_id)) };
+    builder.body(body).expect("valid response")
+}
+
+pub fn error_response(e: &S3Error, resource: &str, request_id: &str, is_head: bool) -> Response<Body> {
+    let mut builder = Response::builder().status(e.code.status());
+    if e.code == Code::InvalidRange {
+        if let Some((_, size)) = e.details.iter().find(|(n, _)| *n == "ActualObjectSize") {
+            builder = builder.header(http::header::CONTENT_RANGE, format!("bytes */{size}"));
+        }
+    }
+    for (name, value) in &e.headers {
+        builder = builder.header(*name, value);
+    }
+    if is_head {
+        return builder.body(Body::Empty).expect("valid response");
+    }
+    let mut w = XmlWriter::bare("Error");
+    w.elem("Code", e.code.as_str()).elem("Message", &e.message);
+    for (name, value) in &e.details {
+        w.elem(name, value);
+    }
+    w.elem("Resource", resource).elem("RequestId", request_id);
+    builder.header(http::header::CONTENT_TYPE, "application/xml").body(Body::full(w.finish())).expect("valid response")
+}

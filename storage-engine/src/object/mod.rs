@@ -1,0 +1,16 @@
+//! Objects: versioned writes and deletes, multipart uploads, listings, reads of both tiers and the
+//! scrub that checks every stored byte. Uses the stores, `bucket` and the lifecycle schedule's
+//! hints (`bucket::schedule`).
+
+pub(crate) mod delete;
+pub(crate) mod key_mutex;
+pub(crate) mod list;
+pub(crate) mod multipart;
+pub(crate) mod null_version;
+pub(crate) mod objects;
+pub(crate) mod preconditions;
+pub(crate) mod reader;
+pub(crate) mod removal;
+pub(crate) mod scrub;
+pub(crate) mod version_settings;
+pub(crate) mod versions;
