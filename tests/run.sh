@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The project's one test command: formatting and lints (cargo fmt, clippy), then unit, model-based
+# The project's one test command: formatting, lints and the layering (cargo fmt, clippy,
+# tools/layers), then unit, model-based
 # and integration tests (the integration suite on each metadata backend), the crash harness (its
 # summary shown), the fuzz targets for a bounded time, the interop suite with real clients, then
 # the browser test in headless Chromium.
@@ -8,6 +9,8 @@ cd "$(dirname "$0")/.."
 # Style and lints first: a minute, before the long suites.
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# No import circle and no module above its layer, in either crate (the layers are in each lib.rs).
+cargo run --locked --quiet -p firn-layers -- storage-engine/src src
 cargo build --workspace --locked
 cargo test --workspace --locked -- --skip sigkill_at_random_moments
 # The integration suite again with the in-memory metadata backend (tests of restarts keep sled),
