@@ -9,7 +9,7 @@ use crate::wire::checksum;
 use crate::wire::error::{Code, S3Error, S3Result};
 use crate::wire::preconditions::{http_date, parse_range, Conditions, Outcome};
 use bytes::Bytes;
-use firn_storage::ObjectRecord;
+use firn_storage::{ObjectRecord, StorageClass};
 use http::{response::Builder, Response, StatusCode};
 use std::io::Read;
 
@@ -26,10 +26,10 @@ fn object_headers(b: Builder, ctx: &Ctx, rec: &ObjectRecord) -> Builder {
     }
     b = crate::s3::respond::lock_headers(b, ctx, rec);
     let meta = &rec.meta;
-    if meta.storage_class != "STANDARD" {
-        b = b.header("x-amz-storage-class", &meta.storage_class);
+    if meta.storage_class != StorageClass::Standard {
+        b = b.header("x-amz-storage-class", meta.storage_class.as_str());
     }
-    if firn_storage::needs_restore(&meta.storage_class) {
+    if meta.storage_class.needs_restore() {
         if let Ok(Some(restore)) = ctx.app.engine.restore_status(ctx.bucket(), rec) {
             b = b.header("x-amz-restore", crate::s3::respond::restore_header(&restore));
         }

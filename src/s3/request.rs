@@ -7,6 +7,7 @@ use crate::s3::context::Ctx;
 use crate::s3::documents::object_lock::{no_lock_on_bucket, parse_date};
 use crate::wire::checksum::Algorithm;
 use crate::wire::error::{Code, S3Error, S3Result};
+use firn_storage::StorageClass;
 use firn_storage::{ContentHeaders, LockMode, ObjectLockConfig, Retention, VersionLock, WriteCondition};
 
 /// A request header or form field that asks for server-side encryption (SSE-S3, SSE-KMS or
@@ -25,31 +26,14 @@ pub fn encryption_not_implemented(name: &str) -> S3Error {
         .detail("Header", name.to_owned())
 }
 
-/// Storage classes S3 defines. All are stored on the hot tier until the archive tier exists.
-const STORAGE_CLASSES: &[&str] = &[
-    "STANDARD",
-    "REDUCED_REDUNDANCY",
-    "STANDARD_IA",
-    "ONEZONE_IA",
-    "INTELLIGENT_TIERING",
-    "GLACIER",
-    "DEEP_ARCHIVE",
-    "GLACIER_IR",
-    "OUTPOSTS",
-    "SNOW",
-    "EXPRESS_ONEZONE",
-];
-
-pub fn storage_class(ctx: &Ctx) -> S3Result<String> {
-    ctx.header("x-amz-storage-class").map_or(Ok("STANDARD".into()), check_storage_class)
+/// The class a write asks for (`x-amz-storage-class`; STANDARD without one).
+pub fn storage_class(ctx: &Ctx) -> S3Result<StorageClass> {
+    ctx.header("x-amz-storage-class").map_or(Ok(StorageClass::Standard), check_storage_class)
 }
 
-pub fn check_storage_class(class: &str) -> S3Result<String> {
-    if STORAGE_CLASSES.contains(&class) {
-        Ok(class.to_owned())
-    } else {
-        Err(S3Error::new(Code::InvalidStorageClass))
-    }
+/// Any class S3 defines; the archive classes go to the archive tier, the others stay hot.
+pub fn check_storage_class(class: &str) -> S3Result<StorageClass> {
+    StorageClass::parse(class).ok_or_else(|| S3Error::new(Code::InvalidStorageClass))
 }
 
 /// Content headers and `x-amz-meta-*` of a PUT (or a copy with the REPLACE directive).

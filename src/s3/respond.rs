@@ -8,7 +8,7 @@ use crate::wire::error::S3Result;
 use crate::wire::preconditions::http_date;
 use crate::wire::xml::XmlWriter;
 use firn_storage::model::object_lock::iso;
-use firn_storage::{needs_restore, ObjectRecord, RestoreRecord};
+use firn_storage::{ObjectRecord, RestoreRecord};
 use http::response::Builder;
 use http::{Response, StatusCode};
 
@@ -91,7 +91,7 @@ pub fn status_element(
     ctx: &Ctx,
     rec: &firn_storage::ObjectRecord,
 ) -> S3Result<()> {
-    if !needs_restore(&rec.meta.storage_class) {
+    if !rec.meta.storage_class.needs_restore() {
         return Ok(());
     }
     if let Some(r) = ctx.app.engine.restore_status(ctx.bucket(), rec)? {

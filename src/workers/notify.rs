@@ -155,7 +155,7 @@ mod tests {
             version_id: "v1".into(),
             size: 5,
             etag: "e".into(),
-            storage_class: "GLACIER".into(),
+            storage_class: firn_storage::StorageClass::Glacier,
             expiry_ms: Some(1_796_428_800_000),
             time_ms: 1_796_400_000_000,
             attempts: 0,

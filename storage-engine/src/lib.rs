@@ -28,6 +28,7 @@ mod tiering;
 pub use base::clock::Clock;
 pub use base::error::{EngineError, Result};
 pub use base::names::{BucketName, ObjectKey, MAX_KEY_LEN};
+pub use base::storage_class::StorageClass;
 pub use blob::hot::{BlobWriter, StagedBlob, INLINE_MAX, SHARED_SETTLE};
 pub use bucket::usage::BucketUsage;
 pub use engine::{Engine, EngineConfig, EngineStats, Queues};
@@ -39,8 +40,8 @@ pub use model::cors::{CorsConfig, CorsRule};
 pub use model::lifecycle::LifecycleConfig;
 pub use model::object_lock::{DefaultRetention, LockMode, ObjectLockConfig, Retention, VersionLock};
 pub use model::record::{
-    archive_class, needs_restore, BucketRecord, ContentHeaders, Extent, Notification, ObjectMeta, ObjectPart,
-    ObjectRecord, PartRecord, RestoreRecord, UploadRecord, Versioning,
+    BucketRecord, ContentHeaders, Extent, Notification, ObjectMeta, ObjectPart, ObjectRecord, PartRecord,
+    RestoreRecord, UploadRecord, Versioning,
 };
 pub use object::delete::DeleteOutcome;
 pub use object::list::{ListPage, ListQuery};

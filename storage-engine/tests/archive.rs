@@ -5,7 +5,7 @@
 
 use firn_storage::{
     BucketName, Clock, CompletedPart, Engine, EngineConfig, EngineError, ObjectKey, ObjectMeta, ObjectRecord,
-    RestoreOutcome, Versioning, WriteCondition,
+    RestoreOutcome, StorageClass, Versioning, WriteCondition,
 };
 use std::io::Read;
 
@@ -41,7 +41,7 @@ impl Fixture {
     fn put(&self, key: &str, class: &str, bytes: &[u8]) -> ObjectRecord {
         let mut w = self.engine.new_blob().unwrap();
         w.write(bytes).unwrap();
-        let meta = ObjectMeta { storage_class: class.into(), ..Default::default() };
+        let meta = ObjectMeta { storage_class: class.parse().unwrap(), ..Default::default() };
         let k = ObjectKey::parse(key).unwrap();
         self.engine.put_object(&self.bucket, &k, w.finish().unwrap(), meta, None, &WriteCondition::default()).unwrap()
     }
@@ -132,7 +132,7 @@ fn archived_uploads_versions_and_deletes() {
     let f = fixture();
     f.engine.set_versioning(&f.bucket, Versioning::Enabled).unwrap();
     let key = ObjectKey::parse("mp").unwrap();
-    let meta = ObjectMeta { storage_class: "GLACIER".into(), ..Default::default() };
+    let meta = ObjectMeta { storage_class: StorageClass::Glacier, ..Default::default() };
     let up = f.engine.create_upload(&f.bucket, &key, meta, None).unwrap();
     let mut parts = Vec::new();
     for n in 1..=3u32 {
@@ -181,7 +181,7 @@ fn restore_jobs_survive_a_restart_with_their_times() {
         e.create_bucket(&b, "owner", "us-east-1").unwrap();
         let mut w = e.new_blob().unwrap();
         w.write(b"survives").unwrap();
-        let meta = ObjectMeta { storage_class: "GLACIER".into(), ..Default::default() };
+        let meta = ObjectMeta { storage_class: StorageClass::Glacier, ..Default::default() };
         let rec = e
             .put_object(
                 &b,
@@ -215,7 +215,7 @@ fn transition_rule(id: &str, prefix: &str, steps: &[(u32, &str)]) -> firn_storag
         expiration: None,
         transitions: steps
             .iter()
-            .map(|(d, c)| Transition { when: When::Days(*d), storage_class: c.to_string() })
+            .map(|(d, c)| Transition { when: When::Days(*d), storage_class: c.parse().unwrap() })
             .collect(),
         noncurrent_expiration: None,
         noncurrent_transitions: vec![],
@@ -289,7 +289,7 @@ fn small_objects_noncurrent_versions_and_expiration_first() {
     f.engine.set_versioning(&f.bucket, Versioning::Enabled).unwrap();
     let mut rule = transition_rule("cold", "", &[(10, "GLACIER")]);
     rule.noncurrent_transitions =
-        vec![NoncurrentTransition { days: 1, newer_versions: None, storage_class: "GLACIER".into() }];
+        vec![NoncurrentTransition { days: 1, newer_versions: None, storage_class: StorageClass::Glacier }];
     let mut both = transition_rule("gone", "tmp/", &[(5, "GLACIER")]);
     both.expiration = Some(Expiration::At(When::Days(5)));
     f.rules(vec![rule, both], Some("varies_by_storage_class"));

@@ -4,7 +4,9 @@
 //! `cargo test --release -p firn-storage --test archive_scale -- --ignored --nocapture`.
 
 use firn_storage::model::lifecycle::{Filter, Rule, Transition, When};
-use firn_storage::{BucketName, Clock, Engine, EngineConfig, LifecycleConfig, ObjectKey, ObjectMeta, WriteCondition};
+use firn_storage::{
+    BucketName, Clock, Engine, EngineConfig, LifecycleConfig, ObjectKey, ObjectMeta, StorageClass, WriteCondition,
+};
 use std::io::Read;
 use std::time::Instant;
 
@@ -58,7 +60,7 @@ fn archive_bytes_transition_throughput_and_restore_latency() {
         enabled: true,
         filter: Filter::Prefix(prefix.into()),
         expiration: None,
-        transitions: vec![Transition { when: When::Days(1), storage_class: "GLACIER".into() }],
+        transitions: vec![Transition { when: When::Days(1), storage_class: StorageClass::Glacier }],
         noncurrent_expiration: None,
         noncurrent_transitions: vec![],
         abort_upload_days: None,

@@ -7,15 +7,12 @@ use crate::wire::xml::{Element, XmlWriter};
 use firn_storage::model::lifecycle::{
     Expiration, Filter, LifecycleConfig, NoncurrentExpiration, NoncurrentTransition, Rule, Transition, When,
 };
+use firn_storage::StorageClass;
 
 /// S3's most rules in one configuration.
 pub const MAX_RULES: usize = 1000;
 
 const MAX_ID_LEN: usize = 255;
-
-/// Classes a transition may go to; STANDARD_IA and ONEZONE_IA only after 30 days, as in S3.
-const TRANSITION_CLASSES: [&str; 6] =
-    ["GLACIER", "DEEP_ARCHIVE", "GLACIER_IR", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING"];
 
 fn malformed(msg: impl Into<String>) -> S3Error {
     S3Error::msg(Code::MalformedXML, msg)
@@ -130,17 +127,17 @@ fn filter(rule_el: &Element, rule: &str) -> S3Result<Filter> {
     })
 }
 
-fn storage_class(e: &Element, rule: &str) -> S3Result<String> {
-    let class = e
+fn storage_class(e: &Element, rule: &str) -> S3Result<StorageClass> {
+    let name = e
         .child_text("StorageClass")
         .ok_or_else(|| malformed(format!("Rule '{rule}': a transition needs a StorageClass")))?;
-    if class == "STANDARD" {
-        return Err(invalid(format!("Rule '{rule}': STANDARD is not a storage class objects can transition to")));
+    match StorageClass::parse(name) {
+        Some(StorageClass::Standard) => {
+            Err(invalid(format!("Rule '{rule}': STANDARD is not a storage class objects can transition to")))
+        }
+        Some(class) if class.is_transition_target() => Ok(class),
+        _ => Err(malformed(format!("Rule '{rule}': unknown storage class {name}"))),
     }
-    if !TRANSITION_CLASSES.contains(&class) {
-        return Err(malformed(format!("Rule '{rule}': unknown storage class {class}")));
-    }
-    Ok(class.to_owned())
 }
 
 fn rule_from(e: &Element, index: usize) -> S3Result<Rule> {
@@ -275,7 +272,7 @@ fn check_actions(r: &Rule, rule: &str) -> S3Result<()> {
             }
         }
         if let When::Days(d) = t.when {
-            if matches!(t.storage_class.as_str(), "STANDARD_IA" | "ONEZONE_IA") && d < 30 {
+            if matches!(t.storage_class, StorageClass::StandardIa | StorageClass::OnezoneIa) && d < 30 {
                 return Err(invalid(format!(
                     "Rule '{rule}': 'Days' in Transition action must be greater than or equal to 30 for storageClass '{}'",
                     t.storage_class
@@ -392,7 +389,7 @@ pub fn to_document(cfg: &LifecycleConfig) -> String {
         for t in &r.transitions {
             w.open("Transition");
             when_elements(&mut w, &t.when);
-            w.elem("StorageClass", &t.storage_class).close();
+            w.elem("StorageClass", t.storage_class.as_str()).close();
         }
         match &r.expiration {
             Some(Expiration::At(when)) => {
@@ -408,7 +405,7 @@ pub fn to_document(cfg: &LifecycleConfig) -> String {
         for t in &r.noncurrent_transitions {
             w.open("NoncurrentVersionTransition")
                 .elem("NoncurrentDays", t.days.to_string())
-                .elem("StorageClass", &t.storage_class)
+                .elem("StorageClass", t.storage_class.as_str())
                 .opt("NewerNoncurrentVersions", t.newer_versions.map(|n| n.to_string()))
                 .close();
         }

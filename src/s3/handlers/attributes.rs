@@ -65,7 +65,7 @@ pub async fn get(ctx: Ctx) -> S3Result<Response<Body>> {
         w.close();
     }
     if wanted.contains(&"StorageClass") {
-        w.elem("StorageClass", &rec.meta.storage_class);
+        w.elem("StorageClass", rec.meta.storage_class.as_str());
     }
     if wanted.contains(&"ObjectSize") {
         w.elem("ObjectSize", rec.size.to_string());

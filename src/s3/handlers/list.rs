@@ -100,7 +100,7 @@ impl Common {
                 w.elem("ChecksumAlgorithm", &stored.0).elem("ChecksumType", kind);
             }
         }
-        w.elem("Size", o.size.to_string()).elem("StorageClass", &o.meta.storage_class);
+        w.elem("Size", o.size.to_string()).elem("StorageClass", o.meta.storage_class.as_str());
         if owner {
             owner_element(w, ctx, "Owner", &o.meta.owner);
         }
@@ -204,7 +204,7 @@ pub async fn list_versions(ctx: Ctx) -> S3Result<Response<Body>> {
         if !o.delete_marker {
             w.elem("ETag", format!("\"{}\"", o.etag))
                 .elem("Size", o.size.to_string())
-                .elem("StorageClass", &o.meta.storage_class);
+                .elem("StorageClass", o.meta.storage_class.as_str());
         }
         owner_element(&mut w, &ctx, "Owner", &o.meta.owner);
         if !o.delete_marker && crate::s3::request::listing_wants_status(&ctx) {

@@ -304,7 +304,7 @@ pub async fn list_parts(ctx: Ctx) -> S3Result<Response<Body>> {
     w.elem("Bucket", ctx.bucket().as_str()).elem("Key", ctx.key().as_str()).elem("UploadId", &up.upload_id);
     owner_element(&mut w, &ctx, "Initiator", &up.meta.owner);
     owner_element(&mut w, &ctx, "Owner", &up.meta.owner);
-    w.elem("StorageClass", &up.meta.storage_class)
+    w.elem("StorageClass", up.meta.storage_class.as_str())
         .elem("PartNumberMarker", marker.to_string())
         .elem("NextPartNumberMarker", parts.last().map_or(marker, |p| p.number).to_string())
         .elem("MaxParts", max.to_string())
@@ -369,7 +369,7 @@ pub async fn list_uploads(ctx: Ctx) -> S3Result<Response<Body>> {
         w.open("Upload").elem("Key", enc(&u.key)).elem("UploadId", &u.upload_id);
         owner_element(&mut w, &ctx, "Initiator", &u.meta.owner);
         owner_element(&mut w, &ctx, "Owner", &u.meta.owner);
-        w.elem("StorageClass", &u.meta.storage_class).elem("Initiated", iso_date(u.initiated_ms));
+        w.elem("StorageClass", u.meta.storage_class.as_str()).elem("Initiated", iso_date(u.initiated_ms));
         w.opt("ChecksumAlgorithm", u.checksum_algorithm.as_deref());
         w.close();
     }

@@ -14,6 +14,7 @@ use crate::wire::error::{Code, S3Error, S3Result};
 use crate::wire::xml::XmlWriter;
 use base64::Engine as _;
 use bytes::BytesMut;
+use firn_storage::StorageClass;
 use firn_storage::{Acl, ContentHeaders, ObjectKey, ObjectMeta, WriteCondition};
 use http::{Response, StatusCode};
 
@@ -223,7 +224,7 @@ pub async fn post_object(mut ctx: Ctx) -> S3Result<Response<Body>> {
         headers,
         user_meta,
         tags,
-        storage_class: field("x-amz-storage-class").map_or(Ok("STANDARD".into()), |c| check_storage_class(&c))?,
+        storage_class: field("x-amz-storage-class").map_or(Ok(StorageClass::Standard), |c| check_storage_class(&c))?,
         website_redirect: field("x-amz-website-redirect-location"),
         acl,
         // The form's x-amz-object-lock-* fields, else the bucket's default retention.

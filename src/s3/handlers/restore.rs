@@ -6,14 +6,14 @@ use crate::s3::context::{blocking, Ctx};
 use crate::s3::documents::restore::parse;
 use crate::s3::respond::empty;
 use crate::wire::error::{Code, S3Error, S3Result};
-use firn_storage::{needs_restore, RestoreOutcome};
+use firn_storage::RestoreOutcome;
 use http::{Response, StatusCode};
 
 pub async fn restore(mut ctx: Ctx) -> S3Result<Response<Body>> {
     let req = parse(&ctx.xml_body().await?)?;
     let rec = ctx.load_object(ctx.bucket(), ctx.key(), ctx.version(), None)?;
-    if !needs_restore(&rec.meta.storage_class) {
-        return Err(S3Error::new(Code::InvalidObjectState).detail("StorageClass", rec.meta.storage_class.clone()));
+    if !rec.meta.storage_class.needs_restore() {
+        return Err(S3Error::new(Code::InvalidObjectState).detail("StorageClass", rec.meta.storage_class.to_string()));
     }
     let days = match req.days {
         Some(d) if (1..=i64::from(u32::MAX)).contains(&d) => d as u32,

@@ -86,7 +86,7 @@ impl Gc {
     /// flushed yet, and were the process to die before that flush, the transaction would be lost
     /// and the version it replaced, whose blob this is, current again. Pinned blobs are passed over
     /// and stay queued for a later collection.
-    pub(crate) fn collect(&self) -> Result<usize> {
+    pub(crate) fn make_durable_and_collect(&self) -> Result<usize> {
         let mut removed = 0;
         let mut after: Option<Vec<u8>> = None;
         loop {
@@ -199,7 +199,7 @@ mod tests {
         let meta = Meta::new(store.clone());
         // Another writer's commit releases the blob and has not flushed yet when this one collects.
         meta.transaction(|tx| drop_blob(tx, id)).unwrap();
-        assert_eq!(Gc::new(meta, hot.clone()).collect().unwrap(), 1);
+        assert_eq!(Gc::new(meta, hot.clone()).make_durable_and_collect().unwrap(), 1);
         assert_eq!(*store.file_at_flush.lock().unwrap(), [true], "flushed first, with the file still there");
         assert!(!hot.blob_path(id).exists());
     }

@@ -36,7 +36,7 @@ impl Engine {
         let options = ArchiveOptions { level: cfg.archive_level, shared, settle: cfg.settle, ..Default::default() };
         let archive = ArchiveStore::open(&archive_root, options)?;
         let gc = Gc::new(meta.clone(), hot.clone());
-        gc.collect()?;
+        gc.make_durable_and_collect()?;
         let orphans = gc.sweep_orphans()?;
         if orphans > 0 {
             tracing::info!(orphans, "removed blobs no metadata refers to");

@@ -43,7 +43,7 @@ impl Engine {
     /// Deletes the blobs queued by earlier commits; returns how many. Idempotent: a crash part-way
     /// repeats it safely. Commits run it themselves; `admin gc` runs it on demand.
     pub fn collect_garbage(&self) -> Result<usize> {
-        self.gc.collect()
+        self.gc.make_durable_and_collect()
     }
 
     /// Claims the unit of background work `work` for this process for `ttl_ms` (renewing it if

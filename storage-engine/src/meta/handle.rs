@@ -90,9 +90,9 @@ impl Meta {
         self.batch.run(&*self.store, body)
     }
 
-    /// See [`MetaStore::lock_key`].
-    pub(crate) fn lock_key(&self, key: &[u8]) -> Result<Option<Box<dyn Send + '_>>> {
-        self.store.lock_key(key)
+    /// See [`MetaStore::key_mutex`].
+    pub(crate) fn key_mutex(&self, key: &[u8]) -> Result<Option<Box<dyn Send + '_>>> {
+        self.store.key_mutex(key)
     }
 
     pub(crate) fn shared(&self) -> bool {

@@ -8,7 +8,7 @@
 //! body), writes wait and go with the COMMIT in one pipelined round trip, and a serialization
 //! failure or deadlock runs the body again. Scans are keyset-paginated on the primary key, a page at
 //! a time, so a page costs the same in a bucket of ten keys or ten million. Writers of one object
-//! key hold a session advisory lock on it across gateways ([`MetaStore::lock_key`]).
+//! key hold a session advisory lock on it across gateways ([`MetaStore::key_mutex`]).
 //!
 //! TLS follows the URL's `sslmode` (`disable`, `prefer` — the default — or `require`), with rustls
 //! checking the server's certificate against `metadata.ca_file` or the system's roots.
@@ -42,7 +42,7 @@ const MIGRATION_LOCK: i64 = 0x6669_726e_0000_0001;
 
 /// Connections for reads and transactions, per gateway.
 const POOL: usize = 16;
-/// Connections holding key locks, per gateway (a separate pool, so that a lock holder waiting for
+/// Connections holding key mutexes (advisory locks), per gateway (a separate pool, so that a lock holder waiting for
 /// a transaction's connection can never wait on itself).
 const LOCK_POOL: usize = 16;
 
@@ -386,7 +386,7 @@ impl MetaStore for PgStore {
         })
     }
 
-    fn lock_key(&self, key: &[u8]) -> Result<Option<Box<dyn Send + '_>>> {
+    fn key_mutex(&self, key: &[u8]) -> Result<Option<Box<dyn Send + '_>>> {
         // A key's advisory lock number (a collision only makes two keys wait on each other).
         let id = fnv64(key) as i64;
         let mut conn = self.conn(&self.locks)?;

@@ -151,8 +151,8 @@ pub trait MetaStore: Send + Sync {
         Ok(None)
     }
     /// Held by a writer of one object key, across processes sharing the store, until dropped; None
-    /// where this process's own lock on the key is enough (a store only it uses).
-    fn lock_key(&self, _key: &[u8]) -> Result<Option<Box<dyn Send + '_>>> {
+    /// where this process's own mutex on the key is enough (a store only it uses).
+    fn key_mutex(&self, _key: &[u8]) -> Result<Option<Box<dyn Send + '_>>> {
         Ok(None)
     }
 }

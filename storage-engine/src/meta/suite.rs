@@ -224,13 +224,13 @@ fn postgres_stores_on_one_database_share_one_namespace() {
     a.put(Keyspace::Buckets, b"after-panic", b"1").unwrap();
     assert_eq!(b.get(Keyspace::Buckets, b"after-panic").unwrap(), Some(b"1".to_vec()), "committed, not held open");
 
-    // A key's lock excludes the other gateway until it is dropped; other keys stay free.
-    let held = a.lock_key(b"bucket\0key").unwrap().expect("a shared store locks keys");
-    drop(b.lock_key(b"bucket\0other").unwrap());
+    // A key's mutex excludes the other gateway until it is dropped; other keys stay free.
+    let held = a.key_mutex(b"bucket\0key").unwrap().expect("a shared store locks keys");
+    drop(b.key_mutex(b"bucket\0other").unwrap());
     let (sent, got) = std::sync::mpsc::channel();
     let other = b.clone();
     let waiter = std::thread::spawn(move || {
-        let _guard = other.lock_key(b"bucket\0key").unwrap();
+        let _guard = other.key_mutex(b"bucket\0key").unwrap();
         sent.send(()).unwrap();
     });
     assert!(got.recv_timeout(std::time::Duration::from_millis(300)).is_err(), "waits while the other holds it");

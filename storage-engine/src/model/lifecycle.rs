@@ -6,6 +6,7 @@
 //! noncurrent: its successor's creation) and are rounded up to the next midnight UTC, as AWS does.
 //! With a shorter lifecycle day, "midnight" is the next multiple of the day since the Unix epoch.
 
+use crate::base::storage_class::StorageClass;
 use serde::{Deserialize, Serialize};
 
 /// How a rule selects objects, kept as it was written so that GET returns the rule as given.
@@ -86,7 +87,7 @@ pub enum Expiration {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Transition {
     pub when: When,
-    pub storage_class: String,
+    pub storage_class: StorageClass,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -100,7 +101,7 @@ pub struct NoncurrentExpiration {
 pub struct NoncurrentTransition {
     pub days: u32,
     pub newer_versions: Option<u32>,
-    pub storage_class: String,
+    pub storage_class: StorageClass,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -128,7 +129,7 @@ pub struct LifecycleConfig {
 #[derive(Clone, Debug)]
 pub struct VersionFacts<'a> {
     pub key: &'a str,
-    pub storage_class: &'a str,
+    pub storage_class: StorageClass,
     pub size: u64,
     pub tags: &'a [(String, String)],
     pub delete_marker: bool,
@@ -171,7 +172,7 @@ pub struct Due<'r> {
     pub at_ms: i64,
     pub rule_id: &'r str,
     /// The class a transition goes to.
-    pub storage_class: Option<&'r str>,
+    pub storage_class: Option<StorageClass>,
 }
 
 /// `t` rounded up to the next lifecycle midnight (a multiple of `day_ms` since the epoch).
@@ -264,25 +265,14 @@ fn key_and_size_match(rule: &Rule, v: &VersionFacts) -> bool {
     }
 }
 
-/// How far down the tiers a class is: a transition only ever goes further down.
-pub fn class_rank(class: &str) -> u8 {
-    match class {
-        "STANDARD_IA" | "ONEZONE_IA" | "INTELLIGENT_TIERING" => 1,
-        "GLACIER_IR" => 2,
-        "GLACIER" => 3,
-        "DEEP_ARCHIVE" => 4,
-        _ => 0,
-    }
-}
-
 /// Objects smaller than this do not transition to `class` by default (AWS: 128 KiB, with
 /// `all_storage_classes_128K`; `varies_by_storage_class` lets small objects go to GLACIER and
 /// DEEP_ARCHIVE). A rule with a size filter decides by its filter instead.
-fn min_transition_size(config: &LifecycleConfig, rule: &Rule, class: &str) -> u64 {
+fn min_transition_size(config: &LifecycleConfig, rule: &Rule, class: StorageClass) -> u64 {
     let sized = matches!(rule.filter, Filter::SizeGreaterThan(_) | Filter::SizeLessThan(_))
         || matches!(rule.filter, Filter::And { size_gt, size_lt, .. } if size_gt.is_some() || size_lt.is_some());
     let varies = config.transition_default_minimum_object_size.as_deref() == Some("varies_by_storage_class");
-    if sized || (varies && matches!(class, "GLACIER" | "DEEP_ARCHIVE")) {
+    if sized || (varies && matches!(class, StorageClass::Glacier | StorageClass::DeepArchive)) {
         0
     } else {
         128 << 10
@@ -296,24 +286,22 @@ pub fn next_transition<'r>(config: &'r LifecycleConfig, v: &VersionFacts, day_ms
     }
     let mut best: Option<Due<'r>> = None;
     for rule in config.rules.iter().filter(|r| r.enabled && r.filter.matches(v.key, v.size, v.tags)) {
-        let targets: Vec<(&'r str, i64)> = match v.noncurrent_since_ms {
-            None => {
-                rule.transitions.iter().map(|t| (t.storage_class.as_str(), at(&t.when, v.created_ms, day_ms))).collect()
-            }
+        let targets: Vec<(StorageClass, i64)> = match v.noncurrent_since_ms {
+            None => rule.transitions.iter().map(|t| (t.storage_class, at(&t.when, v.created_ms, day_ms))).collect(),
             Some(since) => rule
                 .noncurrent_transitions
                 .iter()
                 .filter(|t| t.newer_versions.is_none_or(|keep| v.newer_noncurrent >= keep as usize))
-                .map(|t| (t.storage_class.as_str(), after_days(since, t.days, day_ms)))
+                .map(|t| (t.storage_class, after_days(since, t.days, day_ms)))
                 .collect(),
         };
         for (class, at_ms) in targets {
-            if class_rank(class) <= class_rank(v.storage_class) || v.size < min_transition_size(config, rule, class) {
+            if class.rank() <= v.storage_class.rank() || v.size < min_transition_size(config, rule, class) {
                 continue;
             }
             // Of two transitions due at once, the one that goes further.
             let better = best.as_ref().is_none_or(|b| {
-                at_ms < b.at_ms || (at_ms == b.at_ms && class_rank(class) > class_rank(b.storage_class.unwrap_or("")))
+                at_ms < b.at_ms || (at_ms == b.at_ms && class.rank() > b.storage_class.map_or(0, StorageClass::rank))
             });
             if better {
                 best = Some(Due { action: Action::Transition, at_ms, rule_id: &rule.id, storage_class: Some(class) });
@@ -387,7 +375,7 @@ mod tests {
     fn current<'a>(key: &'a str, size: u64, tags: &'a [(String, String)]) -> VersionFacts<'a> {
         VersionFacts {
             key,
-            storage_class: "STANDARD",
+            storage_class: StorageClass::Standard,
             size,
             tags,
             delete_marker: false,
@@ -572,8 +560,8 @@ mod tests {
         let none: Vec<(String, String)> = vec![];
         let chain = Rule {
             transitions: vec![
-                Transition { when: When::Days(30), storage_class: "GLACIER_IR".into() },
-                Transition { when: When::Days(90), storage_class: "DEEP_ARCHIVE".into() },
+                Transition { when: When::Days(30), storage_class: StorageClass::GlacierIr },
+                Transition { when: When::Days(90), storage_class: StorageClass::DeepArchive },
             ],
             ..rule("chain", Filter::All)
         };
@@ -583,22 +571,21 @@ mod tests {
         };
         let big = VersionFacts { size: 200 << 10, ..current("k", 0, &none) };
         let small = current("k", 1000, &none);
-        let at_class = |class: &'static str| VersionFacts { storage_class: class, ..big.clone() };
-        let step = |c: &LifecycleConfig, v: &VersionFacts| {
-            next_step(c, v, DAY).map(|d| (d.action, d.storage_class.map(str::to_owned), d.at_ms))
-        };
+        let at_class = |class: StorageClass| VersionFacts { storage_class: class, ..big.clone() };
+        let step =
+            |c: &LifecycleConfig, v: &VersionFacts| next_step(c, v, DAY).map(|d| (d.action, d.storage_class, d.at_ms));
         let c = cfg(vec![chain.clone()], None);
-        assert_eq!(step(&c, &big), Some((Action::Transition, Some("GLACIER_IR".into()), midnight(31))));
+        assert_eq!(step(&c, &big), Some((Action::Transition, Some(StorageClass::GlacierIr), midnight(31))));
         assert_eq!(
-            step(&c, &at_class("GLACIER_IR")),
-            Some((Action::Transition, Some("DEEP_ARCHIVE".into()), midnight(91)))
+            step(&c, &at_class(StorageClass::GlacierIr)),
+            Some((Action::Transition, Some(StorageClass::DeepArchive), midnight(91)))
         );
-        assert_eq!(step(&c, &at_class("DEEP_ARCHIVE")), None, "never back up the tiers");
+        assert_eq!(step(&c, &at_class(StorageClass::DeepArchive)), None, "never back up the tiers");
         assert_eq!(step(&c, &small), None, "under 128 KiB: no transition by default");
         let deep_small = cfg(vec![chain.clone()], Some("varies_by_storage_class"));
         assert_eq!(
             step(&deep_small, &small).map(|s| s.1),
-            Some(Some("DEEP_ARCHIVE".into())),
+            Some(Some(StorageClass::DeepArchive)),
             "only to the Glacier classes"
         );
         let sized = Rule { filter: Filter::SizeGreaterThan(10), ..chain.clone() };

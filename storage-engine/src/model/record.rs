@@ -2,6 +2,7 @@
 //! later format can be introduced and old records still decode.
 
 use crate::base::error::{EngineError, Result};
+use crate::base::storage_class::StorageClass;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 const FORMAT_V1: u8 = 1;
@@ -63,7 +64,7 @@ pub struct ObjectMeta {
     /// `x-amz-meta-*` pairs, names lower-cased, without the prefix.
     pub user_meta: Vec<(String, String)>,
     pub tags: Vec<(String, String)>,
-    pub storage_class: String,
+    pub storage_class: StorageClass,
     pub website_redirect: Option<String>,
     /// The ACL a write asks for. Never part of the record: the commit stores it in the `acls`
     /// tree (see `model::acl`), so it is None in every record read back.
@@ -138,16 +139,6 @@ pub struct PartRecord {
     pub checksum: Option<(String, String)>,
 }
 
-/// Storage classes whose bytes go to the archive tier.
-pub fn archive_class(class: &str) -> bool {
-    matches!(class, "GLACIER" | "DEEP_ARCHIVE" | "GLACIER_IR")
-}
-
-/// Archive classes a GET needs a restore for (GLACIER_IR reads straight from the archive).
-pub fn needs_restore(class: &str) -> bool {
-    matches!(class, "GLACIER" | "DEEP_ARCHIVE")
-}
-
 /// A restore of an archived version: the job while it runs, then the restored copy until it expires.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RestoreRecord {
@@ -175,7 +166,7 @@ pub struct Notification {
     pub version_id: String,
     pub size: u64,
     pub etag: String,
-    pub storage_class: String,
+    pub storage_class: StorageClass,
     /// When the restored copy expires (Completed).
     pub expiry_ms: Option<i64>,
     pub time_ms: i64,

@@ -33,7 +33,7 @@ impl Objects {
     ) -> Result<DeleteOutcome> {
         let state = self.buckets.get(bucket)?.versioning;
         let hint = self.hint(bucket, key.as_str(), false)?;
-        let guard = self.locks.lock(&self.meta, &keys::object_key(bucket.as_str(), key.as_str()))?;
+        let guard = self.key_mutexes.hold(&self.meta, &keys::object_key(bucket.as_str(), key.as_str()))?;
         if !cond.is_empty() {
             let target = match version {
                 Some(id) => self.versions.get(bucket, key, id),
@@ -50,8 +50,7 @@ impl Objects {
             None => self.delete_current(bucket, key, state, owner, hint.as_deref())?,
         };
         drop(guard);
-        // Makes the commit durable, then deletes what it released.
-        self.gc.collect()?;
+        self.gc.make_durable_and_collect()?;
         Ok(outcome)
     }
 
@@ -60,7 +59,7 @@ impl Objects {
         Removal { now_ms: self.meta.now_ms(), bypass_governance }
     }
 
-    /// DELETE without a version id, the caller holding the key's lock.
+    /// DELETE without a version id, the caller holding the key's mutex.
     pub(crate) fn delete_current(
         &self,
         bucket: &BucketName,
@@ -137,7 +136,7 @@ impl Objects {
         Ok(DeleteOutcome { version_id: Some(marker.version_id), delete_marker: true })
     }
 
-    /// Removes one version, the caller holding the key's lock.
+    /// Removes one version, the caller holding the key's mutex.
     pub(crate) fn delete_version(
         &self,
         bucket: &BucketName,

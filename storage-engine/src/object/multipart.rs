@@ -173,8 +173,7 @@ impl Uploads {
             self.hot.remove(staged.id)?;
             return Err(self.upload_error(bucket, e));
         }
-        // Makes the commit durable, then deletes what it released.
-        self.gc.collect()?;
+        self.gc.make_durable_and_collect()?;
         Ok(part)
     }
 
@@ -275,7 +274,7 @@ impl Uploads {
         }
         let mut rec = rec;
         let mut archive = None;
-        if crate::model::record::archive_class(&rec.meta.storage_class) {
+        if rec.meta.storage_class.is_archived() {
             // An archive-class upload's parts are copied into the archive tier, then all freed.
             let parts_reader = crate::object::reader::ExtentReader::new(
                 self.hot.clone(),
@@ -333,8 +332,7 @@ impl Uploads {
                 Ok(())
             })
             .map_err(|e| self.upload_error(bucket, e))?;
-        // Makes the commit durable, then deletes what it released.
-        self.gc.collect().map(|_| ())
+        self.gc.make_durable_and_collect().map(|_| ())
     }
 
     /// An upload that is gone because its bucket is gone is NoSuchBucket.

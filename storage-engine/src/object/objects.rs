@@ -56,7 +56,7 @@ pub(crate) struct Objects {
     pub(crate) gc: Gc,
     pub(crate) schedule: Schedule,
     pub(crate) archive: ArchiveStore,
-    pub(crate) locks: Arc<KeyMutexes>,
+    pub(crate) key_mutexes: Arc<KeyMutexes>,
 }
 
 impl Objects {
@@ -70,7 +70,7 @@ impl Objects {
         schedule: Schedule,
     ) -> Objects {
         let (meta, hot, archive) = stores;
-        Objects { meta, hot, buckets, versions, usage, gc, schedule, archive, locks: Arc::new(KeyMutexes::new()) }
+        Objects { meta, hot, buckets, versions, usage, gc, schedule, archive, key_mutexes: Arc::new(KeyMutexes::new()) }
     }
 
     /// Writes `from` into the archive tier, fsynced; returns where it went.
@@ -109,7 +109,7 @@ impl Objects {
             extents: vec![staged.extent()],
             ..Default::default()
         };
-        if record::archive_class(&rec.meta.storage_class) {
+        if rec.meta.storage_class.is_archived() {
             // Straight to the archive tier: written and fsynced there before the commit names it.
             let archive = self.archive_copy(staged.open()?)?;
             let rec = ObjectRecord { extents: vec![], ..rec };
@@ -141,8 +141,8 @@ impl Objects {
         let okey = keys::object_key(b, k);
         let state = self.buckets.get(bucket)?.versioning;
         self.usage.check_quota(bucket, rec.size)?;
-        // The seq is drawn under the key's lock: versions of one key commit in the order of their seqs.
-        let guard = self.locks.lock(&self.meta, &okey)?;
+        // The seq is drawn under the key's mutex: versions of one key commit in the order of their seqs.
+        let guard = self.key_mutexes.hold(&self.meta, &okey)?;
         rec.seq = self.meta.generate_id()?;
         rec.version_id = if state == Versioning::Enabled { new_version_id(rec.seq) } else { "null".into() };
         rec.last_modified_ms = self.meta.now_ms();
@@ -217,8 +217,7 @@ impl Objects {
         if let Some(old) = &replaced {
             self.usage.account(b, old, -1);
         }
-        // Makes the commit durable, then deletes what it released.
-        self.gc.collect()?;
+        self.gc.make_durable_and_collect()?;
         Ok(rec)
     }
 

@@ -36,7 +36,7 @@ impl WriteCondition {
 }
 
 /// Conditions a delete must meet (`If-Match`, `x-amz-if-match-last-modified-time`,
-/// `x-amz-if-match-size`, or their DeleteObjects forms), checked under the key's lock against the
+/// `x-amz-if-match-size`, or their DeleteObjects forms), checked under the key's mutex against the
 /// version the delete removes: the current one, or the one named.
 #[derive(Clone, Debug, Default)]
 pub struct DeleteCondition {

@@ -8,7 +8,7 @@ use crate::blob::archive::{ArchiveRef, ArchiveStore};
 use crate::blob::gc::{Pinned, Pins};
 use crate::blob::hot::HotTier;
 use crate::meta::{Keyspace, Meta};
-use crate::model::record::{needs_restore, Extent, ObjectRecord, RestoreRecord};
+use crate::model::record::{Extent, ObjectRecord, RestoreRecord};
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 
@@ -205,7 +205,7 @@ pub(crate) fn open_version(
             Ok(now.is_some_and(|now| now.extents == rec.extents))
         });
     };
-    if raw || !needs_restore(&rec.meta.storage_class) {
+    if raw || !rec.meta.storage_class.needs_restore() {
         let reader = s.archive.reader(&aref, start, end);
         // Compaction may have moved the version and deleted the segment since the ref was read.
         if !reader.is_open() && s.meta.get_record::<ArchiveRef>(Keyspace::Archived, &vkey)?.as_ref() != Some(&aref) {
@@ -218,7 +218,7 @@ pub(crate) fn open_version(
             let now = s.meta.get_record::<RestoreRecord>(Keyspace::Restores, &vkey)?;
             Ok(now.is_some_and(|now| now.completed_ms.is_some() && now.extents == r.extents))
         }),
-        _ => Err(EngineError::InvalidObjectState(rec.meta.storage_class.clone())),
+        _ => Err(EngineError::InvalidObjectState(rec.meta.storage_class.to_string())),
     }
 }
 

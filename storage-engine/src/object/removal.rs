@@ -21,12 +21,12 @@ pub(crate) struct Removal {
 /// one place Object Lock is enforced: a locked version aborts the transaction.
 pub(crate) fn release_version(tx: &mut dyn Txn, bucket: &str, rec: &ObjectRecord, removal: Removal) -> TxResult<()> {
     let vkey = keys::version_key(bucket, &rec.key, rec.seq);
-    let lock_key = keys::acl_version_key(&vkey);
-    if let Some(lock) = tx.get_record::<VersionLock>(Keyspace::Locks, &lock_key)? {
+    let vlock_key = keys::acl_version_key(&vkey);
+    if let Some(lock) = tx.get_record::<VersionLock>(Keyspace::Locks, &vlock_key)? {
         if let Err(why) = lock.may_delete(removal.now_ms, removal.bypass_governance) {
             return abort(EngineError::ObjectLocked(why));
         }
-        tx.remove(Keyspace::Locks, &lock_key)?;
+        tx.remove(Keyspace::Locks, &vlock_key)?;
     }
     for id in rec.blob_ids() {
         drop_blob(tx, id)?;

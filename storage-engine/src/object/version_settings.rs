@@ -20,7 +20,7 @@ impl Objects {
     ) -> Result<()> {
         let (b, k) = (bucket.as_str(), key.as_str());
         let okey = keys::object_key(b, k);
-        let _guard = self.locks.lock(&self.meta, &okey)?;
+        let _guard = self.key_mutexes.hold(&self.meta, &okey)?;
         let seq = self.versions.resolve(&okey, version_id)?.ok_or(EngineError::NoSuchVersion)?;
         let vkey = keys::version_key(b, k, seq);
         let hint = self.hint(bucket, k, false)?;
@@ -55,19 +55,19 @@ impl Objects {
         change: impl Fn(&mut VersionLock) -> std::result::Result<(), crate::model::object_lock::Refusal>,
     ) -> Result<()> {
         let vkey = keys::version_key(bucket.as_str(), &rec.key, rec.seq);
-        let lock_key = keys::acl_version_key(&vkey);
+        let vlock_key = keys::acl_version_key(&vkey);
         self.meta.transaction(|tx| {
             if tx.get(Keyspace::Versions, &vkey)?.is_none() {
                 return abort(EngineError::NoSuchVersion);
             }
-            let mut lock: VersionLock = tx.get_record(Keyspace::Locks, &lock_key)?.unwrap_or_default();
+            let mut lock: VersionLock = tx.get_record(Keyspace::Locks, &vlock_key)?.unwrap_or_default();
             if let Err(why) = change(&mut lock) {
                 return abort(EngineError::ObjectLocked(why));
             }
             if lock.is_empty() {
-                tx.remove(Keyspace::Locks, &lock_key)?;
+                tx.remove(Keyspace::Locks, &vlock_key)?;
             } else {
-                tx.insert(Keyspace::Locks, &lock_key, &record::encode(&lock))?;
+                tx.insert(Keyspace::Locks, &vlock_key, &record::encode(&lock))?;
             }
             Ok(())
         })?;

@@ -4,6 +4,7 @@
 use crate::base::error::{EngineError, Result};
 use crate::base::keys;
 use crate::base::names::{BucketName, ObjectKey};
+use crate::base::storage_class::StorageClass;
 use crate::blob::archive_ledger::count_archived;
 use crate::blob::gc::drop_blob;
 use crate::meta::Keyspace;
@@ -27,7 +28,7 @@ pub(crate) fn facts(versions: &[ObjectRecord]) -> Vec<VersionFacts<'_>> {
         .enumerate()
         .map(|(i, v)| VersionFacts {
             key: &v.key,
-            storage_class: &v.meta.storage_class,
+            storage_class: v.meta.storage_class,
             size: v.size,
             tags: &v.meta.tags,
             delete_marker: v.delete_marker,
@@ -62,14 +63,14 @@ impl Objects {
             Err(EngineError::NoSuchBucket) => return Ok(applied),
             other => other?,
         };
-        let guard = self.locks.lock(&self.meta, &keys::object_key(bucket.as_str(), key.as_str()))?;
+        let guard = self.key_mutexes.hold(&self.meta, &keys::object_key(bucket.as_str(), key.as_str()))?;
         // One action can make another due at once (the last noncurrent version going leaves an
         // expired delete marker), so look again after acting, a few times at most.
         for _ in 0..4 {
             let versions = self.all_versions(bucket, key)?;
             // Locked versions are left alone until their lock ends (a legal hold: looked at daily).
             let mut held_until: Option<i64> = None;
-            let mut due: Vec<(usize, Action, String, Option<String>)> = Vec::new();
+            let mut due: Vec<(usize, Action, String, Option<StorageClass>)> = Vec::new();
             for (i, f) in facts(&versions).iter().enumerate() {
                 let Some(d) = lifecycle::step_due_now(config, f, day, now_ms) else { continue };
                 if d.action == Action::DeleteNoncurrent {
@@ -80,7 +81,7 @@ impl Objects {
                         continue;
                     }
                 }
-                due.push((i, d.action, d.rule_id.to_owned(), d.storage_class.map(str::to_owned)));
+                due.push((i, d.action, d.rule_id.to_owned(), d.storage_class));
             }
             if due.is_empty() {
                 // What is due now was skipped for its lock: it comes back when the lock ends.
@@ -98,7 +99,7 @@ impl Objects {
                     Action::DeleteNoncurrent | Action::RemoveExpiredMarker => {
                         self.delete_version(bucket, key, &v.version_id, None, self.removal(false))?;
                     }
-                    Action::Transition => self.transition(bucket, v, class.as_deref().unwrap_or("STANDARD"))?,
+                    Action::Transition => self.transition(bucket, v, class.unwrap_or_default())?,
                 }
                 applied.actions.push((action, rule));
             }
@@ -107,23 +108,22 @@ impl Objects {
         }
         drop(guard);
         if !applied.actions.is_empty() {
-            // Makes the commit durable, then deletes what it released.
-            self.gc.collect()?;
+            self.gc.make_durable_and_collect()?;
         }
         Ok(applied)
     }
 
-    /// Moves one version to `class`, the caller holding the key's lock. Into an archive class from
+    /// Moves one version to `class`, the caller holding the key's mutex. Into an archive class from
     /// the hot tier: the archive copy is written and fsynced, then one commit switches the record
     /// (its extents for the archive reference) and frees the hot bytes; a crash before the commit
     /// leaves the version hot and readable, with dead bytes in the archive. Between archive classes,
     /// or into a hot one, only the class changes.
-    pub(crate) fn transition(&self, bucket: &BucketName, v: &ObjectRecord, class: &str) -> Result<()> {
+    pub(crate) fn transition(&self, bucket: &BucketName, v: &ObjectRecord, class: StorageClass) -> Result<()> {
         let (b, k) = (bucket.as_str(), v.key.as_str());
         let vkey = keys::version_key(b, k, v.seq);
         let okey = keys::object_key(b, k);
         let archived = self.meta.contains(Keyspace::Archived, &vkey)?;
-        let archive = if record::archive_class(class) && !archived {
+        let archive = if class.is_archived() && !archived {
             let from =
                 crate::object::reader::ExtentReader::new(self.hot.clone(), self.meta.clone(), &v.extents, 0, v.size);
             Some(self.archive_copy(from)?)
@@ -135,7 +135,7 @@ impl Objects {
             if rec.extents != v.extents {
                 return Ok(false);
             }
-            rec.meta.storage_class = class.to_owned();
+            rec.meta.storage_class = class;
             if let Some(a) = &archive {
                 for id in rec.blob_ids().collect::<Vec<_>>() {
                     drop_blob(tx, id)?;
@@ -165,14 +165,14 @@ impl Objects {
         bucket: &BucketName,
         key: &ObjectKey,
         config: &LifecycleConfig,
-    ) -> Result<Vec<(String, String, i64)>> {
+    ) -> Result<Vec<(String, StorageClass, i64)>> {
         let versions = self.all_versions(bucket, key)?;
         Ok(facts(&versions)
             .iter()
             .zip(&versions)
             .filter_map(|(f, v)| {
                 lifecycle::next_transition(config, f, self.schedule.day_ms())
-                    .map(|d| (v.version_id.clone(), d.storage_class.unwrap_or_default().to_owned(), d.at_ms))
+                    .map(|d| (v.version_id.clone(), d.storage_class.unwrap_or_default(), d.at_ms))
             })
             .collect())
     }

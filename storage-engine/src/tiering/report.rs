@@ -72,7 +72,7 @@ impl ArchiveView<'_> {
             let Some((bucket, key)) = schedule::object_of(&payload) else { continue };
             let Some(config) = self.schedule.config(&bucket)? else { continue };
             for (version, class, at) in self.objects.pending_transitions(&bucket, &key, &config)? {
-                report.pending_transitions.push((format!("{bucket}/{key}"), version, class, at));
+                report.pending_transitions.push((format!("{bucket}/{key}"), version, class.to_string(), at));
             }
         }
         report.pending_transitions.sort_by_key(|t| t.3);

@@ -8,6 +8,7 @@
 use crate::base::error::{EngineError, Result};
 use crate::base::keys;
 use crate::base::names::BucketName;
+use crate::base::storage_class::StorageClass::{self, DeepArchive, Glacier};
 use crate::blob::archive::{ArchiveRef, ArchiveStore};
 use crate::blob::gc::{drop_blob, Gc};
 use crate::blob::hot::HotTier;
@@ -15,7 +16,7 @@ use crate::bucket::schedule::{self, Schedule};
 use crate::meta::Txn;
 use crate::meta::{abort, Keyspace, Meta};
 use crate::model::lifecycle::next_midnight;
-use crate::model::record::{self, needs_restore, Notification, ObjectRecord, RestoreRecord};
+use crate::model::record::{self, Notification, ObjectRecord, RestoreRecord};
 use std::io::Read;
 
 pub(crate) const RESTORE_DUE: u8 = b'r';
@@ -45,14 +46,14 @@ fn rank(tier: &str) -> u8 {
 
 /// How long a job takes on AWS, as a range: GLACIER Expedited 1–5 min, Standard 3–5 h, Bulk
 /// 5–12 h; DEEP_ARCHIVE Standard up to 12 h, Bulk up to 48 h (and no Expedited).
-fn delay_range(class: &str, tier: &str) -> Result<(i64, i64)> {
+fn delay_range(class: StorageClass, tier: &str) -> Result<(i64, i64)> {
     Ok(match (class, tier) {
-        ("GLACIER", "Expedited") => (MINUTE, 5 * MINUTE),
-        ("GLACIER", "Standard") => (3 * HOUR, 5 * HOUR),
-        ("GLACIER", "Bulk") => (5 * HOUR, 12 * HOUR),
-        ("DEEP_ARCHIVE", "Standard") => (12 * HOUR, 12 * HOUR),
-        ("DEEP_ARCHIVE", "Bulk") => (48 * HOUR, 48 * HOUR),
-        ("DEEP_ARCHIVE", "Expedited") => {
+        (Glacier, "Expedited") => (MINUTE, 5 * MINUTE),
+        (Glacier, "Standard") => (3 * HOUR, 5 * HOUR),
+        (Glacier, "Bulk") => (5 * HOUR, 12 * HOUR),
+        (DeepArchive, "Standard") => (12 * HOUR, 12 * HOUR),
+        (DeepArchive, "Bulk") => (48 * HOUR, 48 * HOUR),
+        (DeepArchive, "Expedited") => {
             return Err(EngineError::InvalidRestore(
                 "The Expedited tier is not available for the DEEP_ARCHIVE storage class; use Standard or Bulk".into(),
             ))
@@ -92,7 +93,7 @@ fn notify(
         version_id: rec.version_id.clone(),
         size: rec.size,
         etag: rec.etag.clone(),
-        storage_class: rec.meta.storage_class.clone(),
+        storage_class: rec.meta.storage_class,
         expiry_ms,
         time_ms: now,
         attempts: 0,
@@ -125,7 +126,7 @@ impl Restores {
     }
 
     /// Where in its range a job's time falls: fixed per version, so asking again does not move it.
-    fn delay(&self, class: &str, tier: &str, vkey: &[u8]) -> Result<i64> {
+    fn delay(&self, class: StorageClass, tier: &str, vkey: &[u8]) -> Result<i64> {
         let (lo, hi) = delay_range(class, tier)?;
         let h = keys::fnv64(vkey);
         let at = lo + (h % (hi - lo + 1) as u64) as i64;
@@ -150,10 +151,10 @@ impl Restores {
         days: u32,
         tier: &str,
     ) -> Result<RestoreOutcome> {
-        let class = rec.meta.storage_class.as_str();
+        let class = rec.meta.storage_class;
         let vkey = keys::version_key(bucket.as_str(), &rec.key, rec.seq);
-        if !needs_restore(class) || !self.meta.contains(Keyspace::Archived, &vkey)? {
-            return Err(EngineError::InvalidObjectState(class.to_owned()));
+        if !class.needs_restore() || !self.meta.contains(Keyspace::Archived, &vkey)? {
+            return Err(EngineError::InvalidObjectState(class.to_string()));
         }
         let now = self.meta.now_ms();
         let due = now + self.delay(class, tier, &vkey)?;
@@ -290,8 +291,7 @@ impl Restores {
             Ok(true)
         })?;
         if gone {
-            // Makes the commit durable, then deletes what it released.
-            self.gc.collect()?;
+            self.gc.make_durable_and_collect()?;
         }
         Ok((gone, None))
     }
@@ -303,13 +303,13 @@ mod tests {
 
     #[test]
     fn glaciers_ranges_and_no_expedited_deep_archive() {
-        assert_eq!(delay_range("GLACIER", "Expedited").unwrap(), (MINUTE, 5 * MINUTE));
-        assert_eq!(delay_range("GLACIER", "Standard").unwrap(), (3 * HOUR, 5 * HOUR));
-        assert_eq!(delay_range("GLACIER", "Bulk").unwrap(), (5 * HOUR, 12 * HOUR));
-        assert_eq!(delay_range("DEEP_ARCHIVE", "Standard").unwrap(), (12 * HOUR, 12 * HOUR));
-        assert_eq!(delay_range("DEEP_ARCHIVE", "Bulk").unwrap(), (48 * HOUR, 48 * HOUR));
+        assert_eq!(delay_range(Glacier, "Expedited").unwrap(), (MINUTE, 5 * MINUTE));
+        assert_eq!(delay_range(Glacier, "Standard").unwrap(), (3 * HOUR, 5 * HOUR));
+        assert_eq!(delay_range(Glacier, "Bulk").unwrap(), (5 * HOUR, 12 * HOUR));
+        assert_eq!(delay_range(DeepArchive, "Standard").unwrap(), (12 * HOUR, 12 * HOUR));
+        assert_eq!(delay_range(DeepArchive, "Bulk").unwrap(), (48 * HOUR, 48 * HOUR));
         assert!(
-            matches!(delay_range("DEEP_ARCHIVE", "Expedited"), Err(EngineError::InvalidRestore(m)) if m.contains("Expedited"))
+            matches!(delay_range(DeepArchive, "Expedited"), Err(EngineError::InvalidRestore(m)) if m.contains("Expedited"))
         );
         assert!(rank("Expedited") < rank("Standard") && rank("Standard") < rank("Bulk"));
     }
