@@ -2,7 +2,8 @@
 //!
 //! One set of operations with one implementation, [`execute`], run either in-process on the data
 //! directory (the server stopped) or by a running server for `POST /-/admin` (root only). The CLI
-//! in [`cli`] picks the way and renders the [`Reply`].
+//! in [`cli`] picks the way and renders the [`Reply`]. Uses `wire`, `auth`, `http` (TLS) and
+//! `app` (configuration).
 
 pub mod cli;
 pub mod client;

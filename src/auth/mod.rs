@@ -1,5 +1,5 @@
 //! Authentication: turns a request into the user who sent it (or anonymous) and the way its
-//! payload must be verified. SigV4 header and presigned, SigV2 header and presigned.
+//! payload must be verified. SigV4 header and presigned, SigV2 header and presigned. Uses `wire`.
 
 pub mod chunked;
 pub mod sigv2;

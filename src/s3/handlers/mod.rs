@@ -1,5 +1,7 @@
-//! One module per family of S3 operations. Each handler takes the request context and returns a
-//! response or an S3 error.
+//! One module per family of S3 operations, and `run`, which sends each operation to its handler.
+//! A handler takes the request context and returns a response or an S3 error; what handlers share
+//! is in `s3`'s own modules (`context`, `request`, `respond`, `read`, `write`, `authz`), never in
+//! another handler.
 
 mod acl;
 mod admin;

@@ -1,6 +1,8 @@
-//! The engine: a thin facade over the capabilities, wired to one metadata store and the hot tier.
+//! The engine: the facade the daemon uses. It opens the stores and wires the capabilities to them
+//! (`open`), then hands each call to the capability it belongs to; calls on the archive tier and
+//! the lifecycle are in `tiering`, the operator's in `operating`. Uses every layer below.
 
-use crate::base::error::{EngineError, Result};
+use crate::base::error::Result;
 use crate::base::names::{BucketName, ObjectKey};
 use crate::blob::archive::ArchiveStore;
 use crate::blob::gc::Gc;
@@ -134,21 +136,12 @@ impl Engine {
         retention: Option<Retention>,
         bypass: bool,
     ) -> Result<()> {
-        let now = self.meta.now_ms();
-        self.objects.update_version_lock(bucket, rec, |lock| {
-            lock.may_set_retention(retention, now, bypass)?;
-            lock.retention = retention;
-            Ok(())
-        })
+        self.objects.set_retention(bucket, rec, retention, bypass)
     }
 
     /// Puts a legal hold on a version, or lifts it.
     pub fn set_legal_hold(&self, bucket: &BucketName, rec: &ObjectRecord, on: bool) -> Result<()> {
-        self.objects.update_version_lock(bucket, rec, |lock| {
-            lock.legal_hold = on;
-            lock.hold_set = true;
-            Ok(())
-        })
+        self.objects.set_legal_hold(bucket, rec, on)
     }
 
     /// The bucket's policy, Block Public Access and Object Ownership settings.
@@ -416,11 +409,6 @@ impl Engine {
 
     /// Removes a user who owns no bucket.
     pub fn remove_user(&self, name: &str) -> Result<()> {
-        let id = crate::identity::users::canonical_id(name);
-        let owned: Vec<String> = self.list_buckets()?.into_iter().filter(|b| b.owner == id).map(|b| b.name).collect();
-        if !owned.is_empty() {
-            return Err(EngineError::UserOwnsBuckets(owned.join(", ")));
-        }
-        self.users.remove(name).map(|_| ())
+        self.users.remove_unless_owner(name, &self.buckets)
     }
 }

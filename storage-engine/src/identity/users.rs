@@ -3,6 +3,7 @@
 //! credentials come from the daemon's configuration.
 
 use crate::base::error::{EngineError, Result};
+use crate::bucket::registry::Buckets;
 use crate::meta::{abort, Keyspace, Meta};
 use crate::model::record;
 use serde::{Deserialize, Serialize};
@@ -119,6 +120,16 @@ impl UserDirectory {
         rec.keys.retain(|k| k.access_key != access_key);
         self.write(Some(&old), Some(&rec))?;
         Ok(rec)
+    }
+
+    /// Removes a user who owns no bucket; UserOwnsBuckets names the ones they own.
+    pub(crate) fn remove_unless_owner(&self, name: &str, buckets: &Buckets) -> Result<()> {
+        let id = canonical_id(name);
+        let owned: Vec<String> = buckets.list()?.into_iter().filter(|b| b.owner == id).map(|b| b.name).collect();
+        if !owned.is_empty() {
+            return Err(EngineError::UserOwnsBuckets(owned.join(", ")));
+        }
+        self.remove(name).map(|_| ())
     }
 
     /// Removes a user and its keys. The caller checks that it owns nothing.

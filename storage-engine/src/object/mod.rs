@@ -1,6 +1,7 @@
-//! Objects: versioned writes and deletes, multipart uploads, listings, reads of both tiers and the
-//! scrub that checks every stored byte. Uses the stores, `bucket` and the lifecycle schedule's
-//! hints (`bucket::schedule`).
+//! Objects: versioned writes (`objects`) and deletes (`delete`, `removal`, `null_version`) under
+//! the per-key mutex, their preconditions, a version's tags and Object Lock state, multipart
+//! uploads, listings, reads of both tiers and the scrub that checks every stored byte. Uses the
+//! stores, `bucket` (whose schedule each write feeds) and `identity`.
 
 pub(crate) mod delete;
 pub(crate) mod key_mutex;

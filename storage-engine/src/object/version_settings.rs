@@ -6,7 +6,7 @@ use crate::base::error::{EngineError, Result};
 use crate::base::keys;
 use crate::base::names::{BucketName, ObjectKey};
 use crate::meta::{abort, Keyspace};
-use crate::model::object_lock::VersionLock;
+use crate::model::object_lock::{Retention, VersionLock};
 use crate::model::record::{self, ObjectRecord};
 
 impl Objects {
@@ -44,6 +44,31 @@ impl Objects {
     pub(crate) fn version_lock(&self, bucket: &BucketName, rec: &ObjectRecord) -> Result<VersionLock> {
         let vkey = keys::version_key(bucket.as_str(), &rec.key, rec.seq);
         Ok(self.meta.get_record(Keyspace::Locks, keys::acl_version_key(&vkey))?.unwrap_or_default())
+    }
+
+    /// Sets or clears a version's retention, if its current lock allows (`bypass`: GOVERNANCE).
+    pub(crate) fn set_retention(
+        &self,
+        bucket: &BucketName,
+        rec: &ObjectRecord,
+        retention: Option<Retention>,
+        bypass: bool,
+    ) -> Result<()> {
+        let now = self.meta.now_ms();
+        self.update_version_lock(bucket, rec, |lock| {
+            lock.may_set_retention(retention, now, bypass)?;
+            lock.retention = retention;
+            Ok(())
+        })
+    }
+
+    /// Puts a legal hold on a version, or lifts it.
+    pub(crate) fn set_legal_hold(&self, bucket: &BucketName, rec: &ObjectRecord, on: bool) -> Result<()> {
+        self.update_version_lock(bucket, rec, |lock| {
+            lock.legal_hold = on;
+            lock.hold_set = true;
+            Ok(())
+        })
     }
 
     /// Changes one version's lock with `change`, which may refuse; NoSuchVersion if the version
