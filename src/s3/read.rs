@@ -2,8 +2,10 @@
 //! response-header overrides. The website endpoint serves its pages through it too.
 
 use crate::http::body::Body;
+use crate::s3::context;
 use crate::s3::context::{blocking, Ctx};
 use crate::s3::request::header_value;
+use crate::s3::respond;
 use crate::s3::respond::{with_checksum, with_expiration, with_version};
 use crate::wire::checksum;
 use crate::wire::error::{Code, S3Error, S3Result};
@@ -24,14 +26,14 @@ fn object_headers(b: Builder, ctx: &Ctx, rec: &ObjectRecord) -> Builder {
     if ctx.version().is_none() {
         b = with_expiration(b, ctx, rec);
     }
-    b = crate::s3::respond::lock_headers(b, ctx, rec);
+    b = respond::lock_headers(b, ctx, rec);
     let meta = &rec.meta;
     if meta.storage_class != StorageClass::Standard {
         b = b.header("x-amz-storage-class", meta.storage_class.as_str());
     }
     if meta.storage_class.needs_restore() {
         if let Ok(Some(restore)) = ctx.app.engine.restore_status(ctx.bucket(), rec) {
-            b = b.header("x-amz-restore", crate::s3::respond::restore_header(&restore));
+            b = b.header("x-amz-restore", respond::restore_header(&restore));
         }
     }
     if let Some(r) = &meta.website_redirect {
@@ -69,7 +71,7 @@ fn content_headers(mut b: Builder, rec: &ObjectRecord, ctx: &Ctx) -> S3Result<Bu
 }
 
 pub async fn get(ctx: Ctx, head_only: bool) -> S3Result<Response<Body>> {
-    crate::s3::context::reading(|| get_once(&ctx, head_only)).await
+    context::reading(|| get_once(&ctx, head_only)).await
 }
 
 async fn get_once(ctx: &Ctx, head_only: bool) -> S3Result<Response<Body>> {

@@ -4,14 +4,14 @@
 use crate::auth::sigv4::uri_decode;
 use crate::http::payload::Ingest;
 use crate::s3::context::{blocking, Ctx};
+use crate::s3::request;
 use crate::s3::request::{metadata_from_headers, storage_class};
 use crate::s3::router::Op;
 use crate::wire::error::{Code, S3Error, S3Result};
 use crate::wire::preconditions::{Conditions, Outcome};
 use bytes::{Bytes, BytesMut};
 use firn_storage::model::acl::Permission as AclPermission;
-use firn_storage::{BucketName, ObjectKey};
-use firn_storage::{Engine, ObjectMeta, ObjectRecord, StagedBlob};
+use firn_storage::{BucketName, Engine, ObjectKey, ObjectMeta, ObjectRecord, StagedBlob};
 use std::io::Read;
 
 /// Streams a verified body into a staged blob: one pass feeds the decoders, hashers and the file.
@@ -96,7 +96,7 @@ pub fn new_object(ctx: &Ctx) -> S3Result<ObjectMeta> {
         storage_class: storage_class(ctx)?,
         website_redirect: ctx.header("x-amz-website-redirect-location").map(str::to_owned),
         acl,
-        lock: crate::s3::request::requested(ctx, ctx.app.engine.now_ms())?,
+        lock: request::requested(ctx, ctx.app.engine.now_ms())?,
     })
 }
 

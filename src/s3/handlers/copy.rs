@@ -2,8 +2,11 @@
 //! directives for metadata and tags, and the `x-amz-copy-source-if-*` conditions.
 
 use crate::http::body::Body;
+use crate::s3::context;
 use crate::s3::context::{blocking, Ctx};
+use crate::s3::request;
 use crate::s3::request::{metadata_from_headers, storage_class};
+use crate::s3::respond;
 use crate::s3::respond::with_expiration;
 use crate::s3::write::{copy_range, source_object, CopySource, MAX_COPY_SIZE};
 use crate::wire::error::{Code, S3Error, S3Result};
@@ -24,7 +27,7 @@ fn directive(ctx: &Ctx, header: &str) -> S3Result<bool> {
 }
 
 pub async fn copy_object(ctx: Ctx) -> S3Result<Response<Body>> {
-    crate::s3::context::reading(|| copy_object_once(&ctx)).await
+    context::reading(|| copy_object_once(&ctx)).await
 }
 
 async fn copy_object_once(ctx: &Ctx) -> S3Result<Response<Body>> {
@@ -57,20 +60,19 @@ async fn copy_object_once(ctx: &Ctx) -> S3Result<Response<Body>> {
     };
     // S3 does not copy the source's ACL: the copy gets the one asked for, or private.
     let (owner, acl) = ctx.new_object_owner()?;
-    let lock = crate::s3::request::requested(ctx, engine.now_ms())?;
+    let lock = request::requested(ctx, engine.now_ms())?;
     let new =
         ObjectMeta { owner, headers, user_meta, tags, storage_class: class, website_redirect: redirect, acl, lock };
     // A composite checksum describes parts; the copy is a single blob, so only a full-object one carries over.
     let checksum = src.checksum.clone().filter(|(_, v)| !v.contains('-'));
-    let cond = crate::s3::request::write_condition(ctx);
+    let cond = request::write_condition(ctx);
     let rec = blocking(|| -> S3Result<_> {
         let staged = copy_range(engine, &src_bucket, &src, 0, src.size, None)?;
         Ok(engine.put_object(ctx.bucket(), ctx.key(), staged, new, checksum, &cond)?)
     })?;
     let mut w = XmlWriter::new("CopyObjectResult");
     w.elem("LastModified", iso_date(rec.last_modified_ms)).elem("ETag", format!("\"{}\"", rec.etag));
-    let mut resp =
-        with_expiration(crate::s3::respond::with_new_version(Response::builder(), ctx, &rec.version_id), ctx, &rec);
+    let mut resp = with_expiration(respond::with_new_version(Response::builder(), ctx, &rec.version_id), ctx, &rec);
     if source_version.is_some() || src.version_id != "null" {
         resp = resp.header("x-amz-copy-source-version-id", &src.version_id);
     }

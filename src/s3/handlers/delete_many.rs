@@ -3,6 +3,7 @@
 use crate::http::body::Body;
 use crate::s3::authz::Need;
 use crate::s3::context::{blocking, Ctx};
+use crate::s3::request;
 use crate::s3::respond::xml_response;
 use crate::s3::router::Scope;
 use crate::wire::checksum::Algorithm;
@@ -39,7 +40,7 @@ pub async fn delete_objects(mut ctx: Ctx) -> S3Result<Response<Body>> {
             ctx.authorize(ctx.bucket(), Some(key), action, Need::Bucket(permission))?;
             let mut cond =
                 delete_condition(o.child_text("ETag"), o.child_text("LastModifiedTime"), o.child_text("Size"))?;
-            cond.bypass_governance = version.is_some() && crate::s3::request::bypass(&ctx, key);
+            cond.bypass_governance = version.is_some() && request::bypass(&ctx, key);
             Ok(blocking(|| ctx.app.engine.delete_object_if(ctx.bucket(), &k, version, ctx.owner_id(), &cond))?)
         });
         match result {

@@ -3,6 +3,8 @@
 use crate::auth::sigv4::uri_encode;
 use crate::http::body::Body;
 use crate::s3::context::Ctx;
+use crate::s3::request;
+use crate::s3::respond;
 use crate::s3::respond::{owner_element, xml_response};
 use crate::wire::error::{Code, S3Error, S3Result};
 use crate::wire::preconditions::iso_date;
@@ -80,7 +82,7 @@ impl Common {
     }
 
     fn entries(&self, w: &mut XmlWriter, ctx: &Ctx, page: &ListPage, owner: bool) -> S3Result<()> {
-        let restore = crate::s3::request::listing_wants_status(ctx);
+        let restore = request::listing_wants_status(ctx);
         for o in &page.objects {
             self.object(w, ctx, o, owner, restore)?;
         }
@@ -105,7 +107,7 @@ impl Common {
             owner_element(w, ctx, "Owner", &o.meta.owner);
         }
         if restore {
-            crate::s3::respond::status_element(w, ctx, o)?;
+            respond::status_element(w, ctx, o)?;
         }
         w.close();
         Ok(())
@@ -207,8 +209,8 @@ pub async fn list_versions(ctx: Ctx) -> S3Result<Response<Body>> {
                 .elem("StorageClass", o.meta.storage_class.as_str());
         }
         owner_element(&mut w, &ctx, "Owner", &o.meta.owner);
-        if !o.delete_marker && crate::s3::request::listing_wants_status(&ctx) {
-            crate::s3::respond::status_element(&mut w, &ctx, o)?;
+        if !o.delete_marker && request::listing_wants_status(&ctx) {
+            respond::status_element(&mut w, &ctx, o)?;
         }
         w.close();
     }

@@ -26,7 +26,9 @@ pub mod website_endpoint;
 
 use crate::http::body::Body;
 use crate::s3::context::Ctx;
+use crate::s3::read;
 use crate::s3::request::{encryption_asked, encryption_not_implemented};
+use crate::s3::router;
 use crate::s3::router::Op;
 use crate::wire::error::S3Result;
 use firn_storage::model::acl::Permission as AclPermission;
@@ -65,8 +67,8 @@ pub async fn run(op: Op, ctx: Ctx) -> S3Result<Response<Body>> {
         Op::DeleteObjects => delete_many::delete_objects(ctx).await,
         Op::PutObject => object::put(ctx).await,
         Op::CopyObject => copy::copy_object(ctx).await,
-        Op::GetObject => crate::s3::read::get(ctx, false).await,
-        Op::HeadObject => crate::s3::read::get(ctx, true).await,
+        Op::GetObject => read::get(ctx, false).await,
+        Op::HeadObject => read::get(ctx, true).await,
         Op::DeleteObject => object::delete(ctx).await,
         Op::GetObjectTagging => tagging::get(ctx).await,
         Op::PutObjectTagging => tagging::put(ctx).await,
@@ -113,7 +115,7 @@ pub async fn run(op: Op, ctx: Ctx) -> S3Result<Response<Body>> {
         Op::PutObjectRetention => lock::put_retention(ctx).await,
         Op::GetObjectLegalHold => lock::get_legal_hold(ctx).await,
         Op::PutObjectLegalHold => lock::put_legal_hold(ctx).await,
-        Op::Unsupported => Err(crate::s3::router::not_served(&ctx.query, ctx.key.is_some())),
+        Op::Unsupported => Err(router::not_served(&ctx.query, ctx.key.is_some())),
         Op::WebsiteGet => website_endpoint::serve(ctx, false).await,
         Op::WebsiteHead => website_endpoint::serve(ctx, true).await,
         Op::GetBucketAcl => acl::get_bucket(ctx).await,

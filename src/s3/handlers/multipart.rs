@@ -1,8 +1,10 @@
 //! Multipart uploads: create, upload part (and part copy), complete, abort, list parts and uploads.
 
 use crate::http::body::Body;
+use crate::s3::context;
 use crate::s3::context::{blocking, Ctx};
 use crate::s3::request::{require_length, write_condition};
+use crate::s3::respond;
 use crate::s3::respond::{empty, owner_element, with_checksum, xml_response};
 use crate::s3::write::{copy_range, new_object, receive, source_object};
 use crate::wire::checksum::{self, Algorithm, Hasher};
@@ -83,7 +85,7 @@ pub async fn create(ctx: Ctx) -> S3Result<Response<Body>> {
 
 /// `x-amz-abort-date` and `x-amz-abort-rule-id` when a lifecycle rule will abort the upload.
 fn with_abort_date(b: http::response::Builder, ctx: &Ctx, up: &UploadRecord) -> http::response::Builder {
-    match crate::s3::respond::abort_headers(ctx, &up.key, up.initiated_ms) {
+    match respond::abort_headers(ctx, &up.key, up.initiated_ms) {
         Ok(Some((date, rule))) => b.header("x-amz-abort-date", date).header("x-amz-abort-rule-id", rule),
         _ => b,
     }
@@ -139,7 +141,7 @@ fn copy_source_range(header: Option<&str>, size: u64) -> S3Result<(u64, u64)> {
 }
 
 pub async fn upload_part_copy(ctx: Ctx) -> S3Result<Response<Body>> {
-    crate::s3::context::reading(|| upload_part_copy_once(&ctx)).await
+    context::reading(|| upload_part_copy_once(&ctx)).await
 }
 
 async fn upload_part_copy_once(ctx: &Ctx) -> S3Result<Response<Body>> {
@@ -269,15 +271,11 @@ fn completed(ctx: &Ctx, rec: &ObjectRecord) -> Response<Body> {
             w.elem(a.xml_element(), value).elem("ChecksumType", kind);
         }
     }
-    crate::s3::respond::with_expiration(
-        crate::s3::respond::with_new_version(Response::builder(), ctx, &rec.version_id),
-        ctx,
-        rec,
-    )
-    .status(StatusCode::OK)
-    .header(http::header::CONTENT_TYPE, "application/xml")
-    .body(Body::full(w.finish()))
-    .expect("valid response")
+    respond::with_expiration(respond::with_new_version(Response::builder(), ctx, &rec.version_id), ctx, rec)
+        .status(StatusCode::OK)
+        .header(http::header::CONTENT_TYPE, "application/xml")
+        .body(Body::full(w.finish()))
+        .expect("valid response")
 }
 
 pub async fn abort(ctx: Ctx) -> S3Result<Response<Body>> {

@@ -2,7 +2,9 @@
 
 use crate::http::body::Body;
 use crate::s3::context::{blocking, Ctx};
+use crate::s3::request;
 use crate::s3::request::{require_length, write_condition};
+use crate::s3::respond;
 use crate::s3::respond::{with_checksum, with_expiration};
 use crate::s3::write::{new_object, receive};
 use crate::wire::error::S3Result;
@@ -16,7 +18,7 @@ pub async fn put(mut ctx: Ctx) -> S3Result<Response<Body>> {
     let (staged, checksum) = receive(&ctx.app.engine, ingest, ctx.app.config.limits.io_buffer_kib << 10).await?;
     let rec = blocking(|| ctx.app.engine.put_object(ctx.bucket(), ctx.key(), staged, new, checksum, &cond))?;
     let resp = Response::builder().status(StatusCode::OK).header(http::header::ETAG, format!("\"{}\"", rec.etag));
-    let resp = with_expiration(crate::s3::respond::with_new_version(resp, &ctx, &rec.version_id), &ctx, &rec);
+    let resp = with_expiration(respond::with_new_version(resp, &ctx, &rec.version_id), &ctx, &rec);
     Ok(with_checksum(resp, rec.checksum.as_ref()).body(Body::Empty).expect("valid response"))
 }
 
@@ -26,7 +28,7 @@ pub async fn delete(ctx: Ctx) -> S3Result<Response<Body>> {
         ctx.header("x-amz-if-match-last-modified-time"),
         ctx.header("x-amz-if-match-size"),
     )?;
-    cond.bypass_governance = ctx.version().is_some() && crate::s3::request::bypass(&ctx, ctx.key().as_str());
+    cond.bypass_governance = ctx.version().is_some() && request::bypass(&ctx, ctx.key().as_str());
     let engine = &ctx.app.engine;
     let out = blocking(|| engine.delete_object_if(ctx.bucket(), ctx.key(), ctx.version(), ctx.owner_id(), &cond))?;
     let mut b = Response::builder().status(StatusCode::NO_CONTENT);

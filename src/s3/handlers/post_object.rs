@@ -8,7 +8,9 @@ use crate::http::body::Body;
 use crate::http::form::{self, FormReader};
 use crate::s3::authz::Need;
 use crate::s3::context::{blocking, Ctx};
+use crate::s3::request;
 use crate::s3::request::{check_storage_class, header_value};
+use crate::s3::respond;
 use crate::wire::checksum::{self, Algorithm};
 use crate::wire::error::{Code, S3Error, S3Result};
 use crate::wire::xml::XmlWriter;
@@ -137,8 +139,8 @@ pub async fn post_object(mut ctx: Ctx) -> S3Result<Response<Body>> {
         }
     }
     let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-    if let Some(name) = crate::s3::request::encryption_asked(fields.iter().map(|(k, _)| k.as_str())) {
-        return Err(crate::s3::request::encryption_not_implemented(name));
+    if let Some(name) = request::encryption_asked(fields.iter().map(|(k, _)| k.as_str())) {
+        return Err(request::encryption_not_implemented(name));
     }
 
     let input = AuthInput {
@@ -228,7 +230,7 @@ pub async fn post_object(mut ctx: Ctx) -> S3Result<Response<Body>> {
         website_redirect: field("x-amz-website-redirect-location"),
         acl,
         // The form's x-amz-object-lock-* fields, else the bucket's default retention.
-        lock: crate::s3::request::from_fields(ctx.access.object_lock, ctx.app.engine.now_ms(), |name| {
+        lock: request::from_fields(ctx.access.object_lock, ctx.app.engine.now_ms(), |name| {
             fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
         })?,
     };
@@ -281,11 +283,7 @@ pub async fn post_object(mut ctx: Ctx) -> S3Result<Response<Body>> {
 
     let etag = format!("\"{}\"", rec.etag);
     let location = format!("/{}/{}", ctx.bucket(), crate::auth::sigv4::uri_encode(key.as_str(), true));
-    let b = crate::s3::respond::with_new_version(
-        Response::builder().header(http::header::ETAG, &etag),
-        &ctx,
-        &rec.version_id,
-    );
+    let b = respond::with_new_version(Response::builder().header(http::header::ETAG, &etag), &ctx, &rec.version_id);
     if let Some(url) = field("success_action_redirect").or_else(|| field("redirect")).filter(|u| !u.is_empty()) {
         let sep = if url.contains('?') { '&' } else { '?' };
         let enc = |s: &str| crate::auth::sigv4::uri_encode(s, false);

@@ -4,6 +4,7 @@
 use crate::http::body::Body;
 use crate::s3::context::{blocking, Ctx};
 use crate::s3::documents::tagging::{from_document, tag_set, to_document, MAX_BUCKET_TAGS};
+use crate::s3::respond;
 use crate::s3::respond::with_version;
 use crate::wire::error::{Code, S3Error, S3Result};
 use http::{Response, StatusCode};
@@ -27,19 +28,19 @@ async fn replace(ctx: &Ctx, tags: Vec<(String, String)>, status: StatusCode) -> 
 
 pub async fn get_bucket(ctx: Ctx) -> S3Result<Response<Body>> {
     let tags = ctx.app.engine.bucket_tags(ctx.bucket())?.ok_or_else(|| S3Error::new(Code::NoSuchTagSet))?;
-    Ok(crate::s3::respond::xml_response(StatusCode::OK, to_document(&tags)))
+    Ok(respond::xml_response(StatusCode::OK, to_document(&tags)))
 }
 
 pub async fn put_bucket(mut ctx: Ctx) -> S3Result<Response<Body>> {
     let tags = tag_set(&ctx.xml_body().await?, MAX_BUCKET_TAGS)?;
     // An empty set leaves the bucket without tags, as deleting them does.
     blocking(|| ctx.app.engine.set_bucket_tags(ctx.bucket(), Some(&tags).filter(|t| !t.is_empty())))?;
-    Ok(crate::s3::respond::empty(StatusCode::NO_CONTENT))
+    Ok(respond::empty(StatusCode::NO_CONTENT))
 }
 
 pub async fn delete_bucket(ctx: Ctx) -> S3Result<Response<Body>> {
     blocking(|| ctx.app.engine.set_bucket_tags(ctx.bucket(), None))?;
-    Ok(crate::s3::respond::empty(StatusCode::NO_CONTENT))
+    Ok(respond::empty(StatusCode::NO_CONTENT))
 }
 
 pub async fn put(mut ctx: Ctx) -> S3Result<Response<Body>> {
