@@ -2,11 +2,9 @@
 //! response-header overrides. The website endpoint serves its pages through it too.
 
 use crate::http::body::Body;
-use crate::s3::context;
-use crate::s3::context::{blocking, Ctx};
+use crate::s3::context::{self, blocking, Ctx};
 use crate::s3::request::header_value;
-use crate::s3::respond;
-use crate::s3::respond::{with_checksum, with_expiration, with_version};
+use crate::s3::respond::{self, with_checksum, with_expiration, with_version};
 use crate::wire::checksum;
 use crate::wire::error::{Code, S3Error, S3Result};
 use crate::wire::preconditions::{http_date, parse_range, Conditions, Outcome};

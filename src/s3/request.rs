@@ -7,8 +7,7 @@ use crate::s3::context::Ctx;
 use crate::s3::documents::object_lock::{no_lock_on_bucket, parse_date};
 use crate::wire::checksum::Algorithm;
 use crate::wire::error::{Code, S3Error, S3Result};
-use firn_storage::StorageClass;
-use firn_storage::{ContentHeaders, LockMode, ObjectLockConfig, Retention, VersionLock, WriteCondition};
+use firn_storage::{ContentHeaders, LockMode, ObjectLockConfig, Retention, StorageClass, VersionLock, WriteCondition};
 
 /// A request header or form field that asks for server-side encryption (SSE-S3, SSE-KMS or
 /// SSE-C, for the object or a copy's source), if one is present. Firn has no encryption at rest

@@ -4,8 +4,7 @@
 use crate::auth::sigv4::uri_decode;
 use crate::http::payload::Ingest;
 use crate::s3::context::{blocking, Ctx};
-use crate::s3::request;
-use crate::s3::request::{metadata_from_headers, storage_class};
+use crate::s3::request::{self, metadata_from_headers, storage_class};
 use crate::s3::router::Op;
 use crate::wire::error::{Code, S3Error, S3Result};
 use crate::wire::preconditions::{Conditions, Outcome};

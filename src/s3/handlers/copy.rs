@@ -2,12 +2,9 @@
 //! directives for metadata and tags, and the `x-amz-copy-source-if-*` conditions.
 
 use crate::http::body::Body;
-use crate::s3::context;
-use crate::s3::context::{blocking, Ctx};
-use crate::s3::request;
-use crate::s3::request::{metadata_from_headers, storage_class};
-use crate::s3::respond;
-use crate::s3::respond::with_expiration;
+use crate::s3::context::{self, blocking, Ctx};
+use crate::s3::request::{self, metadata_from_headers, storage_class};
+use crate::s3::respond::{self, with_expiration};
 use crate::s3::write::{copy_range, source_object, CopySource, MAX_COPY_SIZE};
 use crate::wire::error::{Code, S3Error, S3Result};
 use crate::wire::preconditions::iso_date;

@@ -1,11 +1,9 @@
 //! Multipart uploads: create, upload part (and part copy), complete, abort, list parts and uploads.
 
 use crate::http::body::Body;
-use crate::s3::context;
-use crate::s3::context::{blocking, Ctx};
+use crate::s3::context::{self, blocking, Ctx};
 use crate::s3::request::{require_length, write_condition};
-use crate::s3::respond;
-use crate::s3::respond::{empty, owner_element, with_checksum, xml_response};
+use crate::s3::respond::{self, empty, owner_element, with_checksum, xml_response};
 use crate::s3::write::{copy_range, new_object, receive, source_object};
 use crate::wire::checksum::{self, Algorithm, Hasher};
 use crate::wire::error::{Code, S3Error, S3Result};

@@ -2,10 +2,8 @@
 
 use crate::http::body::Body;
 use crate::s3::context::{blocking, Ctx};
-use crate::s3::request;
-use crate::s3::request::{require_length, write_condition};
-use crate::s3::respond;
-use crate::s3::respond::{with_checksum, with_expiration};
+use crate::s3::request::{self, require_length, write_condition};
+use crate::s3::respond::{self, with_checksum, with_expiration};
 use crate::s3::write::{new_object, receive};
 use crate::wire::error::S3Result;
 use http::{Response, StatusCode};

@@ -8,16 +8,14 @@ use crate::http::body::Body;
 use crate::http::form::{self, FormReader};
 use crate::s3::authz::Need;
 use crate::s3::context::{blocking, Ctx};
-use crate::s3::request;
-use crate::s3::request::{check_storage_class, header_value};
+use crate::s3::request::{self, check_storage_class, header_value};
 use crate::s3::respond;
 use crate::wire::checksum::{self, Algorithm};
 use crate::wire::error::{Code, S3Error, S3Result};
 use crate::wire::xml::XmlWriter;
 use base64::Engine as _;
 use bytes::BytesMut;
-use firn_storage::StorageClass;
-use firn_storage::{Acl, ContentHeaders, ObjectKey, ObjectMeta, WriteCondition};
+use firn_storage::{Acl, ContentHeaders, ObjectKey, ObjectMeta, StorageClass, WriteCondition};
 use http::{Response, StatusCode};
 
 /// Total size of the fields before the file.

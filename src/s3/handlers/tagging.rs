@@ -4,8 +4,7 @@
 use crate::http::body::Body;
 use crate::s3::context::{blocking, Ctx};
 use crate::s3::documents::tagging::{from_document, tag_set, to_document, MAX_BUCKET_TAGS};
-use crate::s3::respond;
-use crate::s3::respond::with_version;
+use crate::s3::respond::{self, with_version};
 use crate::wire::error::{Code, S3Error, S3Result};
 use http::{Response, StatusCode};
 

@@ -86,8 +86,8 @@ pub fn build(krate: &Crate) -> Graph {
             continue;
         }
         edges.entry(file.clone()).or_default();
-        let top = module.first().cloned();
-        group.entry(file.clone()).and_modify(|g: &mut Option<String>| *g = g.clone().or(top.clone())).or_insert(top);
+        // A file's own module comes before its inline ones (a path sorts before its extensions).
+        group.entry(file.clone()).or_insert_with(|| module.first().cloned());
     }
     for r in &krate.references {
         if krate.is_test_only(&r.module) {
