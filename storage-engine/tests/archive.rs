@@ -274,6 +274,12 @@ fn lifecycle_transitions_move_versions_down_the_tiers_keeping_their_bytes() {
     assert_eq!(f.run().get("transition"), Some(&1));
     let deep = f.current("old/a");
     assert_eq!(deep.meta.storage_class, "DEEP_ARCHIVE");
+    let usage = f.engine.usage(&f.bucket);
+    assert_eq!(
+        (usage.objects, usage.archived_objects, usage.archived_bytes),
+        (3, 1, big.len() as i64),
+        "per bucket too"
+    );
     assert!(matches!(f.read(&deep), Err(EngineError::InvalidObjectState(_))));
     f.engine.restore_object(&f.bucket, &deep, 1, "Bulk").unwrap();
     f.clock.advance(48 * HOUR);

@@ -9,19 +9,33 @@ use crate::model::record::{self, ObjectRecord};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-/// What one bucket stores: every version (noncurrent ones too; delete markers excluded).
+/// What one bucket stores: every version (noncurrent ones too; delete markers excluded), and of
+/// that, what is in the archive tier (the rest is hot).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BucketUsage {
     pub objects: i64,
     pub bytes: i64,
+    #[serde(default)]
+    pub archived_objects: i64,
+    #[serde(default)]
+    pub archived_bytes: i64,
+}
+
+impl BucketUsage {
+    fn add(self, u: BucketUsage) -> BucketUsage {
+        BucketUsage {
+            objects: self.objects + u.objects,
+            bytes: self.bytes + u.bytes,
+            archived_objects: self.archived_objects + u.archived_objects,
+            archived_bytes: self.archived_bytes + u.archived_bytes,
+        }
+    }
 }
 
 #[derive(Clone)]
 pub(crate) struct Usage {
     meta: Meta,
     counts: Arc<Mutex<HashMap<String, BucketUsage>>>,
-    /// Of all that, the versions in the archive tier (all buckets).
-    archived: Arc<Mutex<BucketUsage>>,
 }
 
 /// An archived version keeps no hot extents (a hot one, even empty, has one).
@@ -32,23 +46,14 @@ fn in_archive(rec: &ObjectRecord) -> bool {
 impl Usage {
     /// Counts what is stored.
     pub(crate) fn count(meta: Meta) -> Result<Usage> {
-        let mut counts: HashMap<String, BucketUsage> = HashMap::new();
-        let mut archived = BucketUsage::default();
-        for item in meta.iter(Keyspace::Versions) {
+        let usage = Usage { meta, counts: Arc::default() };
+        for item in usage.meta.iter(Keyspace::Versions) {
             let (k, v) = item?;
             let rec: ObjectRecord = record::decode(&v)?;
-            if in_archive(&rec) {
-                archived.objects += 1;
-                archived.bytes += rec.size as i64;
-            }
-            if !rec.delete_marker {
-                let bucket = keys::bucket_of(&k).ok_or_else(|| EngineError::Corrupt("version key".into()))?;
-                let u = counts.entry(bucket.to_owned()).or_default();
-                u.objects += 1;
-                u.bytes += rec.size as i64;
-            }
+            let bucket = keys::bucket_of(&k).ok_or_else(|| EngineError::Corrupt("version key".into()))?;
+            usage.account(bucket, &rec, 1);
         }
-        Ok(Usage { meta, counts: Arc::new(Mutex::new(counts)), archived: Arc::new(Mutex::new(archived)) })
+        Ok(usage)
     }
 
     fn counts(&self) -> MutexGuard<'_, HashMap<String, BucketUsage>> {
@@ -57,43 +62,44 @@ impl Usage {
 
     /// Accounts for a version of `bucket` added (`sign` 1) or removed (`sign` -1).
     pub(crate) fn account(&self, bucket: &str, rec: &ObjectRecord, sign: i64) {
-        if in_archive(rec) {
-            self.archive_moved(rec.size, sign);
+        if rec.delete_marker {
+            return;
         }
-        if !rec.delete_marker {
-            let mut map = self.counts();
-            // Look up before inserting: the common case needs no allocation.
-            if !map.contains_key(bucket) {
-                map.insert(bucket.to_owned(), BucketUsage::default());
-            }
-            let u = map.get_mut(bucket).expect("inserted above");
+        let archived = in_archive(rec);
+        self.change(bucket, |u| {
             u.objects += sign;
             u.bytes += sign * rec.size as i64;
+            if archived {
+                u.archived_objects += sign;
+                u.archived_bytes += sign * rec.size as i64;
+            }
+        });
+    }
+
+    fn change(&self, bucket: &str, f: impl FnOnce(&mut BucketUsage)) {
+        let mut map = self.counts();
+        // Look up before inserting: the common case needs no allocation.
+        if !map.contains_key(bucket) {
+            map.insert(bucket.to_owned(), BucketUsage::default());
         }
+        f(map.get_mut(bucket).expect("inserted above"));
     }
 
     pub(crate) fn of(&self, bucket: &BucketName) -> BucketUsage {
         self.counts().get(bucket.as_str()).copied().unwrap_or_default()
     }
 
+    /// A version of `bucket` of `size` bytes entered the archive tier (it was counted as hot).
+    pub(crate) fn archived(&self, bucket: &str, size: u64) {
+        self.change(bucket, |u| {
+            u.archived_objects += 1;
+            u.archived_bytes += size as i64;
+        });
+    }
+
     /// Every bucket's usage added up.
-    /// A version of `size` bytes entered (`sign` 1) or left (-1) the archive tier.
-    pub(crate) fn archive_moved(&self, size: u64, sign: i64) {
-        let mut a = self.archived.lock().unwrap_or_else(|p| p.into_inner());
-        a.objects += sign;
-        a.bytes += sign * size as i64;
-    }
-
-    /// The versions in the archive tier, all buckets together.
-    pub(crate) fn archived(&self) -> BucketUsage {
-        *self.archived.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
     pub(crate) fn total(&self) -> BucketUsage {
-        self.counts().values().fold(BucketUsage::default(), |t, u| BucketUsage {
-            objects: t.objects + u.objects,
-            bytes: t.bytes + u.bytes,
-        })
+        self.counts().values().fold(BucketUsage::default(), |t, u| t.add(*u))
     }
 
     /// A deleted bucket stores nothing.

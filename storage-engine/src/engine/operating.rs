@@ -11,14 +11,13 @@ impl Engine {
 
     pub fn stats(&self) -> EngineStats {
         let total = self.usage.total();
-        let archived = self.usage.archived();
         let (archive_on_disk, archive_live) = self.archive_bytes().unwrap_or_default();
         EngineStats {
             buckets: self.buckets.count(),
-            hot_versions: total.objects - archived.objects,
-            hot_bytes: total.bytes - archived.bytes,
-            archive_versions: archived.objects,
-            archive_bytes: archived.bytes,
+            hot_versions: total.objects - total.archived_objects,
+            hot_bytes: total.bytes - total.archived_bytes,
+            archive_versions: total.archived_objects,
+            archive_bytes: total.archived_bytes,
             gc_queue: self.gc.queued().unwrap_or(0),
             archive_segments: self.archive.segments().map(|s| s.len()).unwrap_or(0),
             archive_on_disk,

@@ -496,7 +496,7 @@ mod tests {
         e.create_bucket(&other, "me", "us-east-1").unwrap();
         put(&e, &b, "a", b"12345").unwrap();
         put(&e, &other, "a", b"1").unwrap();
-        assert_eq!(e.usage(&b), BucketUsage { objects: 1, bytes: 5 });
+        assert_eq!(e.usage(&b), BucketUsage { objects: 1, bytes: 5, ..Default::default() });
         e.set_quota(&b, Some(8)).unwrap();
         assert_eq!(e.quota(&b).unwrap(), Some(8));
         put(&e, &b, "b", b"123").unwrap();
@@ -509,8 +509,8 @@ mod tests {
         put(&e, &b, "d", b"123456789").unwrap();
         drop(e);
         let e = engine(dir.path());
-        assert_eq!(e.usage(&b), BucketUsage { objects: 3, bytes: 13 });
-        assert_eq!(e.usage(&other), BucketUsage { objects: 2, bytes: 11 });
+        assert_eq!(e.usage(&b), BucketUsage { objects: 3, bytes: 13, ..Default::default() });
+        assert_eq!(e.usage(&other), BucketUsage { objects: 2, bytes: 11, ..Default::default() });
         assert_eq!(e.quota(&b).unwrap(), None);
     }
 

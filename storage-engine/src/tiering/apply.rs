@@ -154,7 +154,7 @@ impl Objects {
         if !committed {
             tracing::debug!(bucket = b, key = k, "lifecycle: the version changed under a transition; left as it is");
         } else if archive.is_some() {
-            self.usage.archive_moved(v.size, 1);
+            self.usage.archived(b, v.size);
         }
         Ok(())
     }
