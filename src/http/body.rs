@@ -1,10 +1,24 @@
-//! The response body: empty, one buffer, or a stream of chunks produced by a reader task.
+//! The response body: empty, one buffer, or a stream of chunks produced by a reader task; and
+//! the request body as handlers take it.
 
 use bytes::Bytes;
 use http_body::{Frame, SizeHint};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use tokio::sync::mpsc;
+
+/// A request's body: hyper's, or one made in-process (the console's requests on a user's behalf).
+pub type RequestBody = http_body_util::combinators::BoxBody<Bytes, hyper::Error>;
+
+pub fn request_body(body: impl http_body::Body<Data = Bytes, Error = hyper::Error> + Send + Sync + 'static) -> RequestBody {
+    http_body_util::BodyExt::boxed(body)
+}
+
+/// A request body of these bytes.
+pub fn request_bytes(data: impl Into<Bytes>) -> RequestBody {
+    use http_body_util::BodyExt;
+    http_body_util::Full::new(data.into()).map_err(|never| match never {}).boxed()
+}
 
 pub enum Body {
     Empty,

@@ -10,7 +10,7 @@ use base64::Engine as _;
 use bytes::{Bytes, BytesMut};
 use http::request::Parts;
 use http_body_util::BodyExt;
-use hyper::body::Incoming;
+use crate::http::body::RequestBody;
 use md5::{Digest as _, Md5};
 use sha2::Sha256;
 
@@ -22,7 +22,7 @@ struct PendingChecksum {
 }
 
 pub struct Ingest {
-    incoming: Incoming,
+    incoming: RequestBody,
     decoder: Option<ChunkDecoder>,
     sha256: Option<(Sha256, String)>,
     checksum: Option<PendingChecksum>,
@@ -88,7 +88,7 @@ pub fn content_md5(parts: &Parts) -> S3Result<Option<[u8; 16]>> {
 impl Ingest {
     /// `checksum_headers`: whether `x-amz-checksum-*` value headers describe this body.
     pub fn new(
-        incoming: Incoming,
+        incoming: RequestBody,
         parts: &Parts,
         payload: &Payload,
         limit: u64,

@@ -9,7 +9,7 @@ use crate::s3::router::{Op, Query};
 use crate::wire::error::{Code, S3Error, S3Result};
 use firn_storage::{AccessSettings, BucketName, BucketRecord, ObjectKey, Versioning};
 use http::request::Parts;
-use hyper::body::Incoming;
+use crate::http::body::RequestBody;
 use std::sync::{Arc, Mutex};
 
 /// Everything a handler gets: the app, who is asking and how, and the request.
@@ -31,7 +31,7 @@ pub struct Ctx {
     pub access: AccessSettings,
     pub key: Option<ObjectKey>,
     pub payload: Payload,
-    pub body: Option<Incoming>,
+    pub body: Option<RequestBody>,
 }
 
 impl Ctx {

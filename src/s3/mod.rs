@@ -7,6 +7,7 @@
 pub mod authz;
 pub mod context;
 pub mod documents;
+pub mod execute;
 pub mod handlers;
 pub mod read;
 pub mod request;
