@@ -67,6 +67,23 @@ pub struct Decision {
     pub reason: Reason,
 }
 
+/// A decision made for a request, kept for the access log and the console's explanations.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Noted {
+    pub action: String,
+    pub decision: Decision,
+}
+
+/// A request's decisions, in the order made; None where nobody will read them.
+pub type Notes = Option<std::sync::Arc<std::sync::Mutex<Vec<Noted>>>>;
+
+impl fmt::Display for Noted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let verdict = if self.decision.allowed { "allowed" } else { "denied" };
+        write!(f, "{} {verdict}: {}", self.action, self.decision.reason)
+    }
+}
+
 /// The ACL that counts: none but the owner's when ACLs are disabled, no public grants when they
 /// are ignored.
 pub fn effective_acl(acl: &Acl, bucket: &Bucket) -> Acl {

@@ -33,7 +33,28 @@ pub struct Config {
     pub access: Access,
     pub cors: Cors,
     pub tls: Tls,
+    pub console: Console,
     pub limits: Limits,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Console {
+    /// Serve the web console at all.
+    pub enabled: bool,
+    /// Its address: its own listener, HTTPS with the S3 API's certificate when `tls` is set.
+    pub listen: String,
+    /// Seconds a session may sit unused before it ends.
+    pub session_idle_secs: u64,
+    /// The S3 endpoint that share links (presigned URLs) point at. Unset: the console's host name
+    /// with the S3 listener's scheme and port.
+    pub s3_url: Option<String>,
+}
+
+impl Default for Console {
+    fn default() -> Self {
+        Console { enabled: true, listen: "127.0.0.1:9001".into(), session_idle_secs: 1800, s3_url: None }
+    }
 }
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
@@ -184,6 +205,7 @@ impl Default for Config {
             access: Access::default(),
             cors: Cors::default(),
             tls: Tls::default(),
+            console: Console::default(),
             limits: Limits::default(),
         }
     }
@@ -316,6 +338,19 @@ impl Config {
             self.cors.allowed_origins =
                 v.split(',').map(str::trim).filter(|o| !o.is_empty()).map(str::to_owned).collect();
         }
+        if let Some(v) = env("FIRN_CONSOLE_ENABLED") {
+            self.console.enabled =
+                v.parse().map_err(|_| format!("FIRN_CONSOLE_ENABLED must be true or false, not {v:?}"))?;
+        }
+        if let Some(v) = env("FIRN_CONSOLE_LISTEN") {
+            self.console.listen = v;
+        }
+        if let Some(v) = env("FIRN_CONSOLE_SESSION_IDLE_SECS") {
+            self.console.session_idle_secs = num("FIRN_CONSOLE_SESSION_IDLE_SECS", v)?;
+        }
+        if let Some(v) = env("FIRN_CONSOLE_S3_URL") {
+            self.console.s3_url = Some(v).filter(|u| !u.is_empty());
+        }
         if let Some(v) = env("FIRN_LOG_FORMAT") {
             self.log_format = v;
         }
@@ -384,6 +419,14 @@ impl Config {
         }
         if !(16..=65536).contains(&self.limits.io_buffer_kib) {
             return Err(format!("limits.io_buffer_kib must be 16 to 65536, not {}", self.limits.io_buffer_kib));
+        }
+        if self.console.session_idle_secs == 0 {
+            return Err("console.session_idle_secs must be at least 1".into());
+        }
+        if let Some(url) = &self.console.s3_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() < 10 {
+                return Err(format!("console.s3_url must be an http:// or https:// URL, not {url}"));
+            }
         }
         if !matches!(self.log_format.as_str(), "text" | "json") {
             return Err(format!("log_format must be text or json, not {}", self.log_format));
@@ -470,6 +513,17 @@ mod tests {
         assert!(Config::load(None, |k| (k == "FIRN_LIFECYCLE_DAY_SECS").then(|| "0".into())).is_err());
         let small = Config::load(None, |k| (k == "FIRN_IO_BUFFER_KIB").then(|| "64".into())).unwrap();
         assert_eq!(small.limits.io_buffer_kib, 64);
+        let console = Config::load(None, |k| match k {
+            "FIRN_CONSOLE_LISTEN" => Some("0.0.0.0:9443".into()),
+            "FIRN_CONSOLE_ENABLED" => Some("false".into()),
+            "FIRN_CONSOLE_S3_URL" => Some("https://s3.example.org".into()),
+            _ => None,
+        })
+        .unwrap()
+        .console;
+        assert_eq!((console.listen.as_str(), console.enabled), ("0.0.0.0:9443", false));
+        assert_eq!(console.s3_url.as_deref(), Some("https://s3.example.org"));
+        assert!(Config::load(None, |k| (k == "FIRN_CONSOLE_S3_URL").then(|| "s3.example.org".into())).is_err());
         let tiny = Config::load(None, |k| (k == "FIRN_IO_BUFFER_KIB").then(|| "8".into())).unwrap_err();
         assert!(tiny.contains("io_buffer_kib must be 16 to 65536"), "{tiny}");
     }

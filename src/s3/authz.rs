@@ -163,10 +163,9 @@ impl Ctx {
             ownership: settings.object_ownership(),
         };
         let decision = decision::decide(&request, &on, &fallback);
-        // Only worth writing down when the access log is on.
-        if tracing::enabled!(target: "firn::access::decision", tracing::Level::INFO) {
-            let verdict = if decision.allowed { "allowed" } else { "denied" };
-            self.decisions.lock().expect("not poisoned").push(format!("{action} {verdict}: {}", decision.reason));
+        if let Some(notes) = &self.decisions {
+            let noted = decision::Noted { action: action.to_owned(), decision: decision.clone() };
+            notes.lock().expect("not poisoned").push(noted);
         }
         if decision.allowed {
             Ok((rec, settings))

@@ -1,6 +1,7 @@
 //! What a handler gets (`Ctx`: the app, who asks and how, the request) and how it runs engine
 //! work: blocking calls off the async threads, reads tried again when their version was replaced.
 
+use crate::access::decision::Notes;
 use crate::app::state::App;
 use crate::auth::users::User;
 use crate::auth::{Payload, Proof};
@@ -10,7 +11,7 @@ use crate::wire::error::{Code, S3Error, S3Result};
 use firn_storage::{AccessSettings, BucketName, BucketRecord, ObjectKey, Versioning};
 use http::request::Parts;
 use crate::http::body::RequestBody;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// Everything a handler gets: the app, who is asking and how, and the request.
 pub struct Ctx {
@@ -20,8 +21,8 @@ pub struct Ctx {
     pub user: Option<Arc<User>>,
     pub proof: Proof,
     pub peer: crate::http::peer::Peer,
-    /// What each access decision of the request was and what made it, for the access log.
-    pub decisions: Arc<Mutex<Vec<String>>>,
+    /// What each access decision of the request was and what made it, where someone reads it.
+    pub decisions: Notes,
     pub parts: Parts,
     pub query: Query,
     pub bucket: Option<BucketName>,

@@ -2,6 +2,7 @@
 //! a panic costing the request a 500. The S3 listener and the console both come through here, so
 //! the console's requests meet the same checks and the same handlers as a signed S3 request.
 
+use crate::access::decision::Notes;
 use crate::app::state::App;
 use crate::auth::users::User;
 use crate::auth::Auth;
@@ -16,7 +17,7 @@ use firn_storage::{AccessSettings, BucketName, ObjectKey};
 use futures_util::FutureExt;
 use http::request::Parts;
 use http::Response;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// A routed request and who sent it.
 pub struct Authenticated {
@@ -27,13 +28,13 @@ pub struct Authenticated {
     pub body: RequestBody,
 }
 
-/// `decisions` collects what each access decision was, for the access log.
+/// `decisions` collects what each access decision was, where the caller will read them.
 pub async fn execute(
     app: Arc<App>,
     request: Authenticated,
     request_id: &str,
     peer: Peer,
-    decisions: &Arc<Mutex<Vec<String>>>,
+    decisions: &Notes,
 ) -> S3Result<Response<Body>> {
     let Authenticated { route, parts, query, auth, body } = request;
     let on_panic = app.clone();

@@ -4,7 +4,7 @@
 use crate::http::body::Body;
 use crate::s3::context::Ctx;
 use crate::wire::checksum;
-use crate::wire::error::S3Result;
+use crate::wire::error::{Code, S3Error, S3Result};
 use crate::wire::preconditions::http_date;
 use crate::wire::xml::XmlWriter;
 use firn_storage::model::object_lock::iso;
@@ -124,4 +124,27 @@ pub fn abort_headers(ctx: &Ctx, key: &str, initiated_ms: i64) -> S3Result<Option
         .engine
         .abort_date_of(ctx.bucket(), key, initiated_ms)?
         .map(|(at, rule)| (crate::wire::preconditions::http_date(at), rule)))
+}
+
+/// An S3 error as its XML document (no body for HEAD), with S3's headers for it.
+pub fn error(e: &S3Error, resource: &str, request_id: &str, is_head: bool) -> Response<Body> {
+    let mut builder = Response::builder().status(e.code.status());
+    if e.code == Code::InvalidRange {
+        if let Some((_, size)) = e.details.iter().find(|(n, _)| *n == "ActualObjectSize") {
+            builder = builder.header(http::header::CONTENT_RANGE, format!("bytes */{size}"));
+        }
+    }
+    for (name, value) in &e.headers {
+        builder = builder.header(*name, value);
+    }
+    if is_head {
+        return builder.body(Body::Empty).expect("valid response");
+    }
+    let mut w = XmlWriter::bare("Error");
+    w.elem("Code", e.code.as_str()).elem("Message", &e.message);
+    for (name, value) in &e.details {
+        w.elem(name, value);
+    }
+    w.elem("Resource", resource).elem("RequestId", request_id);
+    builder.header(http::header::CONTENT_TYPE, "application/xml").body(Body::full(w.finish())).expect("valid response")
 }

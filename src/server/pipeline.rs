@@ -1,18 +1,19 @@
 //! The request pipeline: route, authenticate, check access, run the handler, render errors.
 
+use crate::access::decision::Notes;
 use crate::app::state::App;
 use crate::auth::users::User;
 use crate::auth::{self, AuthInput};
 use crate::http::body::{request_body, Body};
 use crate::http::peer::Peer;
 use crate::s3::execute::{self, Authenticated};
+use crate::s3::respond;
 use crate::s3::handlers::{self};
 use crate::s3::router::{self, Query};
 use crate::wire::error::{Code, S3Error, S3Result};
-use crate::wire::xml::XmlWriter;
 use http::{HeaderValue, Request, Response};
 use hyper::body::Incoming;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
 pub async fn handle(app: Arc<App>, req: Request<Incoming>, peer: Peer) -> Response<Body> {
@@ -39,7 +40,8 @@ pub async fn handle(app: Arc<App>, req: Request<Incoming>, peer: Peer) -> Respon
     let website_route =
         router::website_route(&method, host.as_deref(), app.config.website_domain.as_deref(), &path, &site_named);
     let website = website_route.is_some();
-    let decisions = Arc::default();
+    // Only worth writing down when the access log is on.
+    let decisions: Notes = tracing::enabled!(target: "firn::access::decision", tracing::Level::INFO).then(Arc::default);
     let Dispatched { op, bucket, user, result } =
         dispatch(app.clone(), req, host.as_deref(), website_route, &request_id, peer, &decisions).await;
     let mut resp = match result {
@@ -51,7 +53,7 @@ pub async fn handle(app: Arc<App>, req: Request<Incoming>, peer: Peer) -> Respon
             if website {
                 website_error_response(&e, &request_id, is_head)
             } else {
-                error_response(&e, &path, &request_id, is_head)
+                respond::error(&e, &path, &request_id, is_head)
             }
         }
     };
@@ -80,7 +82,9 @@ pub async fn handle(app: Arc<App>, req: Request<Incoming>, peer: Peer) -> Respon
         path,
         operation = op.map_or("-", |o| o.name()),
         status = resp.status().as_u16(),
-        access = decisions.lock().expect("not poisoned").join("; "),
+        access = decisions.as_ref().map_or(String::new(), |d| {
+            d.lock().expect("not poisoned").iter().map(|n| n.to_string()).collect::<Vec<_>>().join("; ")
+        }),
         bytes_in,
         bytes_out,
         micros = elapsed.as_micros() as u64,
@@ -104,7 +108,7 @@ async fn dispatch(
     website: Option<S3Result<router::Route>>,
     request_id: &str,
     peer: Peer,
-    decisions: &Arc<Mutex<Vec<String>>>,
+    decisions: &Notes,
 ) -> Dispatched {
     let (parts, incoming) = req.into_parts();
     let query = Query::parse(parts.uri.query());
@@ -144,26 +148,4 @@ fn website_error_response(e: &S3Error, request_id: &str, is_head: bool) -> Respo
         Response::builder().status(e.code.status()).header(http::header::CONTENT_TYPE, "text/html; charset=utf-8");
     let body = if is_head { Body::Empty } else { Body::full(handlers::website_endpoint::error_page(e, request_id)) };
     builder.body(body).expect("valid response")
-}
-
-pub fn error_response(e: &S3Error, resource: &str, request_id: &str, is_head: bool) -> Response<Body> {
-    let mut builder = Response::builder().status(e.code.status());
-    if e.code == Code::InvalidRange {
-        if let Some((_, size)) = e.details.iter().find(|(n, _)| *n == "ActualObjectSize") {
-            builder = builder.header(http::header::CONTENT_RANGE, format!("bytes */{size}"));
-        }
-    }
-    for (name, value) in &e.headers {
-        builder = builder.header(*name, value);
-    }
-    if is_head {
-        return builder.body(Body::Empty).expect("valid response");
-    }
-    let mut w = XmlWriter::bare("Error");
-    w.elem("Code", e.code.as_str()).elem("Message", &e.message);
-    for (name, value) in &e.details {
-        w.elem(name, value);
-    }
-    w.elem("Resource", resource).elem("RequestId", request_id);
-    builder.header(http::header::CONTENT_TYPE, "application/xml").body(Body::full(w.finish())).expect("valid response")
 }
