@@ -57,6 +57,7 @@ impl Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_firn"))
             .arg("serve")
             .env("FIRN_LISTEN", "127.0.0.1:0")
+            .env("FIRN_CONSOLE_LISTEN", "127.0.0.1:0")
             .env("FIRN_DATA_DIR", dir.path())
             .env("FIRN_ROOT_ACCESS_KEY", ACCESS)
             .env("FIRN_ROOT_SECRET_KEY", SECRET)

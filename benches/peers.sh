@@ -42,7 +42,7 @@ wait_port "$rport" && wait_port "$sport"
 peers="rclone-serve-s3=http://127.0.0.1:$rport,s3s-fs=http://127.0.0.1:$sport"
 if [ -n "${FIRN_BENCH_BEFORE:-}" ]; then
   bport=$(free_port)
-  FIRN_LISTEN="127.0.0.1:$bport" FIRN_DATA_DIR="$work/before" FIRN_ROOT_ACCESS_KEY=$access \
+  FIRN_LISTEN="127.0.0.1:$bport" FIRN_CONSOLE_ENABLED=false FIRN_DATA_DIR="$work/before" FIRN_ROOT_ACCESS_KEY=$access \
     FIRN_ROOT_SECRET_KEY=$secret FIRN_MIN_PART_SIZE=1 RUST_LOG=warn "$FIRN_BENCH_BEFORE" serve >/dev/null 2>&1 &
   pids+=($!)
   wait_port "$bport"

@@ -12,13 +12,15 @@
 //! 5. `app/`: configuration, metrics, the shared `App`.
 //! 6. `admin/`: the admin API, its client and the CLI.
 //! 7. `s3/`: the router, the wire documents and the operation handlers.
-//! 8. `workers/`: the lifecycle loop, restore notifications.
-//! 9. `server/`: listeners, the request pipeline, start-up limits.
+//! 8. `console/`: the web console, a client of the S3 layer with sessions and pages.
+//! 9. `workers/`: the lifecycle loop, restore notifications.
+//! 10. `server/`: listeners, the request pipeline, start-up limits.
 
 pub mod access;
 pub mod admin;
 pub mod app;
 pub mod auth;
+pub mod console;
 pub mod http;
 pub mod s3;
 pub mod server;

@@ -76,7 +76,7 @@ async fn shutdown_signal() {
 
 async fn bind(addr: &str, tls: Option<tokio_rustls::TlsAcceptor>) -> Result<firn::server::listener::Listener, String> {
     let tcp = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("listening on {addr}: {e}"))?;
-    Ok(firn::server::listener::Listener { tcp, tls })
+    Ok(firn::server::listener::Listener { tcp, tls, serves: firn::server::listener::Serves::S3 })
 }
 
 /// SIGHUP reads the certificate and key again (after a renewal); open connections keep theirs.
@@ -138,11 +138,18 @@ async fn serve(mut cfg: Config) -> Result<(), String> {
     };
     let main = bind(&cfg.listen, certificate.as_ref().map(|c| c.acceptor())).await?;
     println!("Firn {} listening on {}", env!("CARGO_PKG_VERSION"), main.url());
+    let s3_port = main.tcp.local_addr().map(|a| a.port()).unwrap_or(0);
     let mut listeners = vec![main];
     if let Some(addr) = &cfg.listen_http {
         let plain = bind(addr, None).await?;
         println!("  plain HTTP: {}", plain.url());
         listeners.push(plain);
+    }
+    let mut console = None;
+    if cfg.console.enabled {
+        let bound = bind(&cfg.console.listen, certificate.as_ref().map(|c| c.acceptor())).await?;
+        println!("  console:    {}", bound.url());
+        console = Some(bound);
     }
     println!("  region:     {}", cfg.region);
     println!("  data dir:   {}", cfg.data_dir.display());
@@ -158,6 +165,13 @@ async fn serve(mut cfg: Config) -> Result<(), String> {
     }
     let users = Users::new(User::new(ROOT, access, secret), engine.users().clone());
     let app = Arc::new(App::new(engine, cfg, users));
+    if let Some(mut bound) = console {
+        let secure = bound.tls.is_some();
+        let scheme = if secure { "https" } else { "http" };
+        let state = firn::console::state::Console::new(app.clone(), secure, scheme, s3_port);
+        bound.serves = firn::server::listener::Serves::Console(Arc::new(state));
+        listeners.push(bound);
+    }
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let notifier = match &app.config.archive.notify_url {
         Some(url) => {

@@ -3,7 +3,7 @@
 # tools/layers), then unit, model-based
 # and integration tests (the integration suite on each metadata backend), the crash harness (its
 # summary shown), the fuzz targets for a bounded time, the interop suite with real clients, then
-# the browser test in headless Chromium.
+# the browser tests in headless Chromium (the CORS page, then the web console).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Style and lints first: a minute, before the long suites.
@@ -31,3 +31,4 @@ fi
 bash tests/fuzz.sh
 bash tests/interop/run.sh
 bash tests/browser/run.sh
+bash tests/console/run.sh

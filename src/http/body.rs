@@ -10,7 +10,9 @@ use tokio::sync::mpsc;
 /// A request's body: hyper's, or one made in-process (the console's requests on a user's behalf).
 pub type RequestBody = http_body_util::combinators::BoxBody<Bytes, hyper::Error>;
 
-pub fn request_body(body: impl http_body::Body<Data = Bytes, Error = hyper::Error> + Send + Sync + 'static) -> RequestBody {
+pub fn request_body(
+    body: impl http_body::Body<Data = Bytes, Error = hyper::Error> + Send + Sync + 'static,
+) -> RequestBody {
     http_body_util::BodyExt::boxed(body)
 }
 

@@ -4,13 +4,13 @@
 
 use crate::auth::chunked::ChunkDecoder;
 use crate::auth::Payload;
+use crate::http::body::RequestBody;
 use crate::wire::checksum::{self, Algorithm, Hasher};
 use crate::wire::error::{Code, S3Error, S3Result};
 use base64::Engine as _;
 use bytes::{Bytes, BytesMut};
 use http::request::Parts;
 use http_body_util::BodyExt;
-use crate::http::body::RequestBody;
 use md5::{Digest as _, Md5};
 use sha2::Sha256;
 

@@ -5,12 +5,12 @@ use crate::access::decision::Notes;
 use crate::app::state::App;
 use crate::auth::users::User;
 use crate::auth::{Payload, Proof};
+use crate::http::body::RequestBody;
 use crate::http::payload::Ingest;
 use crate::s3::router::{Op, Query};
 use crate::wire::error::{Code, S3Error, S3Result};
 use firn_storage::{AccessSettings, BucketName, BucketRecord, ObjectKey, Versioning};
 use http::request::Parts;
-use crate::http::body::RequestBody;
 use std::sync::Arc;
 
 /// Everything a handler gets: the app, who is asking and how, and the request.

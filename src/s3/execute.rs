@@ -130,4 +130,3 @@ fn admit(ctx: &mut Ctx) -> S3Result<()> {
     ctx.access = settings;
     Ok(())
 }
-

@@ -2,6 +2,7 @@
 //! resolves, then stops accepting and lets in-flight requests finish.
 
 use crate::app::state::App;
+use crate::console::state::Console;
 use crate::http::peer::Peer;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -18,10 +19,18 @@ use tokio_rustls::TlsAcceptor;
 /// How long shutdown waits for in-flight requests before giving up on them.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// A bound socket and, for HTTPS, the TLS acceptor of its connections.
+/// What a listener serves.
+#[derive(Clone)]
+pub enum Serves {
+    S3,
+    Console(Arc<Console>),
+}
+
+/// A bound socket, for HTTPS the TLS acceptor of its connections, and what it serves.
 pub struct Listener {
     pub tcp: TcpListener,
     pub tls: Option<TlsAcceptor>,
+    pub serves: Serves,
 }
 
 impl Listener {
@@ -49,13 +58,13 @@ pub async fn run(listeners: Vec<Listener>, app: Arc<App>, shutdown: impl Future<
         let next = std::future::poll_fn(|cx| {
             for l in &listeners {
                 if let Poll::Ready(r) = l.tcp.poll_accept(cx) {
-                    return Poll::Ready((r, l.tls.clone()));
+                    return Poll::Ready((r, l.tls.clone(), l.serves.clone()));
                 }
             }
             Poll::Pending
         });
         tokio::select! {
-            (accepted, tls) = next => {
+            (accepted, tls, serves) = next => {
                 let (stream, peer) = match accepted {
                     Ok(a) => a,
                     Err(e) => {
@@ -71,9 +80,9 @@ pub async fn run(listeners: Vec<Listener>, app: Arc<App>, shutdown: impl Future<
                 // The handshake runs in the connection's task: a slow client never holds up accepting.
                 tokio::spawn(async move {
                     match tls {
-                        None => serve(stream, app, peer, false, watcher).await,
+                        None => serve(stream, app, serves, peer, false, watcher).await,
                         Some(tls) => match handshake(&tls, stream, limits.header_timeout_secs).await {
-                            Ok(stream) => serve(stream, app, peer, true, watcher).await,
+                            Ok(stream) => serve(stream, app, serves, peer, true, watcher).await,
                             Err(e) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
                         },
                     }
@@ -104,6 +113,7 @@ async fn handshake(
 async fn serve<S>(
     stream: S,
     app: Arc<App>,
+    serves: Serves,
     peer: SocketAddr,
     secure: bool,
     watcher: hyper_util::server::graceful::Watcher,
@@ -114,8 +124,14 @@ async fn serve<S>(
     let (header_timeout, max_buf) = (limits.header_timeout_secs, limits.max_header_bytes);
     let from = Peer { ip: peer.ip(), secure };
     let service = service_fn(move |req| {
-        let app = app.clone();
-        async move { Ok::<_, std::convert::Infallible>(crate::server::pipeline::handle(app, req, from).await) }
+        let (app, serves) = (app.clone(), serves.clone());
+        async move {
+            let resp = match serves {
+                Serves::S3 => crate::server::pipeline::handle(app, req, from).await,
+                Serves::Console(console) => crate::console::routes::handle(console, req, from).await,
+            };
+            Ok::<_, std::convert::Infallible>(resp)
+        }
     });
     let conn = http1::Builder::new()
         .keep_alive(true)

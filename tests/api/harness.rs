@@ -71,6 +71,7 @@ impl Server {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_firn"));
         cmd.arg("serve")
             .env("FIRN_LISTEN", "127.0.0.1:0")
+            .env("FIRN_CONSOLE_LISTEN", "127.0.0.1:0")
             .env("FIRN_DATA_DIR", dir.path().join("data"))
             .env("FIRN_ROOT_ACCESS_KEY", ACCESS_KEY)
             .env("FIRN_ROOT_SECRET_KEY", SECRET_KEY)

@@ -309,6 +309,7 @@ fn start_up_stops_on_a_missing_or_mismatched_key() {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_firn"))
             .arg("serve")
             .env("FIRN_LISTEN", "127.0.0.1:0")
+            .env("FIRN_CONSOLE_LISTEN", "127.0.0.1:0")
             .env("FIRN_DATA_DIR", data.path())
             .env(super::harness::SLED.0, super::harness::SLED.1)
             .env("FIRN_TLS_CERT", &pki.cert)

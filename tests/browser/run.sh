@@ -20,7 +20,7 @@ firn="$root/target/debug/firn"
 [ -x "$firn" ] || (cd "$root" && cargo build --quiet)
 work=$(mktemp -d)
 access=BROWSERACCESSKEY0000 secret=browser-secret-key-0123456789abcdefghijk
-FIRN_LISTEN=127.0.0.1:0 FIRN_DATA_DIR="$work/data" FIRN_ROOT_ACCESS_KEY=$access FIRN_ROOT_SECRET_KEY=$secret \
+FIRN_LISTEN=127.0.0.1:0 FIRN_CONSOLE_LISTEN=127.0.0.1:0 FIRN_DATA_DIR="$work/data" FIRN_ROOT_ACCESS_KEY=$access FIRN_ROOT_SECRET_KEY=$secret \
   RUST_LOG=warn "$firn" serve >"$work/out.log" 2>"$work/err.log" &
 pid=$!
 trap 'kill $pid 2>/dev/null; rm -rf "$work"' EXIT

@@ -300,6 +300,7 @@ async fn a_gateway_reaches_postgresql_over_tls() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_firn"))
         .arg("serve")
         .env("FIRN_LISTEN", "127.0.0.1:0")
+        .env("FIRN_CONSOLE_LISTEN", "127.0.0.1:0")
         .env("FIRN_DATA_DIR", data.path())
         .env("FIRN_METADATA_BACKEND", "postgres")
         .env("FIRN_METADATA_URL", &url)

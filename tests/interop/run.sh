@@ -35,7 +35,7 @@ export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
 unset AWS_CA_BUNDLE
 # Two-second lifecycle days, so the lifecycle scenarios see their rules act; restores 3600 times
 # faster than AWS's (Standard: 3-5 s), so the archive scenarios see them complete.
-FIRN_LISTEN=127.0.0.1:0 FIRN_DATA_DIR="$work/data" FIRN_ROOT_ACCESS_KEY=$AWS_ACCESS_KEY_ID \
+FIRN_LISTEN=127.0.0.1:0 FIRN_CONSOLE_LISTEN=127.0.0.1:0 FIRN_DATA_DIR="$work/data" FIRN_ROOT_ACCESS_KEY=$AWS_ACCESS_KEY_ID \
   FIRN_ROOT_SECRET_KEY=$AWS_SECRET_ACCESS_KEY FIRN_LIFECYCLE_DAY_SECS=2 FIRN_LIFECYCLE_INTERVAL_SECS=0.2 \
   FIRN_ARCHIVE_TIME_SCALE=3600 \
   RUST_LOG=warn "$firn" serve >"$work/out.log" 2>"$work/err.log" &
@@ -545,13 +545,14 @@ https_suite() {
       -keyout "$d/firn.key" -out "$d/firn.crt" 2>/dev/null
   }
   tls_pair first || return 1
-  FIRN_LISTEN=127.0.0.1:0 FIRN_LISTEN_HTTP=127.0.0.1:0 FIRN_DATA_DIR="$d/data" FIRN_TLS_CERT="$d/firn.crt" \
+  FIRN_LISTEN=127.0.0.1:0 FIRN_CONSOLE_LISTEN=127.0.0.1:0 FIRN_LISTEN_HTTP=127.0.0.1:0 FIRN_DATA_DIR="$d/data" FIRN_TLS_CERT="$d/firn.crt" \
     FIRN_TLS_KEY="$d/firn.key" FIRN_ROOT_ACCESS_KEY=$AWS_ACCESS_KEY_ID FIRN_ROOT_SECRET_KEY=$AWS_SECRET_ACCESS_KEY \
     RUST_LOG=info "$firn" serve >"$d/out.log" 2>"$d/err.log" &
   pid=$!
   for _ in $(seq 100); do grep -q "secret key" "$d/out.log" 2>/dev/null && break; sleep 0.1; done
-  local https_ep plain_ep
+  local https_ep plain_ep console_port
   https_ep=$(sed -n 's/.*listening on \(https[^ ]*\).*/\1/p' "$d/out.log")
+  console_port=$(sed -n 's/.*console: *https:[^ ]*:\([0-9]*\).*/\1/p' "$d/out.log")
   plain_ep=$(sed -n 's/.*plain HTTP: \(http[^ ]*\).*/\1/p' "$d/out.log")
   port=${https_ep##*:}
   https_ep="https://localhost:$port"
@@ -578,6 +579,8 @@ PY
     $A s3 website s3://secure --index-document index.html &&
     curl -sf --cacert "$d/firn.crt" "https://secure.s3-website.localhost:$port/" | grep >/dev/null "tls home" &&
     curl -sf "http://secure.s3-website.localhost:${plain_ep##*:}/" | grep >/dev/null "tls home" &&
+    curl -sf --cacert "$d/firn.crt" -D - -o /dev/null "https://localhost:$console_port/signin" |
+      grep >/dev/null -i "^set-cookie: firn_signin=.*HttpOnly; SameSite=Strict; Secure" &&
     FIRN_DATA_DIR="$d/data" FIRN_TLS_CERT="$d/firn.crt" FIRN_TLS_KEY="$d/firn.key" FIRN_ADMIN_ENDPOINT=127.0.0.1:$port \
       FIRN_ROOT_ACCESS_KEY=$AWS_ACCESS_KEY_ID FIRN_ROOT_SECRET_KEY=$AWS_SECRET_ACCESS_KEY "$firn" admin user list | grep >/dev/null root &&
     tls_pair renewed && kill -HUP "$pid" && sleep 0.5 && grep >/dev/null "certificate reloaded" "$d/err.log" &&
@@ -589,7 +592,7 @@ PY
   return $rc
 }
 if command -v openssl >/dev/null; then
-  scenario "HTTPS: aws CLIs --ca-bundle, presigned curl, boto3 verify=, rclone --ca-cert, website on https and plain http, admin over TLS, SIGHUP reload" https_suite
+  scenario "HTTPS: aws CLIs --ca-bundle, presigned curl, boto3 verify=, rclone --ca-cert, website on https and plain http, the console on https with Secure cookies, admin over TLS, SIGHUP reload" https_suite
 else
   echo "SKIP HTTPS: openssl not installed (.ci/run installs it)"
 fi
