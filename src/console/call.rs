@@ -52,27 +52,51 @@ pub fn query_string(query: &[(&str, &str)]) -> String {
 }
 
 impl Caller<'_> {
-    /// Runs a request whose head is `parts` (path-style URI) and body `body`.
+    /// Runs a request whose head is `parts` (path-style URI) and body `body`. It is counted in the
+    /// metrics and written to the access log as any S3 request is, marked as the console's.
     pub async fn run(&self, parts: Parts, body: RequestBody) -> Outcome<Response<Body>> {
         let app = &self.console.app;
+        let started = std::time::Instant::now();
         let notes: crate::access::decision::Notes = Some(Arc::default());
-        let fail = |e: S3Error| {
-            let noted = notes.as_ref().map(|n| n.lock().expect("not poisoned").clone()).unwrap_or_default();
-            Failure { sentence: explain::sentence(&e, &noted), error: e }
-        };
+        let noted = || notes.as_ref().map(|n| n.lock().expect("not poisoned").clone()).unwrap_or_default();
         let query = Query::parse(parts.uri.query());
         let copy_source = parts.headers.contains_key("x-amz-copy-source");
-        let route = router::route(&parts.method, None, None, parts.uri.path(), &query, copy_source).map_err(fail)?;
-        let auth = Auth { user: Some(self.user.clone()), payload: Payload::Unsigned, proof: Proof::default() };
-        let request = Authenticated { route, parts, query, auth, body };
+        let (method, path) = (parts.method.clone(), parts.uri.path().to_owned());
+        let route = router::route(&parts.method, None, None, parts.uri.path(), &query, copy_source);
+        let op = route.as_ref().map_or("Unrouted", |r| r.op.name());
         let request_id = app.next_request_id();
-        let result = execute::execute(app.clone(), request, &request_id, self.peer, &notes).await;
+        let result = match route {
+            Ok(route) => {
+                let auth = Auth { user: Some(self.user.clone()), payload: Payload::Unsigned, proof: Proof::default() };
+                let request = Authenticated { route, parts, query, auth, body };
+                execute::execute(app.clone(), request, &request_id, self.peer, &notes).await
+            }
+            Err(e) => Err(e),
+        };
+        let status = match &result {
+            Ok(r) => r.status().as_u16(),
+            Err(e) => e.code.status().as_u16(),
+        };
         if let Err(e) = &result {
             if e.code.status().is_server_error() && e.code != Code::NotImplemented {
                 tracing::warn!(request_id, code = e.code.as_str(), message = %e.message, "console request failed");
             }
         }
-        result.map_err(fail)
+        let elapsed = started.elapsed();
+        app.metrics.observe(op, status, elapsed, 0, 0);
+        tracing::info!(
+            target: "firn::access::decision",
+            request_id,
+            principal = self.user.name.as_str(),
+            via = "console",
+            method = %method,
+            path,
+            operation = op,
+            status,
+            access = noted().iter().map(|n| n.to_string()).collect::<Vec<_>>().join("; "),
+            micros = elapsed.as_micros() as u64,
+        );
+        result.map_err(|e| Failure { sentence: explain::sentence(&e, &noted()), error: e })
     }
 
     /// A request made here: method, bucket, key, query, headers and body.

@@ -47,7 +47,9 @@ document.addEventListener("click", async (e) => {
 
 // ---- uploads ----
 const SINGLE_LIMIT = 16 * 1024 * 1024;
-const PART_SIZE = 16 * 1024 * 1024;
+const MIB = 1024 * 1024;
+// 16 MiB parts, larger where S3's 10,000 parts would not hold the file.
+const partSize = (size) => Math.max(16 * MIB, Math.ceil(size / 10000 / MIB) * MIB);
 const PARALLEL = 6;
 
 function s3Url(bucket, key, query) {
@@ -135,14 +137,15 @@ class Upload {
     const ui = this.ui;
     const created = await send("POST", s3Url(ui.bucket, this.key, "uploads"), ui.csrf, null, null, (x) => this.track(x));
     this.uploadId = created.responseXML.getElementsByTagName("UploadId")[0].textContent;
-    const count = Math.ceil(this.file.size / PART_SIZE);
+    const part = partSize(this.file.size);
+    const count = Math.ceil(this.file.size / part);
     const etags = new Array(count);
     const inFlight = new Map();
     let next = 0;
     const worker = async () => {
       while (next < count && !this.cancelled) {
         const i = next++;
-        const blob = this.file.slice(i * PART_SIZE, Math.min(this.file.size, (i + 1) * PART_SIZE));
+        const blob = this.file.slice(i * part, Math.min(this.file.size, (i + 1) * part));
         const q = "partNumber=" + (i + 1) + "&uploadId=" + encodeURIComponent(this.uploadId);
         const xhr = await send("PUT", s3Url(ui.bucket, this.key, q), ui.csrf, blob, (n) => {
           inFlight.set(i, n);

@@ -3,7 +3,7 @@
 //! folder by name; uploads (by `console.js`, through the console's S3 door) and new folders.
 
 use crate::console::form::Form;
-use crate::console::layout::{crumb, csrf, here, q, size, when, Crumb};
+use crate::console::layout::{crumb, csrf, here, icon, q, size, when, Crumb};
 use crate::console::signed::Signed;
 use crate::http::body::Body;
 use bytes::Bytes;
@@ -124,7 +124,7 @@ pub async fn list(s: &Signed<'_>, bucket: &str, query: &Form) -> Response<Body> 
                         tr.folder {
                             th scope="row" {
                                 a href={ "/browse/" (q(bucket)) "?prefix=" (q(f)) } {
-                                    span.icon aria-hidden="true" { "📁" } " " (f.strip_prefix(prefix).unwrap_or(f))
+                                    (icon(true)) (f.strip_prefix(prefix).unwrap_or(f))
                                 }
                             }
                             td.num { "—" }
@@ -138,7 +138,7 @@ pub async fn list(s: &Signed<'_>, bucket: &str, query: &Form) -> Response<Body> 
                         tr.object {
                             th scope="row" {
                                 a href={ "/object/" (q(bucket)) "?key=" (q(key)) } {
-                                    span.icon aria-hidden="true" { "📄" } " " (key.strip_prefix(prefix).unwrap_or(key))
+                                    (icon(false)) (key.strip_prefix(prefix).unwrap_or(key))
                                 }
                             }
                             td.num { (size(o.child_text("Size").and_then(|v| v.parse().ok()).unwrap_or(0))) }

@@ -101,12 +101,12 @@ pub async fn list(s: &Signed<'_>) -> Response<Body> {
                                 td.wide { (r.owner) }
                                 td.num { (hot.0) " objects" br; span.muted { (size(hot.1)) } }
                                 td.num { (r.usage.archived_objects) " objects" br; span.muted { (size(r.usage.archived_bytes)) } }
-                                td.wide.badges {
+                                td.wide { div.badges {
                                     @if !r.versioning.is_empty() { span.badge { "Versioning " (r.versioning.to_lowercase()) } }
                                     @if r.lock { span.badge.lock { "Object Lock" } }
                                     @if r.website { span.badge { "Website" } }
                                     @if r.public { span.badge.public { "Public" } }
-                                }
+                                } }
                                 td.wide { (r.created) }
                                 td {
                                     form method="post" action="/buckets/delete"

@@ -217,7 +217,8 @@ fn details(
                 data-poll={ "/object/" (q(bucket)) "/state?key=" (q(key)) @if let Some(v) = version { "&versionId=" (q(v)) } } {
                 (state.text)
             }
-            @if restorable {
+            // While a restore runs, another is refused (RestoreAlreadyInProgress): no form then.
+            @if restorable && state.state != "restoring" {
                 form.inline method="post" action=(action("restore")) id="restore-form" {
                     (hidden_fields)
                     label for="restore-days" { "Keep the copy for (days)" }
@@ -344,7 +345,7 @@ fn versions_table(who: &Who, bucket: &str, key: &str, shown: Option<&str>, versi
                                 }
                                 td.wide { (v.modified) }
                                 td.num { @if !v.marker { (size(v.size)) } }
-                                td.rowactions {
+                                td { div.rowactions {
                                     @if !v.marker && !v.latest {
                                         form method="post" action={ "/object/" (q(bucket)) "/promote" } {
                                             (csrf(who))
@@ -361,7 +362,7 @@ fn versions_table(who: &Who, bucket: &str, key: &str, shown: Option<&str>, versi
                                         input type="hidden" name="back" value="object";
                                         button.small.danger type="submit" aria-label={ "Delete version " (v.id) } { "Delete" }
                                     }
-                                }
+                                } }
                             }
                         }
                     }
@@ -384,6 +385,14 @@ pub async fn state(s: &Signed<'_>, bucket: &str, query: &Form) -> Response<Body>
             )
         }
         Err(f) => respond::json(f.error.code.status(), &serde_json::json!({ "error": f.sentence })),
+    }
+}
+
+fn days_text(days: u32) -> String {
+    if days == 1 {
+        "1 day".into()
+    } else {
+        format!("{days} days")
     }
 }
 
@@ -455,8 +464,8 @@ pub async fn act(s: &Signed<'_>, bucket: &str, what: &str, form: &Form) -> Respo
                 );
                 caller.send(Method::POST, bucket, Some(key), &with("restore"), &[], Bytes::from(doc)).await.map(|r| {
                     match r.status() {
-                        StatusCode::OK => format!("The restored copy's time is now {days} days."),
-                        _ => format!("Restore started ({tier}, {days} days)."),
+                        StatusCode::OK => format!("The restored copy now stays {}.", days_text(days)),
+                        _ => format!("Restore started ({tier}, for {}).", days_text(days)),
                     }
                 })
             }
