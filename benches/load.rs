@@ -47,6 +47,8 @@ struct Server {
     name: String,
     child: Option<Child>,
     addr: String,
+    /// The web console's `host:port`, for a Firn started here.
+    console: Option<String>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -70,14 +72,24 @@ impl Server {
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let first = lines.next().unwrap().unwrap();
         let addr = first.split("http://").nth(1).unwrap().trim().to_owned();
+        let mut console = None;
+        for line in lines.by_ref() {
+            let line = line.unwrap();
+            if let Some(c) = line.split("console:").nth(1) {
+                console = Some(c.trim().trim_start_matches("http://").to_owned());
+            }
+            if line.contains("secret key") {
+                break;
+            }
+        }
         std::thread::spawn(move || for _ in lines {});
-        Server { name: "firn".into(), child: Some(child), addr, _dir: Some(dir) }
+        Server { name: "firn".into(), child: Some(child), addr, console, _dir: Some(dir) }
     }
 
     /// `http://host:port` (signed with FIRN_BENCH_ACCESS_KEY / FIRN_BENCH_SECRET_KEY).
     fn external(name: &str, endpoint: &str) -> Server {
         let addr = endpoint.trim_start_matches("http://").trim_end_matches('/').to_owned();
-        Server { name: name.to_owned(), child: None, addr, _dir: None }
+        Server { name: name.to_owned(), child: None, addr, console: None, _dir: None }
     }
 
     fn proc_file(&self, name: &str) -> String {
@@ -628,7 +640,8 @@ async fn listings(server: &Server, list_keys: u64, secs: f64) -> (Vec<f64>, f64)
         let fill = run(server, &format!("fill_{bucket}"), 32, n, 3600.0, move |mut c, _, i| {
             let (a, b) = (a.clone(), b.clone());
             async move {
-                let key = format!("/{b}/d{:03}/k{i:08}", i % 100);
+                // 100 folders of 10 folders each: the console's figures open one deep in it.
+                let key = format!("/{b}/d{:03}/e{}/k{i:08}", i % 100, (i / 100) % 10);
                 call(&mut c, signed("PUT", &a, &key, "", Bytes::new()), 200, None, false).await;
                 (c, 0)
             }
@@ -656,7 +669,62 @@ async fn listings(server: &Server, list_keys: u64, secs: f64) -> (Vec<f64>, f64)
             peak = peak.max(out.peak_rss_mib);
         }
     }
+    if let Some(console) = &server.console {
+        console_pages(console, list_keys).await;
+    }
     (page_ms, peak)
+}
+
+/// The console's first page of the big bucket's root and of a folder two levels down in it: the
+/// p50 of 50 whole requests over loopback, so an upper bound on the server's time to render them.
+async fn console_pages(console: &str, keys: u64) {
+    let send = |req: http::Request<Full<Bytes>>| async move {
+        let mut c = connect(console).await;
+        c.ready().await.unwrap();
+        let resp = c.send_request(req).await.unwrap();
+        let (parts, body) = resp.into_parts();
+        (parts, body.collect().await.unwrap().to_bytes())
+    };
+    let get = |path: &str, cookie: &str| {
+        let req = http::Request::get(path).header("host", console).header("cookie", cookie);
+        req.body(Full::new(Bytes::new())).unwrap()
+    };
+    let cookie = |parts: &http::response::Parts| {
+        let set = parts.headers.get("set-cookie").unwrap().to_str().unwrap();
+        set.split(';').next().unwrap().to_owned()
+    };
+    let (parts, body) = send(get("/signin", "")).await;
+    let page = String::from_utf8_lossy(&body);
+    let token = page.split("name=\"signin\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let form = format!("signin={token}&access_key={ACCESS}&secret_key={SECRET}");
+    let post = http::Request::post("/signin")
+        .header("host", console)
+        .header("origin", format!("http://{console}"))
+        .header("cookie", cookie(&parts))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Full::new(Bytes::from(form)))
+        .unwrap();
+    let (parts, _) = send(post).await;
+    assert_eq!(parts.status, 303, "signed in");
+    let session = cookie(&parts);
+    // The root holds 100 folders; the deep folder 1,000 keys, so its first page has a next one.
+    let pages =
+        [("root", "/browse/listbig", "d099/"), ("deep_folder", "/browse/listbig?prefix=d042%2Fe7%2F", "Next page")];
+    for (label, path, shows) in pages {
+        let mut ms = Vec::new();
+        for _ in 0..50 {
+            let started = Instant::now();
+            let (parts, body) = send(get(path, &session)).await;
+            ms.push(started.elapsed().as_secs_f64() * 1000.0);
+            assert_eq!(parts.status, 200, "{}", String::from_utf8_lossy(&body));
+            assert!(String::from_utf8_lossy(&body).contains(shows), "the page shows {shows}");
+        }
+        ms.sort_by(f64::total_cmp);
+        println!(
+            "{{\"workload\":\"console_page_{label}\",\"bucket_keys\":{keys},\"p50_ms\":{:.2},\"p99_ms\":{:.2}}}",
+            ms[25], ms[49]
+        );
+    }
 }
 
 async fn bench() {

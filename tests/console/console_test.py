@@ -191,6 +191,17 @@ def main():
         check("its bytes are the file's", hashlib.sha256(body).digest() == hashlib.sha256(data).digest())
         shoot(page, "upload")
 
+        # ---- a file dropped on the page ----
+        page.goto(f"{console}/browse/photos?prefix=dropped%2F")
+        page.evaluate("""() => {
+            const dt = new DataTransfer();
+            dt.items.add(new File(["dropped on the page"], "drop.txt", { type: "text/plain" }));
+            document.getElementById("dropzone").dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true }));
+        }""")
+        wait_for(lambda: page.locator("#upload-list li.done").count() == 1, 20)
+        dropped = s3.get_object(Bucket="photos", Key="dropped/drop.txt")["Body"].read()
+        check("a dropped file is uploaded into the folder shown", dropped == b"dropped on the page", dropped)
+
         # ---- cancelling an upload aborts its multipart upload ----
         page.goto(f"{console}/browse/photos")
         hang = re.compile(r"/api/s3/photos/cancelled\.bin\?partNumber=")

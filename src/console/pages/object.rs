@@ -199,6 +199,7 @@ fn details(
                 button.danger type="submit" { @if version.is_some() { "Delete this version" } @else { "Delete" } }
             }
         }
+        div.cards {
         section.card aria-labelledby="props-title" {
             h2 id="props-title" { "Properties" }
             dl.props {
@@ -294,6 +295,7 @@ fn details(
                     span id="copy-status" role="status" {}
                 }
             }
+        }
         }
     }
 }
