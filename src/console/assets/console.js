@@ -130,7 +130,7 @@ class Upload {
       this.status.textContent = this.cancelled ? "Cancelled: nothing was stored." : "Failed: " + err.message;
       return false;
     } finally {
-      this.cancelButton.disabled = true;
+      this.cancelButton.hidden = true;
     }
   }
   async multipart() {
