@@ -179,6 +179,7 @@ async fn serve(mut cfg: Config) -> Result<(), String> {
         }
         None => None,
     };
+    let history = firn::workers::history::spawn(app.clone(), stopped.clone());
     let lifecycle = firn::workers::lifecycle::spawn_lifecycle(app.clone(), stopped);
     if let Some(certificate) = certificate {
         reload_on_sighup(certificate);
@@ -186,6 +187,7 @@ async fn serve(mut cfg: Config) -> Result<(), String> {
     firn::server::listener::run(listeners, app, shutdown_signal()).await;
     let _ = stop.send(true);
     let _ = lifecycle.await;
+    let _ = history.await;
     if let Some(n) = notifier {
         let _ = n.await;
     }

@@ -1,6 +1,7 @@
 //! Prometheus metrics: requests by operation and status, latency histograms, bytes in and out,
 //! and the engine's stored totals, rendered in the text exposition format.
 
+use crate::app::history::{self, History};
 use firn_storage::EngineStats;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -18,8 +19,22 @@ struct Histogram {
     sum: f64,
 }
 
+/// A background worker's last run, for the console's overview.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WorkerRun {
+    pub name: &'static str,
+    pub at_ms: i64,
+    /// What the run did, in a few words.
+    pub did: String,
+    /// The last error it met, and when.
+    pub last_error: Option<String>,
+}
+
 #[derive(Default)]
 pub struct Metrics {
+    /// Minute by minute, for the console's charts.
+    pub history: History,
+    workers: Mutex<BTreeMap<&'static str, WorkerRun>>,
     requests: Mutex<BTreeMap<(&'static str, u16), u64>>,
     latency: Mutex<BTreeMap<&'static str, Histogram>>,
     bytes_in: AtomicU64,
@@ -49,6 +64,30 @@ impl Metrics {
         h.sum += secs;
         self.bytes_in.fetch_add(bytes_in, Ordering::Relaxed);
         self.bytes_out.fetch_add(bytes_out, Ordering::Relaxed);
+        let now = chrono::Utc::now().timestamp();
+        self.history.record(now, history::kind_of(operation), status, elapsed, bytes_in, bytes_out);
+    }
+
+    /// Metrics whose history is kept in `file` (and read back from it).
+    pub fn with_history(file: std::path::PathBuf) -> Metrics {
+        Metrics { history: History::open(Some(file), chrono::Utc::now().timestamp()), ..Metrics::default() }
+    }
+
+    /// Notes a background worker's run: what it did, or the error it met.
+    pub fn worker_ran(&self, name: &'static str, outcome: Result<String, String>) {
+        let at_ms = chrono::Utc::now().timestamp_millis();
+        let mut workers = self.workers.lock().unwrap_or_else(|p| p.into_inner());
+        let w = workers.entry(name).or_insert(WorkerRun { name, at_ms, did: String::new(), last_error: None });
+        w.at_ms = at_ms;
+        match outcome {
+            Ok(did) => w.did = did,
+            Err(e) => w.last_error = Some(format!("{e} (at {})", crate::wire::preconditions::iso_date(at_ms))),
+        }
+    }
+
+    /// Each worker's last run, by name.
+    pub fn workers(&self) -> Vec<WorkerRun> {
+        self.workers.lock().unwrap_or_else(|p| p.into_inner()).values().cloned().collect()
     }
 
     /// Counts a request whose handler panicked.

@@ -23,13 +23,23 @@ pub struct App {
     policies: Mutex<HashMap<String, (String, Arc<Policy>)>>,
 }
 
+/// Where this process keeps its history: beside the data, named for the host and the S3 address,
+/// so gateways sharing a data directory each keep their own.
+fn history_file(config: &Config) -> std::path::PathBuf {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    let name = format!("{}-{}", host.trim(), config.listen);
+    let name: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
+    config.data_dir.join(format!("history-{name}.json"))
+}
+
 impl App {
     pub fn new(engine: Engine, config: Config, users: Users) -> App {
+        let metrics = Metrics::with_history(history_file(&config));
         App {
             engine,
             config,
             users,
-            metrics: Metrics::default(),
+            metrics,
             request_seq: AtomicU64::new(0),
             instance: rand::random(),
             policies: Mutex::default(),

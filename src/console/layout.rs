@@ -10,6 +10,8 @@ use maud::{html, Markup, PreEscaped, DOCTYPE};
 pub struct Who<'a> {
     pub name: &'a str,
     pub csrf: &'a str,
+    /// Root sees the server-wide pages.
+    pub root: bool,
 }
 
 /// One step of the breadcrumbs: its label and, unless it is the current page, its link.
@@ -44,6 +46,10 @@ pub fn page(title: &str, who: Option<&Who>, crumbs: &[Crumb], flash: Option<&Fla
                 header.top {
                     a.brand href="/buckets" { span.logo aria-hidden="true" { "❄" } " Firn" }
                     @if let Some(who) = who {
+                        nav.sections aria-label="Sections" {
+                            a href="/buckets" { "Buckets" }
+                            @if who.root { a href="/overview" { "Overview" } }
+                        }
                         nav.user aria-label="Account" {
                             span.whoami { "Signed in as " strong { (who.name) } }
                             form method="post" action="/signout" {

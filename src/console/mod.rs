@@ -4,11 +4,12 @@
 //! decision and the same handlers answer it. It adds sessions, CSRF tokens and pages.
 //!
 //! `routes` guards and dispatches; `pages/` holds one module per part of the console; `layout`
-//! the frame and formatting; `session` and `throttle` sign-in state; `explain` turns S3 errors
+//! the frame and formatting; `chart` SVG charts; `session` and `throttle` sign-in state; `explain` turns S3 errors
 //! into sentences; `assets` the embedded stylesheet and script.
 
 pub mod assets;
 pub mod call;
+pub mod chart;
 pub mod explain;
 pub mod form;
 pub mod layout;

@@ -35,8 +35,10 @@ pub fn json(status: StatusCode, value: &serde_json::Value) -> Response<Body> {
 }
 
 /// What the S3 door answers with is the users' own content (an uploaded HTML page, say): it runs
-/// nothing, in a sandbox of no origin. Inline styles only, for the browser's own XML viewer.
-const CONTENT_CSP: &str = "sandbox; default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'";
+/// nothing, in a sandbox of no origin. Inline styles and data: images only, for the browser's own
+/// XML viewer.
+const CONTENT_CSP: &str =
+    "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-ancestors 'none'";
 
 /// What a response holds, for its headers.
 #[derive(Clone, Copy, PartialEq, Eq)]

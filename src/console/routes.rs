@@ -6,7 +6,7 @@ use crate::auth::sigv4::{constant_time_eq, uri_decode};
 use crate::console::assets;
 use crate::console::form::Form;
 use crate::console::layout;
-use crate::console::pages::{api, browse, buckets, object, signin};
+use crate::console::pages::{api, browse, buckets, object, overview, signin};
 use crate::console::respond::{self, Holds};
 use crate::console::session::{self, cookie};
 use crate::console::signed::Signed;
@@ -100,6 +100,7 @@ async fn route(console: &Console, req: Request<Incoming>, peer: Peer) -> Respons
         return match segs.as_slice() {
             [""] => respond::redirect("/buckets", &[]),
             ["buckets"] => buckets::list(&s).await,
+            ["overview"] => overview::show(&s, query.text("range") == "day").await,
             ["browse", bucket] => browse::list(&s, bucket, &query).await,
             ["object", bucket] => object::show(&s, bucket, &query, None).await,
             ["object", bucket, "state"] => object::state(&s, bucket, &query).await,

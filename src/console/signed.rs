@@ -29,7 +29,7 @@ impl<'a> Signed<'a> {
     }
 
     pub fn who(&self) -> Who<'_> {
-        Who { name: &self.user.name, csrf: &self.session.csrf }
+        Who { name: &self.user.name, csrf: &self.session.csrf, root: self.user.is_root() }
     }
 
     pub fn page(&self, title: &str, crumbs: &[Crumb], body: Markup) -> Response<Body> {

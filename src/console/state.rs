@@ -15,11 +15,13 @@ pub struct Console {
     /// The S3 listener's scheme and port: share links go there when `console.s3_url` is unset.
     pub s3_scheme: &'static str,
     pub s3_port: u16,
+    pub started: std::time::Instant,
 }
 
 impl Console {
     pub fn new(app: Arc<App>, secure: bool, s3_scheme: &'static str, s3_port: u16) -> Console {
         let idle = std::time::Duration::from_secs(app.config.console.session_idle_secs);
-        Console { app, sessions: Sessions::new(idle), throttle: Throttle::default(), secure, s3_scheme, s3_port }
+        let (sessions, throttle, started) = (Sessions::new(idle), Throttle::default(), std::time::Instant::now());
+        Console { app, sessions, throttle, secure, s3_scheme, s3_port, started }
     }
 }

@@ -33,6 +33,7 @@ pub fn spawn_lifecycle(app: Arc<App>, mut stop: watch::Receiver<bool>) -> tokio:
                 let more = match pass {
                     Ok(Ok(Some(report))) => {
                         app.metrics.lifecycle_pass(&report);
+                        app.metrics.worker_ran("lifecycle", Ok(pass_summary(&report)));
                         if !report.total.actions.is_empty() || report.total.errors > 0 {
                             tracing::info!(
                                 examined = report.total.examined,
@@ -47,6 +48,7 @@ pub fn spawn_lifecycle(app: Arc<App>, mut stop: watch::Receiver<bool>) -> tokio:
                     Ok(Ok(None)) => false,
                     Ok(Err(e)) => {
                         tracing::warn!(error = %e, "lifecycle pass failed");
+                        app.metrics.worker_ran("lifecycle", Err(e.to_string()));
                         false
                     }
                     Err(e) => {
@@ -64,13 +66,22 @@ pub fn spawn_lifecycle(app: Arc<App>, mut stop: watch::Receiver<bool>) -> tokio:
             let compacted =
                 tokio::task::spawn_blocking(move || engine_app.engine.compact_archive(0.5, false, lease_ms)).await;
             match compacted {
-                Ok(Ok(Some(r))) if r.segments > 0 => tracing::info!(
-                    segments = r.segments,
-                    moved = r.moved_versions,
-                    freed = r.freed_bytes,
-                    "archive compaction"
-                ),
-                Ok(Err(e)) => tracing::warn!(error = %e, "archive compaction failed"),
+                Ok(Ok(Some(r))) => {
+                    if r.segments > 0 {
+                        tracing::info!(
+                            segments = r.segments,
+                            moved = r.moved_versions,
+                            freed = r.freed_bytes,
+                            "archive compaction"
+                        );
+                    }
+                    let did = format!("{} segments rewritten, {} bytes freed", r.segments, r.freed_bytes);
+                    app.metrics.worker_ran("archive compaction", Ok(did));
+                }
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "archive compaction failed");
+                    app.metrics.worker_ran("archive compaction", Err(e.to_string()));
+                }
                 _ => {}
             }
             // Gateways sharing a data directory: one that died mid-upload leaves a file behind,
@@ -88,4 +99,12 @@ pub fn spawn_lifecycle(app: Arc<App>, mut stop: watch::Receiver<bool>) -> tokio:
         let engine_app = app.clone();
         let _ = tokio::task::spawn_blocking(move || engine_app.engine.stop_lifecycle()).await;
     })
+}
+
+/// What a pass did, in a few words: `examined 12; expire 3, transition 1; 0 errors`.
+fn pass_summary(report: &firn_storage::PassReport) -> String {
+    let t = &report.total;
+    let actions: Vec<String> = t.actions.iter().map(|(kind, n)| format!("{kind} {n}")).collect();
+    let actions = if actions.is_empty() { "nothing due".to_owned() } else { actions.join(", ") };
+    format!("examined {}; {actions}; {} errors", t.examined, t.errors)
 }

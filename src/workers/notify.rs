@@ -98,10 +98,12 @@ pub fn spawn(app: Arc<App>, target: Target, mut stop: watch::Receiver<bool>) -> 
                 let outcome = match result {
                     Ok(()) => {
                         app.metrics.notification(true);
+                        app.metrics.worker_ran("restore notifications", Ok(format!("delivered {}", n.event)));
                         tokio::task::spawn_blocking(move || a.engine.notification_delivered(&id)).await
                     }
                     Err(e) => {
                         app.metrics.notification(false);
+                        app.metrics.worker_ran("restore notifications", Err(e.to_string()));
                         tracing::warn!(
                             event = n.event,
                             bucket = n.bucket,

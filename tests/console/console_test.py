@@ -368,6 +368,28 @@ def main():
               and hashlib.sha256(got.body()).digest() == hashlib.sha256(data).digest(), got.status)
         stranger.close()
 
+        # ---- the operator's overview, with charts from the server's own history ----
+        page.goto(f"{console}/buckets")
+        page.get_by_role("navigation", name="Sections").get_by_role("link", name="Overview").click()
+        page.wait_for_url(f"{console}/overview")
+        reads = page.locator("#chart-requests polyline[data-series=reads]")
+        summary = page.locator("#chart-requests svg").get_attribute("aria-label")
+        top = re.search(r"up to ([0-9.]+) (k?)/s", summary or "")
+        check("the requests chart has points from the traffic so far", reads.count() == 1
+              and int(reads.get_attribute("data-points")) >= 1 and (reads.get_attribute("points") or "").strip()
+              and top and float(top.group(1)) > 0, summary)
+        check("every chart is drawn", page.locator("figure.chart svg polyline").count() == 12)
+        check("the archive tier's bytes are shown", page.locator("#archive-bytes").inner_text() != "0 B",
+              page.locator("#archive-bytes").inner_text())
+        check("the lifecycle worker's last run is shown",
+              page.locator("#workers tr", has_text="lifecycle").count() >= 1, page.locator("#workers").inner_text())
+        check("each bucket's tiers are listed", page.locator("#per-bucket tr", has_text="photos").count() == 1)
+        shoot(page, "overview")
+        page.get_by_role("link", name="Last 24 hours").click()
+        check("the last 24 hours are a click away", page.url.endswith("/overview?range=day")
+              and page.locator("figure.chart").count() == 5)
+        shoot(page, "overview-day")
+
         # ---- a key that looks like HTML is text ----
         s3.put_object(Bucket="photos", Key="<img src=x onerror=alert(1)>.txt", Body=b"x")
         before = len(watch.dialogs)
@@ -425,6 +447,10 @@ def main():
         with apage.expect_response(re.compile(r"/api/s3/photos/big.bin")) as r:
             apage.goto(f"{console}/api/s3/photos/big.bin")
         check("nor can they download from it", r.value.status == 403)
+        check("a user who is not root has no overview link", apage.get_by_role("link", name="Overview").count() == 0)
+        with apage.expect_response(re.compile(r"/overview$")) as r:
+            apage.goto(f"{console}/overview")
+        check("and is refused the server-wide overview", r.value.status == 403 and "only root" in flash(apage))
         check("the second user's pages logged no browser error", not awatch.unexpected(), awatch.unexpected())
 
         # ---- repeated failures slow down ----

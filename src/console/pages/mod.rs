@@ -4,4 +4,5 @@ pub mod api;
 pub mod browse;
 pub mod buckets;
 pub mod object;
+pub mod overview;
 pub mod signin;
