@@ -140,6 +140,19 @@ impl Caller<'_> {
         document(resp).await.map_err(|e| Failure { sentence: explain::sentence(&e, &[]), error: e })
     }
 
+    /// An admin operation (`POST /-/admin`): root's alone, as the S3 listener's admin API is.
+    pub async fn admin(&self, req: &crate::admin::Request) -> Outcome<crate::admin::Reply> {
+        let json = serde_json::to_vec(req).map_err(|_| self.invalid("not an admin request"))?;
+        let headers = [("content-type", "application/json")];
+        let resp = self.send(Method::POST, "-", Some("admin"), &[], &headers, bytes::Bytes::from(json)).await?;
+        let body = resp.into_body().collect().await.map_err(|e| self.failure(S3Error::internal(e)))?.to_bytes();
+        serde_json::from_slice(&body).map_err(|e| self.failure(S3Error::internal(e)))
+    }
+
+    fn failure(&self, error: S3Error) -> Failure {
+        Failure { sentence: explain::sentence(&error, &[]), error }
+    }
+
     fn invalid(&self, why: &str) -> Failure {
         let error = S3Error::msg(Code::InvalidRequest, why);
         Failure { sentence: explain::sentence(&error, &[]), error }

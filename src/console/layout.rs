@@ -48,7 +48,8 @@ pub fn page(title: &str, who: Option<&Who>, crumbs: &[Crumb], flash: Option<&Fla
                     @if let Some(who) = who {
                         nav.sections aria-label="Sections" {
                             a href="/buckets" { "Buckets" }
-                            @if who.root { a href="/overview" { "Overview" } }
+                            @if who.root { a href="/overview" { "Overview" } a href="/users" { "Users" } }
+                            a href="/keys" { "Your keys" }
                         }
                         nav.user aria-label="Account" {
                             span.whoami { "Signed in as " strong { (who.name) } }

@@ -70,11 +70,14 @@ class Watch:
 
 
 def shoot(page, name):
-    """Light at both widths, and dark (the system's choice) at the wide one."""
+    """Light at both widths, and dark (the system's choice) at the wide one. No page may be wider
+    than the window."""
     size = page.viewport_size
     for width in (1280, 390):
         page.set_viewport_size({"width": width, "height": 900})
         page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        check(f"{name} fits {width} px", wide <= width, f"{wide} px wide")
     page.emulate_media(color_scheme="dark")
     page.set_viewport_size({"width": 1280, "height": 900})
     page.screenshot(path=str(shots / f"{name}-1280-dark.png"), full_page=True)
@@ -451,6 +454,21 @@ def main():
         with apage.expect_response(re.compile(r"/overview$")) as r:
             apage.goto(f"{console}/overview")
         check("and is refused the server-wide overview", r.value.status == 403 and "only root" in flash(apage))
+        with apage.expect_response(re.compile(r"/users$")) as r:
+            apage.goto(f"{console}/users")
+        check("and the users page", r.value.status == 403 and "root's to manage" in flash(apage))
+        apage.goto(f"{console}/keys")
+        apage.get_by_role("button", name="Create a new key").click()
+        new_key, new_secret = apage.locator("#new-access-key").input_value(), apage.locator("#new-secret-key").input_value()
+        shoot(apage, "own-keys")
+        apage.goto(f"{console}/keys")
+        apage.get_by_role("button", name=f"Revoke key {alice['access_key']}").click()
+        apage.wait_for_url(f"{console}/signin")
+        check("revoking the key one signed in with signs one out", apage.url.endswith("/signin"))
+        sign_in(apage, new_key, new_secret)
+        apage.wait_for_url(f"{console}/buckets")
+        check("a user rotates their own key and signs in with the new one", apage.url.endswith("/buckets"))
+        alice = dict(alice, access_key=new_key, secret_key=new_secret)
         check("the second user's pages logged no browser error", not awatch.unexpected(), awatch.unexpected())
 
         # ---- repeated failures slow down ----
@@ -469,6 +487,40 @@ def main():
         shoot(spage, "throttled")
         stranger.close()
         other.close()
+
+        # ---- users and keys, for root ----
+        page.goto(f"{console}/users")
+        page.get_by_label("New user's name").fill("bob")
+        page.get_by_role("button", name="Add user").click()
+        bob_key = page.locator("#new-access-key").input_value()
+        bob_secret = page.locator("#new-secret-key").input_value()
+        check("a new user's secret is shown once", len(bob_secret) >= 20 and page.locator("#users tr", has_text="bob").count() == 1)
+        check("users are listed with their account id and ARN",
+              re.search(r"arn:aws:iam::\d{12}:user/bob", page.locator("#users").inner_text()) is not None)
+        shoot(page, "users")
+        bob = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=bob_key, aws_secret_access_key=bob_secret,
+                           region_name="us-east-1")
+        bob.create_bucket(Bucket="bobs")
+        page.goto(f"{console}/users")
+        page.get_by_role("button", name="Create a key for bob").click()
+        bob_key2 = page.locator("#new-access-key").input_value()
+        bob_secret2 = page.locator("#new-secret-key").input_value()
+        page.goto(f"{console}/users")
+        page.get_by_role("button", name=f"Revoke key {bob_key}").click()
+        page.wait_for_load_state("load")
+        try:
+            bob.list_buckets()
+            revoked = False
+        except Exception as e:  # noqa: BLE001 - the S3 error is what is checked
+            revoked = "InvalidAccessKeyId" in str(e)
+        bob2 = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=bob_key2,
+                            aws_secret_access_key=bob_secret2, region_name="us-east-1")
+        check("a revoked key is refused by the S3 API, the new one works",
+              revoked and [b["Name"] for b in bob2.list_buckets()["Buckets"]] == ["bobs"])
+        page.get_by_role("button", name="Remove user bob").click()
+        page.wait_for_load_state("load")
+        check("a user who owns buckets is not removed, and the page says why",
+              "bobs" in flash(page) and page.locator("#users tr", has_text="bob").count() == 1, flash(page))
 
         # ---- sign out ----
         page.goto(f"{console}/buckets")

@@ -6,3 +6,4 @@ pub mod buckets;
 pub mod object;
 pub mod overview;
 pub mod signin;
+pub mod users;
