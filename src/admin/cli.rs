@@ -363,8 +363,9 @@ pub fn render(reply: &Reply) -> String {
                 a.restored_copies,
                 a.restore_jobs.len()
             ));
-            for (what, tier, due) in a.restore_jobs.iter().take(20) {
-                out.push_str(&format!("  {what} ({tier}) due {}\n", crate::wire::preconditions::iso_date(*due)));
+            for j in a.restore_jobs.iter().take(20) {
+                let due = crate::wire::preconditions::iso_date(j.due_ms);
+                out.push_str(&format!("  {} ({}) due {due}\n", j.object, j.tier));
             }
             out.push_str(&format!("transitions scheduled: {}\n", a.pending_transitions.len()));
             for (what, version, class, due) in a.pending_transitions.iter().take(20) {

@@ -48,7 +48,7 @@ pub fn page(title: &str, who: Option<&Who>, crumbs: &[Crumb], flash: Option<&Fla
                     @if let Some(who) = who {
                         nav.sections aria-label="Sections" {
                             a href="/buckets" { "Buckets" }
-                            @if who.root { a href="/overview" { "Overview" } a href="/users" { "Users" } }
+                            @if who.root { a href="/overview" { "Overview" } a href="/archive" { "Archive" } a href="/users" { "Users" } }
                             a href="/keys" { "Your keys" }
                         }
                         nav.user aria-label="Account" {

@@ -6,7 +6,7 @@ use crate::auth::sigv4::{constant_time_eq, uri_decode};
 use crate::console::assets;
 use crate::console::form::Form;
 use crate::console::layout;
-use crate::console::pages::{api, browse, buckets, object, overview, signin, users};
+use crate::console::pages::{api, archive, browse, buckets, object, overview, signin, users};
 use crate::console::respond::{self, Holds};
 use crate::console::session::{self, cookie};
 use crate::console::signed::Signed;
@@ -102,6 +102,7 @@ async fn route(console: &Console, req: Request<Incoming>, peer: Peer) -> Respons
             ["buckets"] => buckets::list(&s).await,
             ["overview"] => overview::show(&s, query.text("range") == "day").await,
             ["users"] => users::list(&s, None).await,
+            ["archive"] => archive::show(&s).await,
             ["keys"] => users::own(&s, None).await,
             ["browse", bucket] => browse::list(&s, bucket, &query).await,
             ["object", bucket] => object::show(&s, bucket, &query, None).await,
@@ -124,6 +125,7 @@ async fn route(console: &Console, req: Request<Incoming>, peer: Peer) -> Respons
         (&Method::POST, ["browse", bucket, "folder"]) => browse::new_folder(&s, bucket, &form).await,
         (&Method::POST, ["object", bucket, action]) => object::act(&s, bucket, action, &form).await,
         (&Method::POST, ["users", action]) => users::act(&s, action, &form).await,
+        (&Method::POST, ["archive", "compact"]) => archive::compact(&s, &form).await,
         (&Method::POST, ["keys", action]) => users::own_act(&s, action, &form).await,
         _ => not_found(&s),
     }

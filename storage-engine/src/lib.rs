@@ -51,6 +51,6 @@ pub use object::reader::ObjectReader;
 pub use object::scrub::{Damage, ScrubReport};
 pub use object::versions::{VersionEntry, VersionPage, VersionQuery};
 pub use tiering::compaction::CompactReport;
-pub use tiering::report::ArchiveReport;
+pub use tiering::report::{ArchiveReport, RestoreJob};
 pub use tiering::restore::RestoreOutcome;
 pub use tiering::worker::{PassReport, RunStats};

@@ -346,6 +346,17 @@ def main():
         check("a restore starts", "Restore started" in flash(page) and state.get_attribute("data-state") == "restoring"
               and "ready at about" in state.inner_text(), state.inner_text())
         shoot(page, "restoring")
+        ops = context.new_page()
+        Watch(ops)
+        ops.goto(f"{console}/archive")
+        job = ops.locator("#restore-jobs tr", has_text="photos/cold/archive.tar")
+        check("the archive page lists the running restore with its tier and time left",
+              job.count() == 1 and "Standard" in job.inner_text() and re.search(r"\d+ s|due now", job.inner_text()),
+              ops.locator("main").inner_text()[:400])
+        shoot(ops, "archive")
+        ops.get_by_role("button", name="Compact now").click()
+        check("Compact runs from the page", "Compacted" in flash(ops), flash(ops))
+        ops.close()
         page.evaluate("window.stillThisPage = true")
         wait_for(lambda: state.get_attribute("data-state") == "restored", 30)
         check("the state turns to restored without a reload",

@@ -19,13 +19,24 @@ pub struct ArchiveReport {
     /// Archived versions and their bytes before compression.
     pub versions: u64,
     pub logical: u64,
-    /// Restore jobs still running: `bucket/key`, tier, due time (ms), soonest first.
-    pub restore_jobs: Vec<(String, String, i64)>,
+    /// Restore jobs still running, soonest first.
+    pub restore_jobs: Vec<RestoreJob>,
     /// Restored copies on the hot tier.
     pub restored_copies: u64,
     /// Transitions the lifecycle rules will make: `bucket/key`, version id, class, due time (ms),
     /// soonest first.
     pub pending_transitions: Vec<(String, String, String, i64)>,
+}
+
+/// A restore job still running.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RestoreJob {
+    /// `bucket/key`.
+    pub object: String,
+    pub tier: String,
+    /// When it was asked for and when it completes (ms since the Unix epoch).
+    pub requested_ms: i64,
+    pub due_ms: i64,
 }
 
 /// Reads the archive's records and segment files to report on them.
@@ -52,14 +63,15 @@ impl ArchiveView<'_> {
             let r: RestoreRecord = record::decode(&v)?;
             match r.completed_ms {
                 Some(_) => report.restored_copies += 1,
-                None => report.restore_jobs.push((
-                    String::from_utf8_lossy(&vkey[..vkey.len() - 9]).replace('\0', "/"),
-                    r.tier,
-                    r.due_ms,
-                )),
+                None => report.restore_jobs.push(RestoreJob {
+                    object: String::from_utf8_lossy(&vkey[..vkey.len() - 9]).replace('\0', "/"),
+                    tier: r.tier,
+                    requested_ms: r.requested_ms,
+                    due_ms: r.due_ms,
+                }),
             }
         }
-        report.restore_jobs.sort_by_key(|j| j.2);
+        report.restore_jobs.sort_by_key(|j| j.due_ms);
         // Transitions the rules have scheduled: the keys the lifecycle queue will look at.
         let mut keys = std::collections::BTreeSet::new();
         for item in self.meta.iter(Keyspace::LifecycleQueue) {
