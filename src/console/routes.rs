@@ -6,7 +6,7 @@ use crate::auth::sigv4::{constant_time_eq, uri_decode};
 use crate::console::assets;
 use crate::console::form::Form;
 use crate::console::layout;
-use crate::console::pages::{api, archive, browse, buckets, object, overview, signin, users};
+use crate::console::pages::{api, archive, browse, buckets, object, overview, settings, signin, users};
 use crate::console::respond::{self, Holds};
 use crate::console::session::{self, cookie};
 use crate::console::signed::Signed;
@@ -103,6 +103,7 @@ async fn route(console: &Console, req: Request<Incoming>, peer: Peer) -> Respons
             ["overview"] => overview::show(&s, query.text("range") == "day").await,
             ["users"] => users::list(&s, None).await,
             ["archive"] => archive::show(&s).await,
+            ["settings", bucket] => settings::show(&s, bucket, None).await,
             ["keys"] => users::own(&s, None).await,
             ["browse", bucket] => browse::list(&s, bucket, &query).await,
             ["object", bucket] => object::show(&s, bucket, &query, None).await,
@@ -126,6 +127,7 @@ async fn route(console: &Console, req: Request<Incoming>, peer: Peer) -> Respons
         (&Method::POST, ["object", bucket, action]) => object::act(&s, bucket, action, &form).await,
         (&Method::POST, ["users", action]) => users::act(&s, action, &form).await,
         (&Method::POST, ["archive", "compact"]) => archive::compact(&s, &form).await,
+        (&Method::POST, ["settings", bucket, what]) => settings::save(&s, bucket, what, &form).await,
         (&Method::POST, ["keys", action]) => users::own_act(&s, action, &form).await,
         _ => not_found(&s),
     }

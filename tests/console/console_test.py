@@ -382,6 +382,73 @@ def main():
               and hashlib.sha256(got.body()).digest() == hashlib.sha256(data).digest(), got.status)
         stranger.close()
 
+        # ---- a bucket's settings, each round-tripping with the S3 API ----
+        s3.create_bucket(Bucket="conf")
+        s3.put_bucket_tagging(Bucket="conf", Tagging={"TagSet": [{"Key": "team", "Value": "ops"}]})
+        page.goto(f"{console}/browse/conf")
+        page.get_by_role("link", name="Settings").click()
+        check("tags set by the API show in the console", page.get_by_label("Bucket tag 1 value").input_value() == "ops")
+        page.get_by_label("Bucket tag 2 key").fill("cost")
+        page.get_by_label("Bucket tag 2 value").fill("42")
+        page.get_by_role("button", name="Save tags").click()
+        got = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket="conf")["TagSet"]}
+        check("tags set in the console are read back by the API", got == {"team": "ops", "cost": "42"}, got)
+        page.get_by_label("Keep every version").select_option("Enabled")
+        page.locator("#versioning-title + form").get_by_role("button", name="Save").click()
+        check("versioning set in the console", s3.get_bucket_versioning(Bucket="conf").get("Status") == "Enabled")
+        for name in ("Refuse new public ACLs", "Ignore public ACLs"):
+            page.get_by_label(name).check()
+        page.locator("#bpa-title + form").get_by_role("button", name="Save").click()
+        bpa = s3.get_public_access_block(Bucket="conf")["PublicAccessBlockConfiguration"]
+        check("Block Public Access set in the console", bpa["BlockPublicAcls"] and bpa["IgnorePublicAcls"]
+              and not bpa["BlockPublicPolicy"], bpa)
+        page.get_by_label("Who owns uploaded objects").select_option("BucketOwnerEnforced")
+        page.locator("#ownership-title + form").get_by_role("button", name="Save").click()
+        own = s3.get_bucket_ownership_controls(Bucket="conf")["OwnershipControls"]["Rules"][0]["ObjectOwnership"]
+        check("Object Ownership set in the console", own == "BucketOwnerEnforced", own)
+        page.get_by_label("Bucket policy (JSON)").fill('{"Version": "2012-10-17", "Statement": [ nonsense ]}')
+        page.locator("#policy-title + form").get_by_role("button", name="Save").click()
+        problem = page.locator("#problem-policy")
+        check("a bad policy shows the parser's message beside the text, which is kept",
+              problem.count() == 1 and "MalformedPolicy" in problem.inner_text()
+              and "nonsense" in page.get_by_label("Bucket policy (JSON)").input_value(), problem.all_inner_texts())
+        shoot(page, "settings-bad-policy")
+        public = json.dumps({"Version": "2012-10-17", "Statement": [{"Sid": "Read", "Effect": "Allow", "Principal": "*",
+                                                                      "Action": "s3:GetObject", "Resource": "arn:aws:s3:::conf/*"}]})
+        page.get_by_label("Bucket policy (JSON)").fill(public)
+        page.locator("#policy-title + form").get_by_role("button", name="Save").click()
+        check("a policy saved in the console is the API's, and its public status shows",
+              json.loads(s3.get_bucket_policy(Bucket="conf")["Policy"])["Statement"][0]["Sid"] == "Read"
+              and page.locator("#policy-title .badge.public").count() == 1)
+        cors = ("<CORSConfiguration><CORSRule><AllowedOrigin>https://app.example.org</AllowedOrigin>"
+                "<AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>")
+        page.get_by_label("CORS configuration (XML)").fill(cors)
+        page.locator("#cors-title + form").get_by_role("button", name="Save").click()
+        rules = s3.get_bucket_cors(Bucket="conf")["CORSRules"]
+        check("CORS rules saved in the console", rules[0]["AllowedOrigins"] == ["https://app.example.org"], rules)
+        page.get_by_label("Index document").fill("index.html")
+        page.get_by_label("Error document").fill("oops.html")
+        page.locator("#website-title + form").get_by_role("button", name="Save").click()
+        site = s3.get_bucket_website(Bucket="conf")
+        check("the website set in the console", site["IndexDocument"]["Suffix"] == "index.html"
+              and site["ErrorDocument"]["Key"] == "oops.html"
+              and page.locator("#site-link").get_attribute("href").startswith("http://conf.s3-website.localhost:"))
+        page.get_by_label("Largest size (500MB, 20GiB, or none)").fill("1GiB")
+        page.locator("#quota-title + p + form").get_by_role("button", name="Save").click()
+        check("a quota set in the console", "Quota saved." in flash(page)
+              and "1.0 GiB" in page.locator("#quota-title + p").inner_text())
+        s3.put_object_lock_configuration(Bucket="vault", ObjectLockConfiguration={
+            "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 3}}})
+        page.goto(f"{console}/settings/vault")
+        check("a default retention set by the API shows", page.get_by_label("Default retention").input_value() == "GOVERNANCE"
+              and page.get_by_label("Days").input_value() == "3")
+        page.get_by_label("Default retention").select_option("COMPLIANCE")
+        page.get_by_label("Days").fill("5")
+        page.locator("#lock-title + form").get_by_role("button", name="Save").click()
+        rule = s3.get_object_lock_configuration(Bucket="vault")["ObjectLockConfiguration"]["Rule"]["DefaultRetention"]
+        check("a default retention set in the console", rule == {"Mode": "COMPLIANCE", "Days": 5}, rule)
+        shoot(page, "settings")
+
         # ---- the operator's overview, with charts from the server's own history ----
         page.goto(f"{console}/buckets")
         page.get_by_role("navigation", name="Sections").get_by_role("link", name="Overview").click()

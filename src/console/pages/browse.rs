@@ -69,6 +69,7 @@ pub async fn list(s: &Signed<'_>, bucket: &str, query: &Form) -> Response<Body> 
         div.titlebar {
             h1 { (bucket) @if !prefix.is_empty() { span.muted { " / " (prefix) } } }
             div.actions {
+                a.button href={ "/settings/" (q(bucket)) } { "Settings" }
                 a.button href={ "/buckets" } { "All buckets" }
             }
         }

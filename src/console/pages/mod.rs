@@ -6,5 +6,6 @@ pub mod browse;
 pub mod buckets;
 pub mod object;
 pub mod overview;
+pub mod settings;
 pub mod signin;
 pub mod users;
