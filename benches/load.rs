@@ -670,13 +670,20 @@ async fn listings(server: &Server, list_keys: u64, secs: f64) -> (Vec<f64>, f64)
         }
     }
     if let Some(console) = &server.console {
+        // 100 buckets in all for the overview's figure (two hold the keys). A new connection: the
+        // first has sat idle through the fills.
+        let mut c = connect(&addr).await;
+        for i in 0..98 {
+            call(&mut c, signed("PUT", &addr, &format!("/more{i:02}"), "", Bytes::new()), 200, None, false).await;
+        }
         console_pages(console, list_keys).await;
     }
     (page_ms, peak)
 }
 
-/// The console's first page of the big bucket's root and of a folder two levels down in it: the
-/// p50 of 50 whole requests over loopback, so an upper bound on the server's time to render them.
+/// The console's first page of the big bucket's root, of a folder two levels down in it, and the
+/// operator's overview of the 100 buckets: the p50 of 50 whole requests over loopback, so an upper
+/// bound on the server's time to render them.
 async fn console_pages(console: &str, keys: u64) {
     let send = |req: http::Request<Full<Bytes>>| async move {
         let mut c = connect(console).await;
@@ -708,8 +715,11 @@ async fn console_pages(console: &str, keys: u64) {
     assert_eq!(parts.status, 303, "signed in");
     let session = cookie(&parts);
     // The root holds 100 folders; the deep folder 1,000 keys, so its first page has a next one.
-    let pages =
-        [("root", "/browse/listbig", "d099/"), ("deep_folder", "/browse/listbig?prefix=d042%2Fe7%2F", "Next page")];
+    let pages = [
+        ("root", "/browse/listbig", "d099/"),
+        ("deep_folder", "/browse/listbig?prefix=d042%2Fe7%2F", "Next page"),
+        ("overview_100_buckets", "/overview", "more97"),
+    ];
     for (label, path, shows) in pages {
         let mut ms = Vec::new();
         for _ in 0..50 {
