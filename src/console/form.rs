@@ -33,6 +33,12 @@ impl Form {
         self.0.iter().filter(move |(n, _)| n == name).map(|(_, v)| v.as_str())
     }
 
+    /// The rows of a tag editor (`layout::tag_table`) that are not left empty.
+    pub fn tags(&self) -> Vec<(String, String)> {
+        let rows = self.all("tag_key").zip(self.all("tag_value"));
+        rows.filter(|(k, v)| !k.is_empty() || !v.is_empty()).map(|(k, v)| (k.to_owned(), v.to_owned())).collect()
+    }
+
     pub fn checked(&self, name: &str) -> bool {
         self.get(name).is_some()
     }
@@ -44,6 +50,8 @@ mod tests {
 
     #[test]
     fn fields() {
+        let t = Form::parse(b"tag_key=a&tag_value=1&tag_key=&tag_value=&tag_key=&tag_value=v");
+        assert_eq!(t.tags(), [("a".to_owned(), "1".to_owned()), (String::new(), "v".to_owned())]);
         let f = Form::parse(b"name=a+b%2Fc&tag=1&tag=2&on=on&empty=");
         assert_eq!(f.text("name"), "a b/c");
         assert_eq!(f.all("tag").collect::<Vec<_>>(), ["1", "2"]);

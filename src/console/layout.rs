@@ -94,6 +94,24 @@ pub fn icon(folder: bool) -> Markup {
     PreEscaped(if folder { FOLDER } else { FILE }.to_owned())
 }
 
+/// A tag editor's table: the tags, then two empty rows to add to; `label` names the fields for
+/// screen readers ("Tag 1 key"). The form reads them back with `Form::tags`.
+pub fn tag_table(tags: &[(String, String)], label: &str) -> Markup {
+    html! {
+        table.tags {
+            thead { tr { th scope="col" { "Key" } th scope="col" { "Value" } } }
+            tbody {
+                @for (i, (k, v)) in tags.iter().map(|(k, v)| (k.as_str(), v.as_str())).chain([("", ""), ("", "")]).enumerate() {
+                    tr {
+                        td { input name="tag_key" value=(k) aria-label={ (label) " " (i + 1) " key" } maxlength="128"; }
+                        td { input name="tag_value" value=(v) aria-label={ (label) " " (i + 1) " value" } maxlength="256"; }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The hidden field every state-changing form carries.
 pub fn csrf(who: &Who) -> Markup {
     html! { input type="hidden" name="csrf" value=(who.csrf); }

@@ -5,13 +5,14 @@
 use crate::auth::sigv4::{self, uri_encode, Presign};
 use crate::console::call::{s3_path, Failure, Outcome};
 use crate::console::form::Form;
-use crate::console::layout::{csrf, here, q, size, when, when_ms, Crumb, Who};
+use crate::console::layout::{csrf, here, q, size, tag_table, when, when_ms, Crumb, Who};
 use crate::console::pages::browse;
 use crate::console::respond;
 use crate::console::signed::Signed;
 use crate::http::body::Body;
+use crate::s3::documents::tagging;
 use crate::wire::error::{Code, S3Error};
-use crate::wire::xml::{Element, XmlWriter};
+use crate::wire::xml::Element;
 use bytes::Bytes;
 use firn_storage::{BucketName, ObjectKey, StorageClass};
 use http::{HeaderMap, Method, Response, StatusCode};
@@ -128,7 +129,12 @@ pub async fn show(s: &Signed<'_>, bucket: &str, query: &Form, shared: Option<Str
     let mut tq = vq.clone();
     tq.push(("tagging", ""));
     let tags: Vec<(String, String)> = match &head {
-        Some(_) => caller.xml(Method::GET, bucket, Some(key), &tq).await.map(|d| tag_set(&d)).unwrap_or_default(),
+        Some(_) => caller
+            .xml(Method::GET, bucket, Some(key), &tq)
+            .await
+            .ok()
+            .and_then(|d| tagging::tag_set(&d, usize::MAX).ok())
+            .unwrap_or_default(),
         None => Vec::new(),
     };
     let versions = caller
@@ -151,16 +157,6 @@ pub async fn show(s: &Signed<'_>, bucket: &str, query: &Form, shared: Option<Str
         }
     };
     s.page(key, &crumbs, body)
-}
-
-fn tag_set(d: &Element) -> Vec<(String, String)> {
-    d.child("TagSet")
-        .into_iter()
-        .flat_map(|t| t.children_named("Tag"))
-        .map(|t| {
-            (t.child_text("Key").unwrap_or_default().to_owned(), t.child_text("Value").unwrap_or_default().to_owned())
-        })
-        .collect()
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -245,17 +241,7 @@ fn details(
             h2 id="tags-title" { "Tags" }
             form method="post" action=(action("tags")) id="tags-form" {
                 (hidden_fields)
-                table.tags {
-                    thead { tr { th scope="col" { "Key" } th scope="col" { "Value" } } }
-                    tbody {
-                        @for (i, (k, v)) in tags.iter().map(|(k, v)| (k.as_str(), v.as_str())).chain([("", ""), ("", "")]).enumerate() {
-                            tr {
-                                td { input name="tag_key" value=(k) aria-label={ "Tag " (i + 1) " key" } maxlength="128"; }
-                                td { input name="tag_value" value=(v) aria-label={ "Tag " (i + 1) " value" } maxlength="256"; }
-                            }
-                        }
-                    }
-                }
+                (tag_table(tags, "Tag"))
                 button type="submit" { "Save tags" }
             }
         }
@@ -416,21 +402,11 @@ pub async fn act(s: &Signed<'_>, bucket: &str, what: &str, form: &Form) -> Respo
     let mut back = url(bucket, key, version);
     let outcome: Outcome<String> = match what {
         "tags" => {
-            let pairs: Vec<(&str, &str)> = form
-                .all("tag_key")
-                .zip(form.all("tag_value"))
-                .filter(|(k, v)| !k.is_empty() || !v.is_empty())
-                .collect();
-            if pairs.is_empty() {
+            let tags = form.tags();
+            if tags.is_empty() {
                 caller.send(Method::DELETE, bucket, Some(key), &with("tagging"), &[], Bytes::new()).await.map(|_| ())
             } else {
-                let mut w = XmlWriter::new("Tagging");
-                w.open("TagSet");
-                for (k, v) in &pairs {
-                    w.open("Tag").elem("Key", k).elem("Value", v).close();
-                }
-                w.close();
-                let doc = Bytes::from(w.finish());
+                let doc = Bytes::from(tagging::to_document(&tags));
                 caller.send(Method::PUT, bucket, Some(key), &with("tagging"), &[], doc).await.map(|_| ())
             }
             .map(|_| "Tags saved.".to_owned())

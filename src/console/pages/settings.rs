@@ -7,9 +7,10 @@
 use crate::admin::{Reply, Request};
 use crate::console::call::{Caller, Failure, Outcome};
 use crate::console::form::Form;
-use crate::console::layout::{crumb, csrf, here, q, size, Who};
+use crate::console::layout::{crumb, csrf, here, q, size, tag_table, Who};
 use crate::console::signed::Signed;
 use crate::http::body::Body;
+use crate::s3::documents::tagging;
 use crate::wire::error::{Code, S3Error};
 use crate::wire::xml::{Element, XmlWriter};
 use bytes::Bytes;
@@ -67,16 +68,8 @@ pub async fn show(s: &Signed<'_>, bucket: &str, draft: Option<Draft<'_>>) -> Res
     let retention = lock.as_ref().and_then(|d| d.child("Rule")).and_then(|r| r.child("DefaultRetention"));
     let mode = retention.and_then(|r| r.child_text("Mode")).unwrap_or("").to_owned();
     let days = retention.and_then(|r| r.child_text("Days")).unwrap_or("").to_owned();
-    let tags: Vec<(String, String)> = get(&caller, bucket, "tagging")
-        .await
-        .map(|d| {
-            d.child("TagSet")
-                .into_iter()
-                .flat_map(|t| t.children_named("Tag"))
-                .map(|t| (t.child_text("Key").unwrap_or("").into(), t.child_text("Value").unwrap_or("").into()))
-                .collect()
-        })
-        .unwrap_or_default();
+    let tags =
+        get(&caller, bucket, "tagging").await.and_then(|d| tagging::tag_set(&d, usize::MAX).ok()).unwrap_or_default();
     let policy = text(&caller, bucket, "policy").await.filter(|p| p.trim_start().starts_with('{')).unwrap_or_default();
     let public = get(&caller, bucket, "policyStatus").await.is_some_and(|d| d.child_text("IsPublic") == Some("true"));
     let block = get(&caller, bucket, "publicAccessBlock").await;
@@ -154,17 +147,7 @@ pub async fn show(s: &Signed<'_>, bucket: &str, draft: Option<Draft<'_>>) -> Res
                 h2 id="btags-title" { "Tags" }
                 form method="post" action=(action("tags")) {
                     (csrf(&who))
-                    table.tags {
-                        thead { tr { th scope="col" { "Key" } th scope="col" { "Value" } } }
-                        tbody {
-                            @for (i, (k, v)) in tags.iter().map(|(k, v)| (k.as_str(), v.as_str())).chain([("", ""), ("", "")]).enumerate() {
-                                tr {
-                                    td { input name="tag_key" value=(k) aria-label={ "Bucket tag " (i + 1) " key" }; }
-                                    td { input name="tag_value" value=(v) aria-label={ "Bucket tag " (i + 1) " value" }; }
-                                }
-                            }
-                        }
-                    }
+                    (tag_table(&tags, "Bucket tag"))
                     button type="submit" { "Save tags" }
                 }
             }
@@ -272,21 +255,11 @@ pub async fn save(s: &Signed<'_>, bucket: &str, what: &str, form: &Form) -> Resp
             Err(e) => Err(invalid(format!("{e}."))),
         },
         "tags" => {
-            let pairs: Vec<(&str, &str)> = form
-                .all("tag_key")
-                .zip(form.all("tag_value"))
-                .filter(|(k, v)| !k.is_empty() || !v.is_empty())
-                .collect();
-            if pairs.is_empty() {
+            let tags = form.tags();
+            if tags.is_empty() {
                 delete("tagging").await.map(|_| "Tags removed.")
             } else {
-                let mut w = XmlWriter::new("Tagging");
-                w.open("TagSet");
-                for (k, v) in &pairs {
-                    w.open("Tag").elem("Key", k).elem("Value", v).close();
-                }
-                w.close();
-                put("tagging", w.finish()).await.map(|_| "Tags saved.")
+                put("tagging", tagging::to_document(&tags)).await.map(|_| "Tags saved.")
             }
         }
         "public-access" => {
