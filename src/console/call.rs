@@ -25,6 +25,18 @@ pub struct Failure {
     pub sentence: String,
 }
 
+impl Failure {
+    /// An S3 error, with the sentence `explain` gives it.
+    pub fn of(error: S3Error) -> Failure {
+        Failure { sentence: explain::sentence(&error, &[]), error }
+    }
+
+    /// A refusal the console makes itself, in its own words.
+    pub fn said(code: Code, sentence: impl Into<String>) -> Failure {
+        Failure { sentence: sentence.into(), error: S3Error::new(code) }
+    }
+}
+
 pub type Outcome<T> = Result<T, Failure>;
 
 /// Whose requests, from where.
@@ -137,7 +149,7 @@ impl Caller<'_> {
         query: &[(&str, &str)],
     ) -> Outcome<Element> {
         let resp = self.send(method, bucket, key, query, &[], bytes::Bytes::new()).await?;
-        document(resp).await.map_err(|e| Failure { sentence: explain::sentence(&e, &[]), error: e })
+        document(resp).await.map_err(Failure::of)
     }
 
     /// An admin operation (`POST /-/admin`): root's alone, as the S3 listener's admin API is.
@@ -145,17 +157,12 @@ impl Caller<'_> {
         let json = serde_json::to_vec(req).map_err(|_| self.invalid("not an admin request"))?;
         let headers = [("content-type", "application/json")];
         let resp = self.send(Method::POST, "-", Some("admin"), &[], &headers, bytes::Bytes::from(json)).await?;
-        let body = resp.into_body().collect().await.map_err(|e| self.failure(S3Error::internal(e)))?.to_bytes();
-        serde_json::from_slice(&body).map_err(|e| self.failure(S3Error::internal(e)))
-    }
-
-    fn failure(&self, error: S3Error) -> Failure {
-        Failure { sentence: explain::sentence(&error, &[]), error }
+        let body = resp.into_body().collect().await.map_err(|e| Failure::of(S3Error::internal(e)))?.to_bytes();
+        serde_json::from_slice(&body).map_err(|e| Failure::of(S3Error::internal(e)))
     }
 
     fn invalid(&self, why: &str) -> Failure {
-        let error = S3Error::msg(Code::InvalidRequest, why);
-        Failure { sentence: explain::sentence(&error, &[]), error }
+        Failure::of(S3Error::msg(Code::InvalidRequest, why))
     }
 }
 

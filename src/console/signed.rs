@@ -53,6 +53,12 @@ impl<'a> Signed<'a> {
         respond::html(status, page)
     }
 
+    /// Root's pages refuse everyone else, saying why: Some(the refusal) for them.
+    pub fn root_only(&self, title: &str, why: &str) -> Option<Response<Body>> {
+        let f = Failure::said(Code::AccessDenied, why);
+        (!self.user.is_root()).then(|| self.failed(title, &[layout::here(title)], &f))
+    }
+
     /// After an action: back to `to`, with what happened shown there once.
     pub fn then(&self, to: &str, outcome: Result<String, Failure>) -> Response<Body> {
         let flash = match outcome {

@@ -3,12 +3,10 @@
 //! scheduled. The figures come from the admin API's archive report, as `firn admin archive` shows.
 
 use crate::admin::{Reply, Request};
-use crate::console::call::Failure;
 use crate::console::form::Form;
 use crate::console::layout::{csrf, here, size, when_ms};
 use crate::console::signed::Signed;
 use crate::http::body::Body;
-use crate::wire::error::{Code, S3Error};
 use http::Response;
 use maud::html;
 
@@ -24,13 +22,7 @@ pub fn time_left(ms: i64) -> String {
 }
 
 fn not_root(s: &Signed) -> Option<Response<Body>> {
-    (!s.user.is_root()).then(|| {
-        let f = Failure {
-            sentence: "The archive tier's page shows the whole server: only root sees it.".into(),
-            error: S3Error::new(Code::AccessDenied),
-        };
-        s.failed("Archive", &[here("Archive")], &f)
-    })
+    s.root_only("Archive", "The archive tier's page shows the whole server: only root sees it.")
 }
 
 pub async fn show(s: &Signed<'_>) -> Response<Body> {

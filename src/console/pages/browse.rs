@@ -2,10 +2,12 @@
 //! token, so a bucket of millions of keys opens as fast as a small one; a filter narrows the
 //! folder by name; uploads (by `console.js`, through the console's S3 door) and new folders.
 
+use crate::console::call::Failure;
 use crate::console::form::Form;
 use crate::console::layout::{crumb, csrf, here, icon, q, size, when, Crumb};
 use crate::console::signed::Signed;
 use crate::http::body::Body;
+use crate::wire::error::Code;
 use bytes::Bytes;
 use http::{Method, Response};
 use maud::html;
@@ -164,10 +166,7 @@ pub async fn new_folder(s: &Signed<'_>, bucket: &str, form: &Form) -> Response<B
     let name = form.text("name").trim().trim_matches('/');
     let back = format!("/browse/{}?prefix={}", q(bucket), q(prefix));
     if name.is_empty() {
-        let f = crate::console::call::Failure {
-            sentence: "A folder needs a name.".into(),
-            error: crate::wire::error::S3Error::new(crate::wire::error::Code::InvalidArgument),
-        };
+        let f = Failure::said(Code::InvalidArgument, "A folder needs a name.");
         return s.then(&back, Err(f));
     }
     let key = format!("{prefix}{name}/");

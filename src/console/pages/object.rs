@@ -11,7 +11,7 @@ use crate::console::respond;
 use crate::console::signed::Signed;
 use crate::http::body::Body;
 use crate::s3::documents::tagging;
-use crate::wire::error::{Code, S3Error};
+use crate::wire::error::Code;
 use crate::wire::xml::Element;
 use bytes::Bytes;
 use firn_storage::{BucketName, ObjectKey, StorageClass};
@@ -385,7 +385,7 @@ fn days_text(days: u32) -> String {
 }
 
 fn invalid(sentence: &str) -> Failure {
-    Failure { sentence: sentence.into(), error: S3Error::new(Code::InvalidArgument) }
+    Failure::said(Code::InvalidArgument, sentence)
 }
 
 /// The actions of the object page, each then back to where it came from.

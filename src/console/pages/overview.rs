@@ -8,7 +8,6 @@ use crate::console::chart::{line_chart, Series, Unit};
 use crate::console::layout::{here, q, size};
 use crate::console::signed::Signed;
 use crate::http::body::Body;
-use crate::wire::error::{Code, S3Error};
 use firn_storage::BucketName;
 use http::Response;
 use maud::{html, Markup};
@@ -83,12 +82,9 @@ fn charts(minutes: &[Minute], day: bool, now: i64) -> Markup {
 }
 
 pub async fn show(s: &Signed<'_>, day: bool) -> Response<Body> {
-    if !s.user.is_root() {
-        let f = crate::console::call::Failure {
-            sentence: "The overview shows the whole server: only root sees it. Your buckets are under Buckets.".into(),
-            error: S3Error::new(Code::AccessDenied),
-        };
-        return s.failed("Overview", &[here("Overview")], &f);
+    let why = "The overview shows the whole server: only root sees it. Your buckets are under Buckets.";
+    if let Some(refused) = s.root_only("Overview", why) {
+        return refused;
     }
     let app = &s.console.app;
     let engine = &app.engine;

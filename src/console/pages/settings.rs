@@ -11,7 +11,7 @@ use crate::console::layout::{crumb, csrf, here, q, size, tag_table, Who};
 use crate::console::signed::Signed;
 use crate::http::body::Body;
 use crate::s3::documents::tagging;
-use crate::wire::error::{Code, S3Error};
+use crate::wire::error::Code;
 use crate::wire::xml::{Element, XmlWriter};
 use bytes::Bytes;
 use http::{Method, Response};
@@ -206,7 +206,7 @@ pub async fn show(s: &Signed<'_>, bucket: &str, draft: Option<Draft<'_>>) -> Res
 }
 
 fn invalid(sentence: String) -> Failure {
-    Failure { sentence, error: S3Error::new(Code::InvalidArgument) }
+    Failure::said(Code::InvalidArgument, sentence)
 }
 
 /// Saves one setting, then back to the page (or, for a refused document, the page with it).

@@ -8,7 +8,7 @@ use crate::console::form::Form;
 use crate::console::layout::{csrf, here, Who};
 use crate::console::signed::Signed;
 use crate::http::body::Body;
-use crate::wire::error::{Code, S3Error};
+use crate::wire::error::Code;
 use firn_storage::account_id;
 use http::Response;
 use maud::{html, Markup};
@@ -39,13 +39,7 @@ fn new_key(reply: &Reply) -> Markup {
 }
 
 fn refused(s: &Signed) -> Option<Response<Body>> {
-    (!s.user.is_root()).then(|| {
-        let f = Failure {
-            sentence: "Users and keys are root's to manage. Your own keys are under Your keys.".into(),
-            error: S3Error::new(Code::AccessDenied),
-        };
-        s.failed("Users", &[here("Users")], &f)
-    })
+    s.root_only("Users", "Users and keys are root's to manage. Your own keys are under Your keys.")
 }
 
 fn users_table(who: &Who, users: &[UserInfo]) -> Markup {
@@ -139,12 +133,7 @@ pub async fn act(s: &Signed<'_>, what: &str, form: &Form) -> Response<Body> {
         "remove" => Request::UserRemove { name: form.text("name").to_owned() },
         "key-add" => Request::KeyAdd { user: form.text("user").to_owned() },
         "key-remove" => Request::KeyRemove { access_key: form.text("access_key").to_owned() },
-        _ => {
-            return s.then(
-                "/users",
-                Err(Failure { sentence: "No such action.".into(), error: S3Error::new(Code::InvalidRequest) }),
-            )
-        }
+        _ => return s.then("/users", Err(Failure::said(Code::InvalidRequest, "No such action."))),
     };
     match s.caller().admin(&req).await {
         Ok(reply @ Reply::Key { .. }) => list(s, Some(reply)).await,
@@ -209,34 +198,20 @@ pub async fn own_act(s: &Signed<'_>, what: &str, form: &Form) -> Response<Body> 
             let key = form.text("access_key");
             let theirs = app.users.directory().by_access_key(key).ok().flatten().is_some_and(|(u, _)| u.name == name);
             if !theirs {
-                let f = Failure {
-                    sentence: "That is not one of your keys.".into(),
-                    error: S3Error::new(Code::AccessDenied),
-                };
-                return s.then("/keys", Err(f));
+                return s.then("/keys", Err(Failure::said(Code::AccessDenied, "That is not one of your keys.")));
             }
             Request::KeyRemove { access_key: key.to_owned() }
         }
-        _ => {
-            return s.then(
-                "/keys",
-                Err(Failure { sentence: "No such action.".into(), error: S3Error::new(Code::InvalidRequest) }),
-            )
-        }
+        _ => return s.then("/keys", Err(Failure::said(Code::InvalidRequest, "No such action."))),
     };
     if s.user.is_root() {
-        return s.then(
-            "/keys",
-            Err(Failure {
-                sentence: "Root's key is configured, not managed here.".into(),
-                error: S3Error::new(Code::InvalidRequest),
-            }),
-        );
+        return s
+            .then("/keys", Err(Failure::said(Code::InvalidRequest, "Root's key is configured, not managed here.")));
     }
     let result = admin::execute(&app.engine, &app.users, &req, &mut |_, _| {});
     match result {
         Ok(reply @ Reply::Key { .. }) => own(s, Some(reply)).await,
         Ok(_) => s.then("/keys", Ok(format!("Key {} revoked.", form.text("access_key")))),
-        Err(e) => s.then("/keys", Err(Failure { sentence: crate::console::explain::sentence(&e, &[]), error: e })),
+        Err(e) => s.then("/keys", Err(Failure::of(e))),
     }
 }
